@@ -1,0 +1,135 @@
+package org.taskfs.styx.dial;
+
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A network address written as Plan 9 and plan9port write dial strings:
+ * {@code tcp!host!port}, {@code tcp!host} (default port), {@code host:port}, {@code [v6]:port},
+ * {@code host}, {@code unix!/path}, and {@code *} or {@code 0.0.0.0} for every interface when listening.
+ */
+public record DialAddress(Kind kind, String host, int port, Path path) {
+
+    public enum Kind { TCP, UNIX }
+
+    public DialAddress {
+        Objects.requireNonNull(kind, "kind");
+        if (kind == Kind.TCP) {
+            Objects.requireNonNull(host, "host");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " is out of range");
+            }
+        } else {
+            Objects.requireNonNull(path, "path");
+        }
+    }
+
+    public static DialAddress tcp(String host, int port) {
+        return new DialAddress(Kind.TCP, host, port, null);
+    }
+
+    public static DialAddress unix(Path path) {
+        return new DialAddress(Kind.UNIX, null, 0, path);
+    }
+
+    /**
+     * Parses a dial string.
+     *
+     * @throws IllegalArgumentException naming what is wrong and what would be right
+     */
+    public static DialAddress parse(String s, int defaultPort) {
+        String text = s == null ? "" : s.trim();
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("empty address; expected tcp!host!port, host:port or unix!/path");
+        }
+        if (text.contains("!")) {
+            String[] f = text.split("!", -1);
+            String net = f[0].toLowerCase(Locale.ROOT);
+            if (net.equals("unix")) {
+                if (f.length != 2 || f[1].isEmpty()) {
+                    throw new IllegalArgumentException("bad address \"" + s + "\"; expected unix!/path/to/socket");
+                }
+                return unix(Path.of(f[1]));
+            }
+            if (!net.equals("tcp") && !net.equals("net")) {
+                throw new IllegalArgumentException("unsupported network \"" + f[0] + "\" in \"" + s
+                        + "\"; use tcp or unix");
+            }
+            if (f.length < 2 || f.length > 3 || f[1].isEmpty()) {
+                throw new IllegalArgumentException("bad address \"" + s + "\"; expected tcp!host!port");
+            }
+            int port = f.length == 3 ? port(f[2], s) : defaultPort;
+            return tcp(host(f[1]), port);
+        }
+        if (text.startsWith("/")) {
+            return unix(Path.of(text));
+        }
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("bad address \"" + s + "\": unclosed [");
+            }
+            String host = text.substring(1, close);
+            String rest = text.substring(close + 1);
+            if (rest.isEmpty()) {
+                return tcp(host, defaultPort);
+            }
+            if (!rest.startsWith(":")) {
+                throw new IllegalArgumentException("bad address \"" + s + "\"; expected [host]:port");
+            }
+            return tcp(host, port(rest.substring(1), s));
+        }
+        int colon = text.lastIndexOf(':');
+        if (colon >= 0 && text.indexOf(':') == colon) {
+            return tcp(host(text.substring(0, colon)), port(text.substring(colon + 1), s));
+        }
+        return tcp(host(text), defaultPort);
+    }
+
+    private static String host(String h) {
+        return h.equals("*") ? "0.0.0.0" : h;
+    }
+
+    private static int port(String p, String whole) {
+        switch (p) {
+            case "9fs": return 564;
+            case "styx": return 6666;
+            default:
+                try {
+                    int n = Integer.parseInt(p);
+                    if (n >= 0 && n <= 65535) {
+                        return n;
+                    }
+                } catch (NumberFormatException e) {
+                    // fall through to the error below
+                }
+                throw new IllegalArgumentException("bad port \"" + p + "\" in \"" + whole + "\"; expected 0..65535");
+        }
+    }
+
+    /** True when the address only reaches this machine: loopback TCP or a Unix socket. */
+    public boolean isLocalOnly() {
+        if (kind == Kind.UNIX) {
+            return true;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+    }
+
+    public SocketAddress toSocketAddress() {
+        return kind == Kind.UNIX ? new DomainSocketAddress(path.toFile()) : new InetSocketAddress(host, port);
+    }
+
+    public DialAddress withPort(int newPort) {
+        return tcp(host, newPort);
+    }
+
+    @Override
+    public String toString() {
+        return kind == Kind.UNIX ? "unix!" + path : "tcp!" + host + "!" + port;
+    }
+}
