@@ -1,0 +1,155 @@
+package org.taskfs.node.exec;
+
+import static org.taskfs.node.exec.Native.C;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.taskfs.node.exec.Native.LibC;
+
+/**
+ * A process started by {@link Spawner}: the leader of its own process group, with stdin fed through a pipe and
+ * stdout/stderr going straight into {@link OutputLog}s.
+ *
+ * <p>The object stays valid after the process exits (the logs can still be read) until {@link #release}, which
+ * the owner must call when the task goes away: it closes the descriptors and kills what is left of the group.
+ */
+public final class RunningProcess {
+
+    private final int pid;
+    private final SpawnSpec spec;
+    private final OutputLog stdout;
+    private final OutputLog stderr;
+    private final StdinPipe stdin;
+    private final long startNanos;
+    private final Consumer<RunningProcess> onRelease;
+    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    private volatile ExitStatus exitStatus;
+    private volatile boolean released;
+    private volatile boolean groupGone;
+
+    RunningProcess(int pid, SpawnSpec spec, OutputLog stdout, OutputLog stderr, StdinPipe stdin, long startNanos,
+            Consumer<RunningProcess> onRelease) {
+        this.pid = pid;
+        this.spec = spec;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.stdin = stdin;
+        this.startNanos = startNanos;
+        this.onRelease = onRelease;
+    }
+
+    /** The process id, which is also its process group id. */
+    public int pid() {
+        return pid;
+    }
+
+    public SpawnSpec spec() {
+        return spec;
+    }
+
+    public OutputLog stdout() {
+        return stdout;
+    }
+
+    /** The stderr log; the same object as {@link #stdout} when the spec named one file for both. */
+    public OutputLog stderr() {
+        return stderr;
+    }
+
+    /**
+     * Queues {@code data} for the process's stdin and returns at once. The future completes with
+     * {@code data.length} when all of it is in the pipe; it stays pending while the process does not read,
+     * fails when too much is already queued, and fails with {@code i/o on hungup channel} once nobody can read
+     * the pipe any more or stdin was closed. The array is copied.
+     */
+    public CompletableFuture<Integer> writeStdin(byte[] data) {
+        return stdin.write(data);
+    }
+
+    /** End of input: the process sees EOF on stdin after the queued data. */
+    public void closeStdin() {
+        stdin.close();
+    }
+
+    /** Bytes accepted by {@link #writeStdin} and not yet in the pipe. */
+    public long queuedStdinBytes() {
+        return stdin.queuedBytes();
+    }
+
+    /**
+     * Sends {@code sig} to the whole process group. After the leader has exited this still reaches members it left
+     * behind, but never a group that reused the number. Returns whether any process got the signal.
+     */
+    public boolean signal(int sig) {
+        if (released || groupGone) {
+            return false;
+        }
+        if (!isAlive() && Files.exists(Path.of("/proc/" + pid))) {
+            // The leader was reaped and its pid is in use again, so our group is empty and the number belongs to
+            // someone else (a pid that still names a process group is never handed out).
+            groupGone = true;
+            return false;
+        }
+        if (C.kill(-pid, sig) == 0) {
+            return true;
+        }
+        if (Native.errno() == LibC.ESRCH && !isAlive()) {
+            groupGone = true;
+        }
+        return false;
+    }
+
+    /** False once the process has been reaped (already before {@link #exit} completes). */
+    public boolean isAlive() {
+        return exitStatus == null;
+    }
+
+    /**
+     * Completes when the process has been reaped, after both logs have been marked complete (so a reader that
+     * follows this future sees all output, then EOF). Each call returns a new future: cancelling it does not affect
+     * the process or other callers.
+     */
+    public CompletableFuture<ExitStatus> exit() {
+        return exit.copy();
+    }
+
+    /**
+     * Frees everything: kills the process group if it still runs, closes stdin (failing queued writes) and the
+     * logs' descriptors (parked readers get EOF). The log files stay. Idempotent.
+     */
+    public void release() {
+        synchronized (this) {
+            if (released) {
+                return;
+            }
+            if (isAlive()) {
+                signal(LibC.SIGKILL);
+            }
+            released = true;
+        }
+        stdin.release();
+        stdout.close();
+        stderr.close();
+        onRelease.accept(this);
+    }
+
+    /** Called by the reaper once {@code wait4} has returned. */
+    void exited(ExitStatus status) {
+        exitStatus = status;
+        stdout.markComplete();
+        stderr.markComplete();
+        stdin.onLeaderExit();
+        exit.complete(status);
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public String toString() {
+        return "RunningProcess[pid=" + pid + ", argv=" + spec.argv() + (isAlive() ? "" : ", exited") + "]";
+    }
+}

@@ -1,0 +1,430 @@
+package org.taskfs.node.exec;
+
+import static org.taskfs.node.exec.Native.C;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import jnr.ffi.Pointer;
+import org.taskfs.node.exec.Native.LibC;
+
+/**
+ * Starts processes with glibc's {@code posix_spawn} and reaps them with {@code wait4}.
+ *
+ * <p>Why not {@link ProcessBuilder}: it costs more than twice as much per spawn (it goes through jspawnhelper),
+ * cannot make the child a process-group leader (so a kill would miss the command's own children), and the JVM
+ * reaps its children itself, so their CPU times are lost.
+ *
+ * <p>Each child leads its own process group, starts with an empty signal mask and every signal at its default
+ * action (the JVM blocks and handles some; a child must not inherit that), has stdin on a pipe, stdout and stderr
+ * appended straight to log files, and no other descriptor of the daemon. Every child is waited for individually
+ * by a blocking {@code wait4(pid)} on a thread of its own, never by {@code wait(-1)}, so the JVM's own child
+ * handling is untouched.
+ *
+ * <p>{@link #shutdown} kills every process group still known, so stopping the daemon leaves no orphans.
+ */
+public final class Spawner implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Spawner.class.getName());
+
+    /** Default bound on stdin data queued for one process that is not reading it. */
+    public static final long DEFAULT_STDIN_LIMIT = 16L << 20;
+
+    private static final long ATTR_SIZE = 512;          // glibc: posix_spawnattr_t is 336 bytes
+    private static final long ACTIONS_SIZE = 512;       // glibc: posix_spawn_file_actions_t is 80 bytes
+    private static final long SIGSET_SIZE = 128;
+    private static final long RUSAGE_SIZE = 144;
+    private static final long PID_OFF = 0;
+    private static final long ATTR_OFF = 16;
+    private static final long ACTIONS_OFF = ATTR_OFF + ATTR_SIZE;
+    private static final long ARRAYS_OFF = ACTIONS_OFF + ACTIONS_SIZE;
+
+    /** Constant signal sets for the spawn attributes; allocated once, never freed. */
+    private static final Pointer NO_SIGNALS;
+    private static final Pointer ALL_SIGNALS;
+
+    static {
+        NO_SIGNALS = Native.malloc(SIGSET_SIZE);
+        C.sigemptyset(NO_SIGNALS);
+        // Every bit, not sigfillset: that leaves out glibc's internal signals 32 and 33, which its spawn helper
+        // then sets to SIG_IGN, and ignored signals survive exec.
+        ALL_SIGNALS = Native.malloc(SIGSET_SIZE);
+        ALL_SIGNALS.setMemory(0, SIGSET_SIZE, (byte) 0xff);
+    }
+
+    /**
+     * One blocking {@code wait4} per running process. Threads are daemons with small stacks, named
+     * {@code reaper-PID} while they wait, and go away after a minute idle.
+     */
+    private static final ExecutorService REAPERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(null, r, "reaper-idle", 256 * 1024);
+                t.setDaemon(true);
+                return t;
+            });
+
+    private final IoLoop loop = IoLoop.shared();
+    private final long stdinLimit;
+    private final Map<Integer, RunningProcess> processes = new ConcurrentHashMap<>();
+    private boolean shutDown;
+
+    public Spawner() {
+        this(DEFAULT_STDIN_LIMIT);
+    }
+
+    /** @param stdinLimit bytes of stdin data that may wait for one process before writes fail */
+    public Spawner(long stdinLimit) {
+        if (stdinLimit <= 0) {
+            throw new IllegalArgumentException("stdin limit " + stdinLimit);
+        }
+        this.stdinLimit = stdinLimit;
+    }
+
+    /**
+     * Starts {@code spec}. On failure nothing is left running and the message is devcmd's:
+     * {@code exec failed: CMD: REASON} or {@code can't chdir to DIR: REASON}.
+     *
+     * @throws IllegalStateException after {@link #shutdown}
+     */
+    public RunningProcess spawn(SpawnSpec spec) throws SpawnException {
+        synchronized (this) {
+            if (shutDown) {
+                throw new IllegalStateException("spawner is shut down");
+            }
+        }
+        String cmd = spec.argv().get(0);
+        if (spec.dir() != null) {
+            checkDir(spec.dir());
+        }
+        String executable = resolve(cmd, spec);
+
+        int outFd = -1;
+        int errFd = -1;
+        int[] pipe = {-1, -1};
+        OutputLog out = null;
+        OutputLog err = null;
+        boolean started = false;
+        try {
+            outFd = openLog(spec.stdoutLog());
+            errFd = spec.stderrLog().equals(spec.stdoutLog()) ? outFd : openLog(spec.stderrLog());
+            if (C.pipe2(pipe, LibC.O_CLOEXEC) != 0) {
+                throw failure("pipe", Native.errno());
+            }
+            pipe[0] = aboveStdio(pipe[0]);
+            pipe[1] = aboveStdio(pipe[1]);
+            int flags = C.fcntl(pipe[1], LibC.F_GETFL, 0);
+            if (flags < 0 || C.fcntl(pipe[1], LibC.F_SETFL, flags | LibC.O_NONBLOCK) < 0) {
+                throw failure("fcntl", Native.errno());
+            }
+            try {
+                out = OutputLog.open(spec.stdoutLog());
+                err = spec.stderrLog().equals(spec.stdoutLog()) ? out : OutputLog.open(spec.stderrLog());
+            } catch (IOException e) {
+                throw new SpawnException("can't open log: " + e.getMessage(), 0);
+            }
+
+            long start = System.nanoTime();
+            int pid = posixSpawn(executable, spec, pipe[0], outFd, errFd);
+            started = true;
+
+            int nice = spec.effectiveNice();
+            if (nice > 0 && C.setpriority(LibC.PRIO_PROCESS, pid, nice) != 0) {
+                LOG.log(Level.DEBUG, "setpriority {0} {1}: {2}", pid, nice, Native.strerror(Native.errno()));
+            }
+            RunningProcess p = new RunningProcess(pid, spec, out, err, new StdinPipe(loop, pipe[1], pid, stdinLimit),
+                    start, released -> processes.remove(released.pid(), released));
+            boolean late;
+            synchronized (this) {
+                late = shutDown;
+                processes.put(pid, p);
+            }
+            try {
+                REAPERS.execute(() -> reap(p));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // No thread to wait for it: kill it and reap it here rather than leave it running unwatched.
+                p.signal(LibC.SIGKILL);
+                reap(p);
+                p.release();
+                throw new SpawnException("exec failed: cannot start a reaper thread: " + e.getMessage(), 0);
+            }
+            if (late) {
+                p.release();
+                throw new IllegalStateException("spawner is shut down");
+            }
+            return p;
+        } finally {
+            Native.closeQuietly(pipe[0]);
+            Native.closeQuietly(outFd);
+            if (errFd != outFd) {
+                Native.closeQuietly(errFd);
+            }
+            if (!started) {
+                Native.closeQuietly(pipe[1]);
+                if (out != null) {
+                    out.close();
+                }
+                if (err != null && err != out) {
+                    err.close();
+                }
+            }
+        }
+    }
+
+    /** Processes spawned and not yet released. */
+    public List<RunningProcess> processes() {
+        return List.copyOf(processes.values());
+    }
+
+    /**
+     * Stops everything: no new spawns; every process group gets SIGTERM, then SIGKILL after {@code grace}
+     * (including members left behind by a leader that already exited); then all processes are released.
+     * Blocks until the leaders are reaped or a further few seconds have passed.
+     */
+    public void shutdown(Duration grace) {
+        synchronized (this) {
+            shutDown = true;
+        }
+        List<RunningProcess> all = processes();
+        if (all.isEmpty()) {
+            return;
+        }
+        for (RunningProcess p : all) {
+            p.signal(LibC.SIGTERM);
+        }
+        awaitExits(all, grace);
+        for (RunningProcess p : all) {
+            p.signal(LibC.SIGKILL);
+        }
+        awaitExits(all, Duration.ofSeconds(5));
+        for (RunningProcess p : all) {
+            p.release();
+        }
+    }
+
+    /** {@link #shutdown} with a one-second grace. */
+    @Override
+    public void close() {
+        shutdown(Duration.ofSeconds(1));
+    }
+
+    private static void awaitExits(List<RunningProcess> all, Duration timeout) {
+        CompletableFuture<?>[] exits = all.stream().map(RunningProcess::exit).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(exits).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // proceed: the next step is harsher
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private int posixSpawn(String executable, SpawnSpec spec, int stdinFd, int outFd, int errFd) throws SpawnException {
+        List<byte[]> argv = new ArrayList<>(spec.argv().size());
+        for (String a : spec.argv()) {
+            argv.add(Native.cstring(a));
+        }
+        List<byte[]> envp = new ArrayList<>(spec.env().size());
+        spec.env().forEach((k, v) -> envp.add(Native.cstring(k + "=" + v)));
+        byte[] exe = Native.cstring(executable);
+        byte[] dir = spec.dir() != null ? Native.cstring(spec.dir()) : null;
+
+        // One block holds the pid, the opaque glibc structures, argv[] and envp[] and all their strings.
+        long argvOff = ARRAYS_OFF;
+        long envpOff = argvOff + 8L * (argv.size() + 1);
+        long stringsOff = envpOff + 8L * (envp.size() + 1);
+        long total = stringsOff + exe.length + (dir != null ? dir.length : 0);
+        for (byte[] b : argv) {
+            total += b.length;
+        }
+        for (byte[] b : envp) {
+            total += b.length;
+        }
+        Pointer mem = Native.malloc(total);
+        Pointer attr = mem.slice(ATTR_OFF);
+        Pointer actions = mem.slice(ACTIONS_OFF);
+        boolean attrReady = false;
+        boolean actionsReady = false;
+        try {
+            long[] cursor = {stringsOff};
+            long exeAddr = put(mem, cursor, exe);
+            long dirAddr = dir != null ? put(mem, cursor, dir) : 0;
+            for (int i = 0; i < argv.size(); i++) {
+                mem.putAddress(argvOff + 8L * i, put(mem, cursor, argv.get(i)));
+            }
+            mem.putAddress(argvOff + 8L * argv.size(), 0L);
+            for (int i = 0; i < envp.size(); i++) {
+                mem.putAddress(envpOff + 8L * i, put(mem, cursor, envp.get(i)));
+            }
+            mem.putAddress(envpOff + 8L * envp.size(), 0L);
+
+            check(C.posix_spawnattr_init(attr), "posix_spawnattr_init");
+            attrReady = true;
+            check(C.posix_spawnattr_setflags(attr,
+                    (short) (LibC.POSIX_SPAWN_SETPGROUP | LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)),
+                    "posix_spawnattr_setflags");
+            check(C.posix_spawnattr_setpgroup(attr, 0), "posix_spawnattr_setpgroup");
+            check(C.posix_spawnattr_setsigmask(attr, NO_SIGNALS), "posix_spawnattr_setsigmask");
+            check(C.posix_spawnattr_setsigdefault(attr, ALL_SIGNALS), "posix_spawnattr_setsigdefault");
+
+            check(C.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+            actionsReady = true;
+            check(C.posix_spawn_file_actions_adddup2(actions, stdinFd, 0), "posix_spawn_file_actions_adddup2");
+            check(C.posix_spawn_file_actions_adddup2(actions, outFd, 1), "posix_spawn_file_actions_adddup2");
+            check(C.posix_spawn_file_actions_adddup2(actions, errFd, 2), "posix_spawn_file_actions_adddup2");
+            // Most JVM descriptors (sockets, jars, other tasks' logs) are not close-on-exec; none may leak.
+            check(C.posix_spawn_file_actions_addclosefrom_np(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
+            if (dir != null) {
+                check(C.posix_spawn_file_actions_addchdir_np(actions, Pointer.wrap(Native.RUNTIME, dirAddr)),
+                        "posix_spawn_file_actions_addchdir_np");
+            }
+
+            int rc = C.posix_spawn(mem.slice(PID_OFF), Pointer.wrap(Native.RUNTIME, exeAddr), actions, attr,
+                    mem.slice(argvOff), mem.slice(envpOff));
+            if (rc != 0) {
+                if (spec.dir() != null) {
+                    checkDir(spec.dir()); // the directory may have gone since we looked
+                }
+                throw new SpawnException("exec failed: " + spec.argv().get(0) + ": " + Native.strerror(rc), rc);
+            }
+            return mem.getInt(PID_OFF);
+        } finally {
+            if (actionsReady) {
+                C.posix_spawn_file_actions_destroy(actions);
+            }
+            if (attrReady) {
+                C.posix_spawnattr_destroy(attr);
+            }
+            Native.free(mem);
+        }
+    }
+
+    private static long put(Pointer mem, long[] cursor, byte[] bytes) {
+        long off = cursor[0];
+        mem.put(off, bytes, 0, bytes.length);
+        cursor[0] = off + bytes.length;
+        return mem.address() + off;
+    }
+
+    private static void check(int rc, String what) throws SpawnException {
+        if (rc != 0) {
+            throw failure(what, rc);
+        }
+    }
+
+    private static SpawnException failure(String what, int errno) {
+        return new SpawnException("exec failed: " + what + ": " + Native.strerror(errno), errno);
+    }
+
+    /** devcmd checks the directory by chdir'ing into it; we look first so the error names the directory. */
+    private static void checkDir(Path dir) throws SpawnException {
+        int fd = C.open(Native.cstring(dir), LibC.O_PATH | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            int errno = Native.errno();
+            throw new SpawnException("can't chdir to " + dir + ": " + Native.strerror(errno), errno);
+        }
+        C.close(fd);
+    }
+
+    /**
+     * Finds {@code cmd} as execvp would, but in the PATH of the child's environment rather than the daemon's
+     * (glibc's posix_spawnp only knows the latter), so the error names the command: {@code exec failed: CMD:
+     * No such file or directory}, or {@code Permission denied} if only non-executable candidates exist.
+     * Relative PATH entries are taken relative to the child's working directory.
+     */
+    static String resolve(String cmd, SpawnSpec spec) throws SpawnException {
+        if (cmd.isEmpty()) {
+            throw new SpawnException("exec failed: " + cmd + ": " + Native.strerror(LibC.ENOENT), LibC.ENOENT);
+        }
+        if (cmd.indexOf('/') >= 0) {
+            return cmd;
+        }
+        String path = spec.env().get("PATH");
+        if (path == null) {
+            path = System.getenv("PATH");
+        }
+        if (path == null) {
+            path = "/bin:/usr/bin";
+        }
+        boolean denied = false;
+        for (String entry : path.split(":", -1)) {
+            Path candidate = Path.of(entry.isEmpty() ? "." : entry).resolve(cmd);
+            Path onDisk = spec.dir() != null ? spec.dir().resolve(candidate) : candidate;
+            if (Files.isRegularFile(onDisk) && Files.isExecutable(onDisk)) {
+                return candidate.toString();
+            }
+            if (Files.exists(onDisk)) {
+                denied = true;
+            }
+        }
+        int errno = denied ? LibC.EACCES : LibC.ENOENT;
+        throw new SpawnException("exec failed: " + cmd + ": " + Native.strerror(errno), errno);
+    }
+
+    private static int openLog(Path log) throws SpawnException {
+        int fd = C.open(Native.cstring(log), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND | LibC.O_CLOEXEC, 0600);
+        if (fd < 0) {
+            int errno = Native.errno();
+            throw new SpawnException("can't open " + log + ": " + Native.strerror(errno), errno);
+        }
+        return aboveStdio(fd);
+    }
+
+    /**
+     * A daemon started with 0, 1 or 2 closed could get one of those numbers for our descriptors, and the child's
+     * dup2 onto 0..2 would then clobber them; move such a descriptor higher.
+     */
+    private static int aboveStdio(int fd) {
+        if (fd > 2) {
+            return fd;
+        }
+        int moved = C.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 3);
+        C.close(fd);
+        return moved;
+    }
+
+    private void reap(RunningProcess p) {
+        Thread t = Thread.currentThread();
+        String name = t.getName();
+        t.setName("reaper-" + p.pid());
+        Pointer mem = Native.malloc(8 + RUSAGE_SIZE);
+        ExitStatus status;
+        try {
+            int r;
+            int errno = 0;
+            do {
+                r = C.wait4(p.pid(), mem, 0, mem.slice(8));
+                if (r < 0) {
+                    errno = Native.errno();
+                }
+            } while (r < 0 && errno == LibC.EINTR);
+            long realMs = (System.nanoTime() - p.startNanos()) / 1_000_000;
+            if (r == p.pid()) {
+                // struct rusage starts with ru_utime and ru_stime, two struct timeval {tv_sec; tv_usec}.
+                long userMs = mem.getLong(8) * 1000 + mem.getLong(16) / 1000;
+                long sysMs = mem.getLong(24) * 1000 + mem.getLong(32) / 1000;
+                status = ExitStatus.fromWaitStatus(p.pid(), userMs, sysMs, realMs, mem.getInt(0));
+            } else {
+                status = new ExitStatus(p.pid(), 0, 0, realMs, null, null, "wait4: " + Native.strerror(errno));
+            }
+        } catch (RuntimeException | Error e) {
+            status = new ExitStatus(p.pid(), 0, 0, 0, null, null, "wait4: " + e);
+        } finally {
+            Native.free(mem);
+            t.setName(name);
+        }
+        p.exited(status);
+    }
+}
