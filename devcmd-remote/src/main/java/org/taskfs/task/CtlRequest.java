@@ -1,0 +1,67 @@
+package org.taskfs.task;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.util.PlanNineQuoting;
+
+/**
+ * One ctl command, parsed as devcmd parses it: one trailing newline dropped, words split with
+ * Plan 9 quoting. The error texts are devcmd's, so scripts written for Inferno read the same errors.
+ */
+public record CtlRequest(String verb, List<String> args, String text) {
+
+    /** Longest ctl command accepted; a ctl write is a command, not a data stream. */
+    public static final int MAX_LENGTH = 64 * 1024;
+
+    public static CtlRequest parse(byte[] data) {
+        if (data.length > MAX_LENGTH) {
+            throw new StyxException("control message too long: " + data.length + " bytes, at most " + MAX_LENGTH);
+        }
+        String s = new String(data, StandardCharsets.UTF_8);
+        if (s.endsWith("\n")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        List<String> words = PlanNineQuoting.tokenize(s);
+        if (words.isEmpty()) {
+            throw new StyxException("empty control message");
+        }
+        return new CtlRequest(words.get(0), List.copyOf(words.subList(1, words.size())),
+                words.stream().map(PlanNineQuoting::quote).collect(Collectors.joining(" ")));
+    }
+
+    public StyxException unknown() {
+        return new StyxException("unknown control message \"" + text + "\"");
+    }
+
+    public StyxException wrongArgs() {
+        return new StyxException("wrong #args in control message \"" + text + "\"");
+    }
+
+    /** Checks the word count, verb excluded. */
+    public CtlRequest arity(int min, int max) {
+        if (args.size() < min || args.size() > max) {
+            throw wrongArgs();
+        }
+        return this;
+    }
+
+    public String arg(int i) {
+        return args.get(i);
+    }
+
+    /** A non-negative integer argument, or a clear error naming the verb. */
+    public int intArg(int i, String what) {
+        String a = args.get(i);
+        try {
+            int n = Integer.parseInt(a);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new StyxException(verb + ": bad " + what + " \"" + a + "\"; expected a number 0 or more");
+    }
+}

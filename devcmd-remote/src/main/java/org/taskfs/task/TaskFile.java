@@ -1,0 +1,50 @@
+package org.taskfs.task;
+
+/**
+ * The files of every task directory, on a node or a coordinator, in listing order (brasil's),
+ * with the modes of the seed transcript.
+ */
+public enum TaskFile {
+    CTL("ctl", 0660),
+    STDIO("stdio", 0660),
+    STDIN("stdin", 0222),
+    STDOUT("stdout", 0444),
+    STDERR("stderr", 0444),
+    STATUS("status", 0444),
+    WAIT("wait", 0444),
+    ARGS("args", 0660),
+    ENV("env", 0660),
+    NS("ns", 0660);
+
+    private static final TaskFile[] ALL = values();
+
+    private final String fileName;
+    private final int mode;
+
+    TaskFile(String fileName, int mode) {
+        this.fileName = fileName;
+        this.mode = mode;
+    }
+
+    public String fileName() {
+        return fileName;
+    }
+
+    public int mode() {
+        return mode;
+    }
+
+    /** Small stable number for qid paths (1..10). */
+    public int code() {
+        return ordinal() + 1;
+    }
+
+    public static TaskFile named(String name) {
+        for (TaskFile f : ALL) {
+            if (f.fileName.equals(name)) {
+                return f;
+            }
+        }
+        return null;
+    }
+}
