@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,6 +49,13 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
     private int msize;
     private ScheduledFuture<?> partialFrameCheck;
     private int partialFrameStrikes;
+    /**
+     * Requests already decoded while the client was not reading its replies. One read can hold
+     * thousands of small requests, each of which may produce a large reply, so they wait here
+     * until the replies drain instead of being served all at once.
+     */
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+    private boolean draining;
 
     /** A request between its arrival and its reply. */
     private static final class Request {
@@ -85,7 +93,9 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
 
     /** A client that starts a frame and never finishes it would hold its buffer forever. */
     private void checkPartialFrame() {
-        if (decoder.pendingBytes() > 0) {
+        // While the server has stopped reading (a client slow to read its replies), the rest of
+        // the frame may well be waiting in the socket: that is not the client's delay.
+        if (decoder.pendingBytes() > 0 && ctx.channel().config().isAutoRead()) {
             if (++partialFrameStrikes >= 2) {
                 LOG.log(System.Logger.Level.INFO, "{0}: incomplete frame for {1}; closing",
                         info.remoteAddress(), options.partialFrameTimeout());
@@ -99,6 +109,14 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         partialFrameStrikes = 0;
+        if (!backlog.isEmpty() || !ctx.channel().isWritable()) {
+            backlog.add(msg);
+            return;
+        }
+        handle(msg);
+    }
+
+    private void handle(Object msg) {
         if (msg instanceof BadMessage bad) {
             reply(new Rmessage.Error(bad.tag(), bad.reason()));
         } else if (msg instanceof Tmessage t) {
@@ -108,8 +126,19 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        // A client that does not read its replies stops being read from, so queued replies stay bounded.
-        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        // A client that does not read its replies stops being read from, and requests already
+        // read wait in the backlog, so queued replies stay bounded by the high-water mark.
+        if (ctx.channel().isWritable() && !draining) {
+            draining = true;
+            try {
+                while (!backlog.isEmpty() && ctx.channel().isWritable()) {
+                    handle(backlog.poll());
+                }
+            } finally {
+                draining = false;
+            }
+        }
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable() && backlog.isEmpty());
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -128,6 +157,7 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
         if (partialFrameCheck != null) {
             partialFrameCheck.cancel(false);
         }
+        backlog.clear();
         abortAll();
         try {
             server.disconnected(info);
@@ -163,12 +193,13 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
             reply(new Rmessage.Error(t.tag(), Errors.NOT_VERSIONED));
             return;
         }
-        if (t instanceof Tmessage.Flush f) {
-            flush(f);
-            return;
-        }
+        // A Tflush's own tag must be free too, or that tag would get its Rflush and a second reply.
         if (inflight.containsKey(t.tag())) {
             reply(new Rmessage.Error(t.tag(), "tag " + t.tag() + " is already in use"));
+            return;
+        }
+        if (t instanceof Tmessage.Flush f) {
+            flush(f);
             return;
         }
         if (inflight.size() >= options.maxOutstanding()) {
@@ -181,7 +212,9 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
         CompletableFuture<Rmessage> result;
         try {
             result = dispatch(req);
-        } catch (StyxException e) {
+        } catch (RuntimeException e) {
+            // A rule broken (StyxException) or a node that threw outright: either way this
+            // request fails, not the connection.
             result = CompletableFuture.failedFuture(e);
         }
         result.whenComplete((r, e) -> finish(req, r, e));
@@ -250,7 +283,46 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void reply(Rmessage r) {
-        ctx.writeAndFlush(r, ctx.voidPromise());
+        ctx.writeAndFlush(fit(r), ctx.voidPromise());
+    }
+
+    /**
+     * A reply larger than msize makes the client drop the connection, and a string over 64 KiB
+     * cannot be encoded at all (the write would fail and the request go unanswered). Only Rerror
+     * and Rstat carry text from nodes, so only they are checked: long errors are cut to fit.
+     */
+    private Rmessage fit(Rmessage r) {
+        if (!(r instanceof Rmessage.Error || r instanceof Rmessage.Stat)) {
+            return r;
+        }
+        int limit = msize == 0 ? StyxFrameDecoder.PRE_VERSION_LIMIT : msize;
+        long size;
+        try {
+            size = StyxWire.size(r);
+        } catch (IllegalArgumentException e) {
+            size = Long.MAX_VALUE;
+        }
+        if (size <= limit) {
+            return r;
+        }
+        if (r instanceof Rmessage.Error e) {
+            return new Rmessage.Error(e.tag(), truncateUtf8(e.ename(), limit - P9.HEADER_SIZE - 2));
+        }
+        LOG.log(System.Logger.Level.WARNING, "{0}: a stat reply does not fit msize {1}", info.remoteAddress(), limit);
+        return new Rmessage.Error(r.tag(), "stat entry does not fit the msize " + limit);
+    }
+
+    /** The longest prefix of {@code s} of at most {@code max} UTF-8 bytes, cut between characters. */
+    private static String truncateUtf8(String s, int max) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length <= max) {
+            return s;
+        }
+        int n = max;
+        while (n > 0 && (b[n] & 0xC0) == 0x80) {
+            n--;
+        }
+        return new String(b, 0, n, StandardCharsets.UTF_8);
     }
 
     /**
@@ -424,11 +496,12 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
 
     private CompletableFuture<Rmessage> walk(Request req, Tmessage.Walk w) {
         Fid f = fid(w.fid());
-        if (f.isOpen() || f.opening) {
-            throw new StyxException(Errors.WALK_OPEN);
-        }
+        // An auth fid counts as open too; say what it really is.
         if (f.auth) {
             throw new StyxException("cannot walk an authentication fid");
+        }
+        if (f.isOpen() || f.opening) {
+            throw new StyxException(Errors.WALK_OPEN);
         }
         if (w.newfid() != w.fid()) {
             claimNewFid(w.newfid());
@@ -539,8 +612,9 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
             if (!permits(d, f.caller.user(), accessFor(o.mode()))) {
                 throw new StyxException(Errors.PERMISSION);
             }
-            return call(req, () -> node.open(o.mode(), f.caller));
-        }).handle((handle, e) -> {
+            // open(5): ORCLOSE needs permission to remove the file, checked now, not at the clunk.
+            return (o.mode() & P9.ORCLOSE) != 0 ? mayRemove(req, f) : CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(x -> call(req, () -> node.open(o.mode(), f.caller))).handle((handle, e) -> {
             f.opening = false;
             if (e != null) {
                 throw e instanceof CompletionException ce ? ce : new CompletionException(e);
@@ -724,16 +798,21 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
         if (f.auth) {
             throw new StyxException(Errors.PERMISSION);
         }
-        Fid.Path parent = f.path.parent();
-        CompletableFuture<Void> allowed = parent == null
-                ? StyxException.failed(Errors.PERMISSION)
-                : call(req, () -> parent.node().stat()).thenAccept(d -> {
-                    if (!permits(d, f.caller.user(), 2)) {
-                        throw new StyxException(Errors.PERMISSION);
-                    }
-                });
-        return allowed.thenCompose(x -> call(req, () -> f.node().remove(f.caller)))
+        return mayRemove(req, f).thenCompose(x -> call(req, () -> f.node().remove(f.caller)))
                 .thenApply(x -> new Rmessage.Remove(r.tag()));
+    }
+
+    /** remove(5): removing needs write permission in the parent; the root has none to give. */
+    private CompletableFuture<Void> mayRemove(Request req, Fid f) {
+        Fid.Path parent = f.path.parent();
+        if (parent == null) {
+            return StyxException.failed(Errors.PERMISSION);
+        }
+        return call(req, () -> parent.node().stat()).thenAccept(d -> {
+            if (!permits(d, f.caller.user(), 2)) {
+                throw new StyxException(Errors.PERMISSION);
+            }
+        });
     }
 
     private CompletableFuture<Rmessage> stat(Request req, Tmessage.Stat s) {
@@ -754,6 +833,11 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
         }
         if (d.mode() != -1 && ((d.mode() & P9.DMDIR) != 0) != node.isDirectory()) {
             throw new StyxException("wstat cannot change whether a file is a directory");
+        }
+        // As for create: no special files, and a node should not have to drop bits it cannot keep.
+        if (d.mode() != -1 && (d.mode() & ~CREATABLE_BITS) != 0) {
+            throw new StyxException("wstat: permission bits 0x" + Integer.toHexString(d.mode() & ~CREATABLE_BITS)
+                    + " are not supported");
         }
         if (!d.name().isEmpty()) {
             checkName(d.name());
