@@ -20,6 +20,9 @@ public record DialAddress(Kind kind, String host, int port, Path path) {
         Objects.requireNonNull(kind, "kind");
         if (kind == Kind.TCP) {
             Objects.requireNonNull(host, "host");
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("empty host; expected tcp!host!port or host:port");
+            }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port " + port + " is out of range");
             }
@@ -74,6 +77,9 @@ public record DialAddress(Kind kind, String host, int port, Path path) {
                 throw new IllegalArgumentException("bad address \"" + s + "\": unclosed [");
             }
             String host = text.substring(1, close);
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("bad address \"" + s + "\": empty host in []");
+            }
             String rest = text.substring(close + 1);
             if (rest.isEmpty()) {
                 return tcp(host, defaultPort);
@@ -85,6 +91,10 @@ public record DialAddress(Kind kind, String host, int port, Path path) {
         }
         int colon = text.lastIndexOf(':');
         if (colon >= 0 && text.indexOf(':') == colon) {
+            if (colon == 0) {
+                throw new IllegalArgumentException("bad address \"" + s + "\": no host before the colon; "
+                        + "expected host:port (for every interface write *:port)");
+            }
             return tcp(host(text.substring(0, colon)), port(text.substring(colon + 1), s));
         }
         return tcp(host(text), defaultPort);
@@ -99,13 +109,12 @@ public record DialAddress(Kind kind, String host, int port, Path path) {
             case "9fs": return 564;
             case "styx": return 6666;
             default:
-                try {
+                // Digits only: Integer.parseInt would take "+5" and "-0".
+                if (!p.isEmpty() && p.length() <= 5 && p.chars().allMatch(c -> c >= '0' && c <= '9')) {
                     int n = Integer.parseInt(p);
-                    if (n >= 0 && n <= 65535) {
+                    if (n <= 65535) {
                         return n;
                     }
-                } catch (NumberFormatException e) {
-                    // fall through to the error below
                 }
                 throw new IllegalArgumentException("bad port \"" + p + "\" in \"" + whole + "\"; expected 0..65535");
         }
@@ -124,7 +133,11 @@ public record DialAddress(Kind kind, String host, int port, Path path) {
         return kind == Kind.UNIX ? new DomainSocketAddress(path.toFile()) : new InetSocketAddress(host, port);
     }
 
+    /** The same TCP host with another port. */
     public DialAddress withPort(int newPort) {
+        if (kind != Kind.TCP) {
+            throw new IllegalStateException(this + " is a Unix socket; it has no port");
+        }
         return tcp(host, newPort);
     }
 
