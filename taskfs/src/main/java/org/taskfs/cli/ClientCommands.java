@@ -1,0 +1,172 @@
+package org.taskfs.cli;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.taskfs.coord.Coordinator;
+import org.taskfs.styx.client.ClientOptions;
+import org.taskfs.styx.client.RemoteFid;
+import org.taskfs.styx.client.StyxClient;
+import org.taskfs.styx.codec.Dir;
+import org.taskfs.styx.codec.P9;
+import org.taskfs.styx.dial.DialAddress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code taskfs ls|cat|write|stat}: a 9P client for scripts, like plan9port's {@code 9p}. */
+final class ClientCommands {
+    private ClientCommands() {}
+
+    /** {@code -a ADDR}, defaulting to $TASKFS_ADDR, then the local coordinator. */
+    static final class Server {
+        @Option(names = {"-a", "--addr"}, paramLabel = "ADDR",
+                description = "Server to talk to (default: $TASKFS_ADDR, else tcp!127.0.0.1!5555).")
+        String addr;
+
+        StyxClient connect() throws Exception {
+            String a = addr != null ? addr : System.getenv("TASKFS_ADDR");
+            if (a == null || a.isBlank()) {
+                a = "tcp!127.0.0.1!" + Coordinator.DEFAULT_PORT;
+            }
+            return StyxClient.connect(DialAddress.parse(a, Coordinator.DEFAULT_PORT), ClientOptions.defaults()).get();
+        }
+    }
+
+    @Command(name = "cat", mixinStandardHelpOptions = true,
+            description = "Copy files to standard output as they are read (a growing stdout is followed to its end).")
+    static final class Cat implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Server server;
+
+        @Parameters(paramLabel = "PATH", arity = "1..*")
+        List<String> paths;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            try (StyxClient c = server.connect()) {
+                StyxClient streaming = c.withTimeout(java.time.Duration.ZERO);
+                for (String p : paths) {
+                    streaming.stream(p, b -> {
+                        out.write(b, 0, b.length);
+                        out.flush();
+                    }).get();
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "write", mixinStandardHelpOptions = true,
+            description = "Write to a file: the words given (joined, with a newline, as one write, like echo), "
+                    + "or standard input (each chunk read one write).")
+    static final class Write implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Server server;
+
+        @Parameters(index = "0", paramLabel = "PATH")
+        String path;
+
+        @Parameters(index = "1..*", paramLabel = "WORD")
+        List<String> words;
+
+        @Override
+        public Integer call() throws Exception {
+            try (StyxClient c = server.connect()) {
+                RemoteFid f = c.open(path, P9.OWRITE).get();
+                try {
+                    if (words != null && !words.isEmpty()) {
+                        f.write(0, (String.join(" ", words) + "\n").getBytes(StandardCharsets.UTF_8)).get();
+                    } else {
+                        copy(System.in, f);
+                    }
+                } finally {
+                    f.clunk().get();
+                }
+            }
+            return 0;
+        }
+
+        private static void copy(InputStream in, RemoteFid f) throws Exception {
+            byte[] buf = new byte[f.iounit()];
+            long offset = 0;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                f.write(offset, java.util.Arrays.copyOf(buf, n)).get();
+                offset += n;
+            }
+        }
+    }
+
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List directories.")
+    static final class Ls implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Server server;
+
+        @Option(names = "-l", description = "Long listing: mode, owner, length, time, name.")
+        boolean longForm;
+
+        @Parameters(paramLabel = "PATH", arity = "0..*")
+        List<String> paths;
+
+        @Override
+        public Integer call() throws Exception {
+            try (StyxClient c = server.connect()) {
+                for (String p : paths == null || paths.isEmpty() ? List.of("/") : paths) {
+                    Dir self = c.stat(p).get();
+                    List<Dir> entries = self.isDirectory() ? c.list(p).get() : List.of(self);
+                    for (Dir d : entries) {
+                        System.out.println(longForm ? longLine(d) : d.name() + (d.isDirectory() ? "/" : ""));
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "stat", mixinStandardHelpOptions = true, description = "Show a file's directory entry.")
+    static final class Stat implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Server server;
+
+        @Parameters(paramLabel = "PATH", arity = "1..*")
+        List<String> paths;
+
+        @Override
+        public Integer call() throws Exception {
+            try (StyxClient c = server.connect()) {
+                for (String p : paths) {
+                    Dir d = c.stat(p).get();
+                    System.out.println(longLine(d) + " qid " + d.qid());
+                }
+            }
+            return 0;
+        }
+    }
+
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("MMM d HH:mm", Locale.ROOT).withZone(ZoneId.systemDefault());
+
+    /** Plan 9's ls -l shape: {@code d-r-xr-xr-x M 0 owner group length time name}. */
+    static String longLine(Dir d) {
+        StringBuilder m = new StringBuilder();
+        m.append((d.mode() & P9.DMDIR) != 0 ? 'd' : (d.mode() & P9.DMAPPEND) != 0 ? 'a' : '-');
+        m.append((d.mode() & P9.DMEXCL) != 0 ? 'l' : '-');
+        String rwx = "rwx";
+        for (int shift = 6; shift >= 0; shift -= 3) {
+            for (int i = 0; i < 3; i++) {
+                m.append((d.mode() >> (shift + 2 - i) & 1) != 0 ? rwx.charAt(i) : '-');
+            }
+        }
+        return m + " M " + Integer.toUnsignedString(d.dev()) + " " + d.uid() + " " + d.gid() + " " + d.length()
+                + " " + TIME.format(Instant.ofEpochSecond(Integer.toUnsignedLong(d.mtime()))) + " " + d.name();
+    }
+
+}

@@ -1,0 +1,57 @@
+package org.taskfs.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.taskfs.node.NodeDaemon;
+import org.taskfs.styx.dial.DialAddress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code taskfs node}: a node daemon running this machine's tasks. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Run a node daemon: serves the task interface over 9P and runs tasks as local processes.")
+final class NodeCommand implements Callable<Integer> {
+    @Option(names = "--listen", paramLabel = "ADDR", defaultValue = "tcp!127.0.0.1!6666",
+            description = "Dial string to serve on (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--slots", paramLabel = "K",
+            description = "Tasks offered to run at once (default: the number of processors).")
+    Integer slots;
+
+    @Option(names = "--scratch", paramLabel = "DIR",
+            description = "Where tasks get their private directories (default: a new one under the temp dir).")
+    Path scratch;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "Release finished, untouched tasks after this long (default: ${DEFAULT-VALUE}).")
+    long idleSeconds;
+
+    @picocli.CommandLine.Mixin
+    ListenGuard guard;
+
+    @Override
+    public Integer call() throws Exception {
+        DialAddress at = DialAddress.parse(listen, NodeDaemon.DEFAULT_PORT);
+        guard.check(at);
+        NodeDaemon.Config config = NodeDaemon.Config.defaults(at).withIdleTimeout(Duration.ofSeconds(idleSeconds));
+        if (slots != null) {
+            config = config.withSlots(slots);
+        }
+        if (scratch != null) {
+            config = config.withScratch(scratch);
+        }
+        NodeDaemon node = NodeDaemon.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "taskfs-node-shutdown"));
+        System.err.println("taskfs node: serving on " + node.address() + " with " + node.tasks().slots()
+                + " slots (" + node.tasks().host() + ")");
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,62 @@
+package org.taskfs.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.taskfs.coord.Coordinator;
+import org.taskfs.node.NodeDaemon;
+import org.taskfs.styx.dial.DialAddress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code taskfs serve}: a coordinator over nodes given on the command line or in a hostfile. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run a coordinator: mounts node daemons (or other coordinators) and serves sessions over 9P.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--listen", paramLabel = "ADDR", defaultValue = "tcp!127.0.0.1!5555",
+            description = "Dial string to serve on (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--node", paramLabel = "ADDR", description = "A node (or coordinator) to mount; repeatable.")
+    List<String> nodes = new ArrayList<>();
+
+    @Option(names = "--hostfile", paramLabel = "FILE",
+            description = "Nodes to mount, one per line: NAME ADDR or ADDR (port 6666 if none), # comments.")
+    Path hostfile;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "Release finished, untouched sessions after this long (default: ${DEFAULT-VALUE}).")
+    long idleSeconds;
+
+    @Mixin
+    ListenGuard guard;
+
+    @Override
+    public Integer call() throws Exception {
+        DialAddress at = DialAddress.parse(listen, Coordinator.DEFAULT_PORT);
+        guard.check(at);
+        List<Coordinator.MemberSpec> members = new ArrayList<>();
+        for (String n : nodes) {
+            members.add(new Coordinator.MemberSpec(DialAddress.parse(n, NodeDaemon.DEFAULT_PORT), null));
+        }
+        if (hostfile != null) {
+            members.addAll(Hostfile.read(hostfile));
+        }
+        Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withMembers(members)
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            c.close();
+            stopped.countDown();
+        }, "taskfs-serve-shutdown"));
+        System.err.println("taskfs serve: serving on " + c.address() + " with " + c.pool().members().size()
+                + " members");
+        System.err.print(c.pool().ns());
+        stopped.await();
+        return 0;
+    }
+}

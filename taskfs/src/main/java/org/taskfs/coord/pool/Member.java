@@ -1,0 +1,290 @@
+package org.taskfs.coord.pool;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.taskfs.coord.session.Leaf;
+import org.taskfs.styx.client.ClientOptions;
+import org.taskfs.styx.client.RemoteFid;
+import org.taskfs.styx.client.StyxClient;
+import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.util.Failures;
+
+/**
+ * A server the coordinator has mounted: a node daemon, or another coordinator (both serve the
+ * same task interface). Knows its capacity from its root {@code ns} and {@code status}, refreshed
+ * by the pool's heartbeat. Thread-safe.
+ */
+public final class Member {
+    private static final System.Logger LOG = System.getLogger(Member.class.getName());
+
+    /** What is mounted: a node runs tasks itself, a coordinator spreads them further. */
+    public enum Kind { NODE, COORDINATOR }
+
+    public enum State { UP, DOWN, DRAINING }
+
+    private final String name;
+    private final DialAddress address;
+    private final Integer slotsLimit;
+    private final Set<Leaf> leaves = ConcurrentHashMap.newKeySet();
+
+    private volatile StyxClient client;
+    private volatile State state = State.DOWN;
+    private volatile Kind kind = Kind.NODE;
+    private volatile String lostReason = "not connected yet";
+    private int slots;
+    private int busy;
+    private int active;
+    private int missedBeats;
+    private Map<String, Integer> census = Map.of();
+
+    Member(String name, DialAddress address, Integer slotsLimit) {
+        this.name = name;
+        this.address = address;
+        this.slotsLimit = slotsLimit;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public DialAddress address() {
+        return address;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    // ------------------------------------------------------------------ connection
+
+    /** Connects, attaches, and learns what the member is and what it offers. */
+    CompletableFuture<Void> connect(ClientOptions options, Runnable onLoss) {
+        return StyxClient.connect(address, options).thenCompose(c -> refresh(c).handle((v, e) -> {
+            if (e != null) {
+                c.close();
+                throw new java.util.concurrent.CompletionException(Failures.cause(e));
+            }
+            synchronized (this) {
+                client = c;
+                if (state != State.DRAINING) {
+                    state = State.UP;
+                }
+                missedBeats = 0;
+                lostReason = null;
+            }
+            c.closeFuture().whenComplete((x, y) -> {
+                if (client == c) {
+                    lost("connection lost");
+                    onLoss.run();
+                }
+            });
+            return null;
+        }));
+    }
+
+    /** Reads the member's capacity and census; the heartbeat calls this too. */
+    CompletableFuture<Void> refresh(StyxClient c) {
+        CompletableFuture<String> ns = c.readString("/ns");
+        CompletableFuture<String> status = c.readString("/status");
+        return ns.thenCombine(status, (n, s) -> {
+            update(n, s);
+            return null;
+        });
+    }
+
+    CompletableFuture<Void> heartbeat() {
+        StyxClient c = client;
+        if (c == null || state == State.DOWN) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return refresh(c).handle((v, e) -> {
+            synchronized (this) {
+                missedBeats = e == null ? 0 : missedBeats + 1;
+            }
+            return null;
+        });
+    }
+
+    synchronized int missedBeats() {
+        return missedBeats;
+    }
+
+    private synchronized void update(String ns, String status) {
+        int s = 0;
+        int b = 0;
+        if (ns.startsWith("local ")) {
+            kind = Kind.NODE;
+            s = field(ns, "slots=");
+            b = field(ns, "busy=");
+        } else {
+            kind = Kind.COORDINATOR;
+            for (String line : ns.split("\n")) {
+                if (line.contains("state=up")) {
+                    s += field(line, "slots=");
+                    b += field(line, "busy=");
+                }
+            }
+        }
+        slots = slotsLimit != null ? Math.min(slotsLimit, s) : s;
+        busy = b;
+        Map<String, Integer> c = new LinkedHashMap<>();
+        for (String line : status.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 3) {
+                try {
+                    c.merge(f[1] + " " + f[2], Integer.parseInt(f[0]), Integer::sum);
+                } catch (NumberFormatException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "{0}: odd status line {1}", name, line);
+                }
+            }
+        }
+        census = Map.copyOf(c);
+    }
+
+    private static int field(String text, String key) {
+        int at = text.indexOf(key);
+        if (at < 0) {
+            return 0;
+        }
+        int end = at + key.length();
+        while (end < text.length() && Character.isDigit(text.charAt(end))) {
+            end++;
+        }
+        try {
+            return Integer.parseInt(text.substring(at + key.length(), end));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The member is unreachable: its leaves are lost, its connection closed. */
+    void lost(String reason) {
+        StyxClient c;
+        synchronized (this) {
+            if (state == State.DOWN && client == null) {
+                return;
+            }
+            state = State.DOWN;
+            lostReason = reason;
+            c = client;
+            client = null;
+            active = 0;
+        }
+        LOG.log(System.Logger.Level.WARNING, "{0} ({1}) is lost: {2}", name, address, reason);
+        for (Leaf l : leaves) {
+            l.lost(reason);
+        }
+        leaves.clear();
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    synchronized void drain() {
+        if (state == State.UP) {
+            state = State.DRAINING;
+        }
+    }
+
+    void close() {
+        lost("unmounted");
+    }
+
+    // ------------------------------------------------------------------ capacity
+
+    /** Slots it can take now, counting the tasks this coordinator already placed there. */
+    synchronized int free() {
+        return state == State.UP ? Math.max(0, slots - Math.max(busy, active)) : 0;
+    }
+
+    synchronized boolean offers(String os, String arch) {
+        if (state != State.UP) {
+            return false;
+        }
+        for (String kindName : census.keySet()) {
+            String[] f = kindName.split(" ");
+            if ((os.equals("*") || os.equalsIgnoreCase(f[0])) && (arch.equals("*") || arch.equalsIgnoreCase(f[1]))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    synchronized Map<String, Integer> census() {
+        return state == State.UP || state == State.DRAINING ? census : Map.of();
+    }
+
+    synchronized void placed(Leaf leaf) {
+        leaves.add(leaf);
+        active++;
+    }
+
+    /** Leaves this coordinator placed here were released. */
+    public synchronized void released(Leaf leaf) {
+        if (leaves.remove(leaf)) {
+            active = Math.max(0, active - 1);
+        }
+    }
+
+    /** The root ns line: {@code mount ADDR NAME slots=K busy=B state=up|down|draining}. */
+    synchronized String nsLine() {
+        return "mount " + address + " " + name + " slots=" + slots + " busy=" + Math.max(busy, active)
+                + " state=" + state.name().toLowerCase(Locale.ROOT) + "\n";
+    }
+
+    // ------------------------------------------------------------------ files
+
+    private StyxClient client() {
+        StyxClient c = client;
+        if (c == null) {
+            throw new java.util.concurrent.CompletionException(new java.io.IOException(
+                    name + " (" + address + ") is down: " + lostReason));
+        }
+        return c;
+    }
+
+    /**
+     * Opens a file of the member. A streaming file (stdout, wait…) may legitimately take hours to
+     * answer, so its reads carry no timeout: the heartbeat is what notices a dead member.
+     */
+    public CompletableFuture<RemoteFid> open(String path, int mode, boolean streaming) {
+        try {
+            StyxClient c = client();
+            return (streaming ? c.withTimeout(Duration.ZERO) : c).open(path, mode);
+        } catch (java.util.concurrent.CompletionException e) {
+            return CompletableFuture.failedFuture(e.getCause());
+        }
+    }
+
+    /** Writes {@code text} to a file of the member as one write (one ctl command). */
+    public CompletableFuture<Void> write(String path, String text) {
+        try {
+            return client().write(path, text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.util.concurrent.CompletionException e) {
+            return CompletableFuture.failedFuture(e.getCause());
+        }
+    }
+
+    public CompletableFuture<String> read(String path) {
+        try {
+            return client().readString(path);
+        } catch (java.util.concurrent.CompletionException e) {
+            return CompletableFuture.failedFuture(e.getCause());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + address + ")";
+    }
+}

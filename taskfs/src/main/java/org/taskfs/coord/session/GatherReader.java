@@ -1,0 +1,276 @@
+package org.taskfs.coord.session;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.taskfs.node.exec.OutputLog;
+
+/**
+ * One open gathered file (stdout, stderr, stdio) of a session or group: the leaves' output merged
+ * as the session's output mode says, taken when the file was opened.
+ * <ul>
+ * <li>ordered: exactly {@code cat 0/stdout 1/stdout …}, each leaf to its end before the next;
+ * <li>lines: whole lines in the order they arrive, never split or interleaved;
+ * <li>tagged: the same, each line prefixed by the leaf's path and {@code ": "}.
+ * </ul>
+ * Reads follow one another (a later read waits for the one before); a read at offset 0 after
+ * others starts over.
+ */
+public final class GatherReader {
+    /** Complete lines held for a slow reader before the leaves are read further. */
+    private static final int READ_AHEAD = 1 << 20;
+
+    private final TaskView view;
+    private final List<Leaf> leaves;
+    private final boolean stderr;
+    private final Session.OutputMode mode;
+    private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+    private Cursor cursor;
+
+    public GatherReader(Session session, TaskView view, boolean stderr) {
+        this.view = view;
+        this.leaves = view.leaves();
+        this.stderr = stderr;
+        this.mode = view.isLeaf() ? Session.OutputMode.ORDERED : session.output();
+        this.cursor = newCursor();
+    }
+
+    private Cursor newCursor() {
+        return mode == Session.OutputMode.ORDERED ? new Ordered() : new Lines(mode == Session.OutputMode.TAGGED);
+    }
+
+    public synchronized CompletableFuture<byte[]> read(long offset, int count) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        tail.handle((v, e) -> null).thenRun(() -> {
+            Cursor c;
+            synchronized (this) {
+                if (offset == 0 && cursor.position() != 0) {
+                    cursor.close();
+                    cursor = newCursor();
+                }
+                c = cursor;
+            }
+            c.read(count).whenComplete((b, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(b);
+                }
+            });
+        });
+        tail = result;
+        return result;
+    }
+
+    /** The handle is clunked: pending reads are dropped. */
+    public synchronized void close() {
+        cursor.close();
+    }
+
+    private OutputLog log(LeafRun r) {
+        return r.log(stderr);
+    }
+
+    private abstract static class Cursor {
+        long position;
+
+        long position() {
+            return position;
+        }
+
+        abstract CompletableFuture<byte[]> read(int count);
+
+        void close() {}
+    }
+
+    /** Leaf after leaf, each to its end. */
+    private final class Ordered extends Cursor {
+        private int index;
+        private long offset;
+        private final List<CompletableFuture<LeafRun>> runs = new ArrayList<>();
+
+        @Override
+        CompletableFuture<byte[]> read(int count) {
+            if (index >= leaves.size()) {
+                return CompletableFuture.completedFuture(new byte[0]);
+            }
+            while (runs.size() <= index) {
+                runs.add(leaves.get(runs.size()).currentOrNextRun());
+            }
+            return runs.get(index).thenCompose(r -> log(r).read(offset, count)).thenCompose(b -> {
+                if (b.length == 0) {
+                    index++;
+                    offset = 0;
+                    return read(count);
+                }
+                offset += b.length;
+                position += b.length;
+                return CompletableFuture.completedFuture(b);
+            });
+        }
+    }
+
+    /** Whole lines from all leaves as they arrive. */
+    private final class Lines extends Cursor {
+        private final boolean tagged;
+        private final ArrayDeque<byte[]> ready = new ArrayDeque<>();
+        private long readyBytes;
+        private final Source[] sources;
+        private CompletableFuture<Void> arrival = new CompletableFuture<>();
+        private boolean closed;
+
+        /** One leaf's stream: its offset, its unfinished line, whether a read of it is out. */
+        private final class Source {
+            final Leaf leaf;
+            final byte[] tag;
+            CompletableFuture<LeafRun> run;
+            long offset;
+            final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+            boolean reading;
+            boolean ended;
+
+            Source(Leaf leaf) {
+                this.leaf = leaf;
+                this.tag = (Session.relative(view, leaf) + ": ").getBytes(StandardCharsets.UTF_8);
+            }
+        }
+
+        Lines(boolean tagged) {
+            this.tagged = tagged;
+            this.sources = new Source[leaves.size()];
+            for (int i = 0; i < sources.length; i++) {
+                sources[i] = new Source(leaves.get(i));
+            }
+        }
+
+        @Override
+        CompletableFuture<byte[]> read(int count) {
+            CompletableFuture<Void> wake;
+            synchronized (this) {
+                if (!ready.isEmpty()) {
+                    return CompletableFuture.completedFuture(take(count));
+                }
+                boolean allEnded = true;
+                for (Source s : sources) {
+                    allEnded &= s.ended;
+                }
+                if (allEnded) {
+                    return CompletableFuture.completedFuture(new byte[0]);
+                }
+                if (arrival.isDone()) {
+                    arrival = new CompletableFuture<>();
+                }
+                wake = arrival;
+            }
+            pull();
+            return wake.thenCompose(v -> read(count));
+        }
+
+        /** Up to count bytes of ready lines; a line longer than count is the only one split. */
+        private byte[] take(int count) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(count, (int) Math.min(readyBytes, count)));
+            while (!ready.isEmpty() && out.size() < count) {
+                byte[] line = ready.peekFirst();
+                int room = count - out.size();
+                if (line.length <= room) {
+                    out.write(line, 0, line.length);
+                    ready.removeFirst();
+                    readyBytes -= line.length;
+                } else if (out.size() == 0) {
+                    out.write(line, 0, room);
+                    ready.removeFirst();
+                    ready.addFirst(Arrays.copyOfRange(line, room, line.length));
+                    readyBytes -= room;
+                } else {
+                    break;
+                }
+            }
+            position += out.size();
+            if (readyBytes < READ_AHEAD) {
+                pull();
+            }
+            return out.toByteArray();
+        }
+
+        /** Starts a read of every leaf that has none out, while there is room for more lines. */
+        private void pull() {
+            List<Source> start = new ArrayList<>();
+            synchronized (this) {
+                if (closed || readyBytes >= READ_AHEAD) {
+                    return;
+                }
+                for (Source s : sources) {
+                    if (!s.reading && !s.ended) {
+                        s.reading = true;
+                        if (s.run == null) {
+                            s.run = s.leaf.currentOrNextRun();
+                        }
+                        start.add(s);
+                    }
+                }
+            }
+            for (Source s : start) {
+                long at;
+                synchronized (this) {
+                    at = s.offset;
+                }
+                s.run.thenCompose(r -> log(r).read(at, 64 * 1024)).whenComplete((b, e) -> arrived(s, b, e));
+            }
+        }
+
+        private void arrived(Source s, byte[] b, Throwable e) {
+            CompletableFuture<Void> wake;
+            synchronized (this) {
+                s.reading = false;
+                if (e != null || b.length == 0) {
+                    s.ended = true;
+                    if (s.partial.size() > 0) {
+                        // A last line without a newline still ends as a line of its own.
+                        s.partial.write('\n');
+                        emit(s, s.partial.toByteArray());
+                        s.partial.reset();
+                    }
+                } else {
+                    s.offset += b.length;
+                    int start = 0;
+                    for (int i = 0; i < b.length; i++) {
+                        if (b[i] == '\n') {
+                            if (s.partial.size() > 0) {
+                                s.partial.write(b, start, i + 1 - start);
+                                emit(s, s.partial.toByteArray());
+                                s.partial.reset();
+                            } else {
+                                emit(s, Arrays.copyOfRange(b, start, i + 1));
+                            }
+                            start = i + 1;
+                        }
+                    }
+                    s.partial.write(b, start, b.length - start);
+                }
+                wake = arrival;
+            }
+            wake.complete(null);
+            pull();
+        }
+
+        private void emit(Source s, byte[] line) {
+            byte[] out = line;
+            if (tagged) {
+                out = new byte[s.tag.length + line.length];
+                System.arraycopy(s.tag, 0, out, 0, s.tag.length);
+                System.arraycopy(line, 0, out, s.tag.length, line.length);
+            }
+            ready.addLast(out);
+            readyBytes += out.length;
+        }
+
+        @Override
+        synchronized void close() {
+            closed = true;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package org.taskfs.coord.session;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One open writer of a session's or group's stdin (or stdio): each write reaches the leaves as the
+ * session's input mode says, taken when the file was opened.
+ * <ul>
+ * <li>bcast: every write to every leaf;
+ * <li>rr: whole lines dealt round-robin;
+ * <li>hash: whole lines by a hash of their first field, so equal keys meet on one leaf.
+ * </ul>
+ * When the writer closes, every leaf's stdin is closed (a leaf that got nothing is told {@code eof}).
+ */
+public final class SpreadWriter {
+    private final Session session;
+    private final List<Leaf> leaves;
+    private final Session.InputMode mode;
+    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private int next;
+    private boolean closed;
+
+    public SpreadWriter(Session session, TaskView view) {
+        this.session = session;
+        this.leaves = view.leaves();
+        this.mode = view.isLeaf() ? Session.InputMode.BCAST : session.input();
+        for (Leaf l : leaves) {
+            l.stdinWriterOpened();
+        }
+    }
+
+    public CompletableFuture<Integer> write(byte[] data) {
+        if (leaves.isEmpty()) {
+            return CompletableFuture.failedFuture(new org.taskfs.styx.server.StyxException(
+                    "stdin: no tasks reserved; write \"res N\" first"));
+        }
+        List<CompletableFuture<Integer>> sent = new ArrayList<>();
+        synchronized (this) {
+            if (mode == Session.InputMode.BCAST) {
+                for (Leaf l : leaves) {
+                    sent.add(session.writeStdin(l, data));
+                }
+            } else {
+                int start = 0;
+                for (int i = 0; i < data.length; i++) {
+                    if (data[i] == '\n') {
+                        partial.write(data, start, i + 1 - start);
+                        sent.add(deal(partial.toByteArray()));
+                        partial.reset();
+                        start = i + 1;
+                    }
+                }
+                partial.write(data, start, data.length - start);
+            }
+        }
+        return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).thenApply(v -> data.length);
+    }
+
+    private CompletableFuture<Integer> deal(byte[] line) {
+        int target = mode == Session.InputMode.RR ? next++ % leaves.size()
+                : Math.floorMod(hashOfFirstField(line), leaves.size());
+        return session.writeStdin(leaves.get(target), line);
+    }
+
+    /** FNV-1a of the first whitespace-separated field: stable across runs and machines. */
+    static int hashOfFirstField(byte[] line) {
+        int i = 0;
+        while (i < line.length && (line[i] == ' ' || line[i] == '\t')) {
+            i++;
+        }
+        int h = 0x811c9dc5;
+        while (i < line.length && line[i] != ' ' && line[i] != '\t' && line[i] != '\n' && line[i] != '\r') {
+            h ^= line[i] & 0xff;
+            h *= 0x01000193;
+            i++;
+        }
+        return h;
+    }
+
+    /** The last writer of the file: an unfinished line goes out, then every leaf sees EOF. */
+    public void close() {
+        byte[] rest;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            rest = partial.toByteArray();
+            partial.reset();
+        }
+        CompletableFuture<?> flushed = rest.length > 0 ? deal(Arrays.copyOf(rest, rest.length))
+                : CompletableFuture.completedFuture(null);
+        flushed.whenComplete((v, e) -> {
+            for (Leaf l : leaves) {
+                l.stdinWriterClosed();
+            }
+        });
+    }
+}
