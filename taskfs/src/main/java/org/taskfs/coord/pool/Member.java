@@ -39,7 +39,6 @@ public final class Member {
     private volatile String lostReason = "not connected yet";
     private int slots;
     private int busy;
-    private int active;
     private int missedBeats;
     private Map<String, Integer> census = Map.of();
 
@@ -178,7 +177,6 @@ public final class Member {
             lostReason = reason;
             c = client;
             client = null;
-            active = 0;
         }
         LOG.log(System.Logger.Level.WARNING, "{0} ({1}) is lost: {2}", name, address, reason);
         for (Leaf l : leaves) {
@@ -202,9 +200,22 @@ public final class Member {
 
     // ------------------------------------------------------------------ capacity
 
-    /** Slots it can take now, counting the tasks this coordinator already placed there. */
+    /**
+     * Slots it can take now. A task this coordinator placed there holds its slot from its
+     * reservation until its run ends; a finished task keeps only its output, not a slot.
+     */
     synchronized int free() {
-        return state == State.UP ? Math.max(0, slots - Math.max(busy, active)) : 0;
+        return state == State.UP ? Math.max(0, slots - Math.max(busy, unfinished())) : 0;
+    }
+
+    private int unfinished() {
+        int n = 0;
+        for (Leaf l : leaves) {
+            if (!l.isFinished()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     synchronized boolean offers(String os, String arch) {
@@ -224,21 +235,18 @@ public final class Member {
         return state == State.UP || state == State.DRAINING ? census : Map.of();
     }
 
-    synchronized void placed(Leaf leaf) {
+    void placed(Leaf leaf) {
         leaves.add(leaf);
-        active++;
     }
 
-    /** Leaves this coordinator placed here were released. */
-    public synchronized void released(Leaf leaf) {
-        if (leaves.remove(leaf)) {
-            active = Math.max(0, active - 1);
-        }
+    /** A leaf this coordinator placed here was released. */
+    public void released(Leaf leaf) {
+        leaves.remove(leaf);
     }
 
     /** The root ns line: {@code mount ADDR NAME slots=K busy=B state=up|down|draining}. */
     synchronized String nsLine() {
-        return "mount " + address + " " + name + " slots=" + slots + " busy=" + Math.max(busy, active)
+        return "mount " + address + " " + name + " slots=" + slots + " busy=" + Math.max(busy, unfinished())
                 + " state=" + state.name().toLowerCase(Locale.ROOT) + "\n";
     }
 

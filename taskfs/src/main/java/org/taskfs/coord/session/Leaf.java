@@ -81,6 +81,11 @@ public final class Leaf implements TaskView {
         return nextRun;
     }
 
+    /** Its run has ended (or it was lost): it no longer holds a slot. */
+    public synchronized boolean isFinished() {
+        return lostReason != null || released || (run != null && run.waitLine.isDone());
+    }
+
     synchronized boolean isRunning() {
         return run != null && !run.waitLine.isDone();
     }
