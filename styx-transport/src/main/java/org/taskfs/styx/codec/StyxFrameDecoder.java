@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import java.util.List;
 
@@ -20,6 +21,8 @@ public final class StyxFrameDecoder extends ByteToMessageDecoder {
 
     private final boolean acceptRequests;
     private volatile int maxFrameSize;
+    /** Set by a framing error: the stream cannot be followed any more, so input is dropped. */
+    private boolean discarding;
 
     /**
      * @param acceptRequests true on a server (T-messages expected), false on a client
@@ -41,13 +44,19 @@ public final class StyxFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (discarding) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
         while (in.readableBytes() >= 4) {
             long size = Integer.toUnsignedLong(in.getIntLE(in.readerIndex()));
             if (size < P9.HEADER_SIZE) {
-                throw new CorruptedFrameException("9P frame size " + size + " is smaller than the 7-byte header");
+                throw framingError(ctx, in,
+                        new CorruptedFrameException("9P frame size " + size + " is smaller than the 7-byte header"));
             }
             if (size > maxFrameSize) {
-                throw new TooLongFrameException("9P frame size " + size + " exceeds msize " + maxFrameSize);
+                throw framingError(ctx, in,
+                        new TooLongFrameException("9P frame size " + size + " exceeds msize " + maxFrameSize));
             }
             if (in.readableBytes() < size) {
                 return;
@@ -59,6 +68,17 @@ public final class StyxFrameDecoder extends ByteToMessageDecoder {
                 frame.release();
             }
         }
+    }
+
+    /**
+     * Without a believable size there is no next frame to find: drop what is held (otherwise every
+     * later read would pile up behind the bad header), close, and let the exception say why.
+     */
+    private DecoderException framingError(ChannelHandlerContext ctx, ByteBuf in, DecoderException e) {
+        discarding = true;
+        in.skipBytes(in.readableBytes());
+        ctx.close();
+        return e;
     }
 
     private Object decodeFrame(ByteBuf frame) {

@@ -104,6 +104,7 @@ public final class StyxWire {
         return 2 + n;
     }
 
+    /** Agrees with {@link #writeString}: an unpaired surrogate is sent as the one byte '?'. */
     private static int utf8Length(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {
@@ -115,6 +116,8 @@ public final class StyxWire {
             } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 n += 4;
                 i++;
+            } else if (Character.isSurrogate(c)) {
+                n++;
             } else {
                 n += 3;
             }
@@ -230,10 +233,11 @@ public final class StyxWire {
     }
 
     private static void writeString(ByteBuf out, String s) {
-        int lengthAt = out.writerIndex();
-        out.writeShortLE(0);
-        int n = out.writeCharSequence(s, StandardCharsets.UTF_8);
-        out.setShortLE(lengthAt, n);
+        // Not ByteBuf.writeCharSequence: for a high surrogate followed by a non-ASCII char, Netty
+        // writes the char's low byte alone, which is not UTF-8. The JDK replaces it with '?'.
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeShortLE(b.length);
+        out.writeBytes(b);
     }
 
     private static void writeQid(ByteBuf out, Qid q) {
@@ -378,8 +382,11 @@ public final class StyxWire {
             if (in.readerIndex() > end) {
                 throw bad("stat strings run past the stat size");
             }
-            // stat(5) allows trailing extensions (9P2000.u); 9P2000 ignores them.
-            in.readerIndex(end);
+            // 9P2000 has no stat extensions (those are 9P2000.u's, which is not negotiated); like
+            // Plan 9's statcheck, refuse leftovers rather than drop them, so a Twstat means what was sent.
+            if (in.readerIndex() < end) {
+                throw bad("stat has " + (end - in.readerIndex()) + " bytes after its last string");
+            }
             return d;
         }
 
