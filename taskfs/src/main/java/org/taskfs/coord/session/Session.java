@@ -180,11 +180,12 @@ public final class Session implements TaskView {
                 int sig = c.args().isEmpty() ? Signals.SIGTERM : Signals.parse(c.arg(0));
                 return forward("kill " + sig, true);
             case "killonclose":
+                // Releasing the session kills its tasks on the members: nothing to forward.
                 c.arity(0, 0);
                 synchronized (this) {
                     killOnClose = true;
                 }
-                return forward("killonclose", false);
+                return done();
             case "dir":
                 c.arity(1, 1);
                 return forward("dir " + PlanNineQuoting.quote(c.arg(0)), false);
