@@ -1,5 +1,8 @@
 package org.taskfs.task;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -19,7 +22,19 @@ public record CtlRequest(String verb, List<String> args, String text) {
         if (data.length > MAX_LENGTH) {
             throw new StyxException("control message too long: " + data.length + " bytes, at most " + MAX_LENGTH);
         }
-        String s = new String(data, StandardCharsets.UTF_8);
+        // Binary junk gets a plain answer rather than an "unknown control message" full of NULs and U+FFFD.
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == 0) {
+                throw new StyxException("control message contains a NUL byte at offset " + i);
+            }
+        }
+        String s;
+        try {
+            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
+        } catch (CharacterCodingException e) {
+            throw new StyxException("control message is not valid UTF-8 text");
+        }
         if (s.endsWith("\n")) {
             s = s.substring(0, s.length() - 1);
         }

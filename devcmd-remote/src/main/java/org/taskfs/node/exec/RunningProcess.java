@@ -124,9 +124,9 @@ public final class RunningProcess {
             if (released) {
                 return;
             }
-            if (isAlive()) {
-                signal(LibC.SIGKILL);
-            }
+            // Also after the leader exited: what it left running in its group must not outlive the task.
+            // signal() knows when the group is gone or its number reused.
+            signal(LibC.SIGKILL);
             released = true;
         }
         stdin.release();

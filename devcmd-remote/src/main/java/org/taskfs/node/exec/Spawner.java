@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -137,10 +139,12 @@ public final class Spawner implements AutoCloseable {
             }
 
             long start = System.nanoTime();
-            int pid = posixSpawn(executable, spec, pipe[0], outFd, errFd);
+            int nice = spec.effectiveNice();
+            int pid = nice > 0 ? posixSpawnNiced(nice, executable, spec, pipe[0], outFd, errFd)
+                    : posixSpawn(executable, spec, pipe[0], outFd, errFd);
             started = true;
 
-            int nice = spec.effectiveNice();
+            // Normally a no-op: the child started at this niceness. Kept for a spawn thread that could not renice.
             if (nice > 0 && C.setpriority(LibC.PRIO_PROCESS, pid, nice) != 0) {
                 LOG.log(Level.DEBUG, "setpriority {0} {1}: {2}", pid, nice, Native.strerror(Native.errno()));
             }
@@ -229,6 +233,58 @@ public final class Spawner implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Spawns from a thread running at niceness {@code nice}. Setting the niceness after the spawn would race with
+     * the command (a quick one runs, or even finishes, at the daemon's niceness); on Linux niceness is per thread
+     * and a child starts with its creating thread's, so it is right from the first instruction.
+     */
+    private int posixSpawnNiced(int nice, String executable, SpawnSpec spec, int stdinFd, int outFd, int errFd)
+            throws SpawnException {
+        Future<Integer> pid = niceSpawner(nice).submit(() -> posixSpawn(executable, spec, stdinFd, outFd, errFd));
+        // Waited for even when interrupted: a spawn that happens anyway must not leave a process nobody watches.
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return pid.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof SpawnException x) {
+                        throw x;
+                    }
+                    throw new SpawnException("exec failed: " + e.getCause(), 0);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** One lazily made thread per niceness 1..19; an idle one goes away (a new one renices itself again). */
+    private static final ExecutorService[] NICE_SPAWNERS = new ExecutorService[20];
+
+    private static synchronized ExecutorService niceSpawner(int nice) {
+        if (NICE_SPAWNERS[nice] == null) {
+            ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(() -> {
+                    // PRIO_PROCESS with who 0 is the calling thread only, under Linux's per-thread nice values.
+                    if (C.setpriority(LibC.PRIO_PROCESS, 0, nice) != 0) {
+                        LOG.log(Level.DEBUG, "setpriority(thread, {0}): {1}", nice, Native.strerror(Native.errno()));
+                    }
+                    r.run();
+                }, "spawn-nice-" + nice);
+                t.setDaemon(true);
+                return t;
+            });
+            e.allowCoreThreadTimeOut(true);
+            NICE_SPAWNERS[nice] = e;
+        }
+        return NICE_SPAWNERS[nice];
     }
 
     private int posixSpawn(String executable, SpawnSpec spec, int stdinFd, int outFd, int errFd) throws SpawnException {

@@ -152,11 +152,11 @@ public final class NodeFileServer implements FileServer {
 
         @Override
         public synchronized CompletableFuture<Integer> write(long offset, byte[] data) {
-            if (offset == 0) {
-                written.setLength(0);
-            }
-            written.append(EnvLines.text(data));
-            table.rootEnv(written.toString());
+            String next = (offset == 0 ? "" : written.toString()) + EnvLines.text(data);
+            // Parsed before it is kept: a refused line must not poison the writes that follow it.
+            table.rootEnv(next);
+            written.setLength(0);
+            written.append(next);
             return CompletableFuture.completedFuture(data.length);
         }
     }
@@ -327,7 +327,9 @@ public final class NodeFileServer implements FileServer {
                 r = run;
             }
             if (r.isDone() && !r.isCompletedExceptionally()) {
-                return Futures.linked(which.apply(r.join()).read(offset, count));
+                Task.Run now = r.join();
+                return now == null ? CompletableFuture.completedFuture(new byte[0])
+                        : Futures.linked(which.apply(now).read(offset, count));
             }
             // r is the task's shared "next run" future: a flush must not cancel it for everyone.
             CompletableFuture<byte[]> out = new CompletableFuture<>();
@@ -337,6 +339,10 @@ public final class NodeFileServer implements FileServer {
                 }
                 if (e != null) {
                     out.completeExceptionally(e);
+                    return;
+                }
+                if (run == null) { // the exec failed: nothing ran, nothing to read
+                    out.complete(new byte[0]);
                     return;
                 }
                 CompletableFuture<byte[]> read = which.apply(run).read(offset, count);

@@ -1,17 +1,20 @@
 package org.taskfs.node.task;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.taskfs.node.exec.ExitStatus;
 import org.taskfs.node.exec.OutputLog;
 import org.taskfs.node.exec.RunningProcess;
 import org.taskfs.node.exec.SpawnException;
 import org.taskfs.node.exec.SpawnSpec;
+import org.taskfs.styx.server.Futures;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.PlanNineQuoting;
 import org.taskfs.task.CtlRequest;
@@ -69,10 +72,14 @@ public final class Task {
     private final Map<String, String> env = new LinkedHashMap<>();
     private int refs;
     private int stdinWriters;
+    /** A stdin writer came while nothing ran: if all such writers are gone by exec, the run starts at EOF. */
+    private boolean stdinWriterBeforeExec;
     private long touched = System.nanoTime();
     private boolean released;
 
     private Run run;
+    /** Earlier runs' processes: released with the task, so what they left running is killed too. */
+    private final List<RunningProcess> pastRuns = new ArrayList<>();
     private int runs;
     private String argv0 = "";
     /** Completes when the next run starts: readers that opened before it wait on this. */
@@ -130,6 +137,9 @@ public final class Task {
         refs++;
         if (writesStdin) {
             stdinWriters++;
+            if (state != TaskState.Execute) {
+                stdinWriterBeforeExec = true;
+            }
         }
         touch();
     }
@@ -143,7 +153,8 @@ public final class Task {
             if (writesStdin && --stdinWriters == 0 && run != null && state == TaskState.Execute) {
                 run.process.closeStdin();
             }
-            kill = refs == 0 && killOnClose && !released;
+            // Only once something ran: `echo killonclose > ctl` alone must not end a task that is still being set up.
+            kill = refs == 0 && killOnClose && !released && state != TaskState.Closed;
         }
         if (kill) {
             table.release(this);
@@ -249,10 +260,15 @@ public final class Task {
         try {
             p = table.spawner().spawn(spec);
         } catch (SpawnException e) {
+            CompletableFuture<Run> waiting;
             synchronized (this) {
                 state = TaskState.Fail;
                 failLine = "0 0 0 0 " + PlanNineQuoting.quote(e.getMessage());
+                waiting = nextRun;
+                nextRun = new CompletableFuture<>();
             }
+            // Readers that were waiting for this run must not wait on: nothing ran (no run: EOF, fail line).
+            waiting.complete(null);
             throw new StyxException(e.getMessage());
         }
         Run r = new Run(number, p, spec.argv().get(0));
@@ -265,13 +281,18 @@ public final class Task {
                 p.release();
                 throw new StyxException("task " + id + " has been released");
             }
+            if (run != null) {
+                pastRuns.add(run.process);
+            }
             run = r;
             started = nextRun;
             nextRun = new CompletableFuture<>();
             early = stdinBeforeExec.toByteArray();
             stdinBeforeExec.reset();
-            eofNow = eofBeforeExec;
+            // "echo data > stdin; echo exec cat > ctl": the last writer left before the run, so EOF follows the data.
+            eofNow = eofBeforeExec || (stdinWriterBeforeExec && stdinWriters == 0);
             eofBeforeExec = false;
+            stdinWriterBeforeExec = false;
         }
         if (early.length > 0) {
             p.writeStdin(early);
@@ -323,32 +344,40 @@ public final class Task {
 
     /** Called by the table: kills the run's process group and forgets everything. */
     void releaseNow() {
-        Run r;
+        List<RunningProcess> processes;
         CompletableFuture<Run> waiting;
         synchronized (this) {
             if (released) {
                 return;
             }
             released = true;
-            r = run;
+            processes = new ArrayList<>(pastRuns);
+            if (run != null) {
+                processes.add(run.process);
+            }
             waiting = nextRun;
         }
         waiting.completeExceptionally(new StyxException("task " + id + " has been released"));
-        if (r != null) {
-            if (r.process.isAlive()) {
-                r.process.signal(9);
-            }
-            r.process.exit().whenComplete((s, e) -> r.process.release());
+        for (RunningProcess p : processes) {
+            // The whole group, also when the leader is gone but left children behind.
+            p.signal(9);
+            p.exit().whenComplete((s, e) -> p.release());
         }
         table.deleteScratch(scratch);
     }
 
     // ------------------------------------------------------------------ data
 
-    /** The current run, or the next one once it starts. */
+    /**
+     * The current run, or the next one once it starts; {@code null} (at once, or when the awaited exec fails)
+     * when the last exec failed and nothing ever ran: there is no output to read.
+     */
     public synchronized CompletableFuture<Run> currentOrNextRun() {
         if (released) {
             return CompletableFuture.failedFuture(new StyxException("task " + id + " has been released"));
+        }
+        if (run == null && state == TaskState.Fail) {
+            return CompletableFuture.completedFuture(null);
         }
         return run != null ? CompletableFuture.completedFuture(run) : nextRun;
     }
@@ -360,7 +389,11 @@ public final class Task {
                 return CompletableFuture.completedFuture(failLine);
             }
         }
-        return currentOrNextRun().thenCompose(Run::waitLine);
+        return currentOrNextRun().thenCompose(r -> r != null ? r.waitLine() : CompletableFuture.completedFuture(failLine()));
+    }
+
+    private synchronized String failLine() {
+        return failLine;
     }
 
     private static final String HUNGUP = "i/o on hungup channel";
@@ -384,7 +417,18 @@ public final class Task {
                 return CompletableFuture.completedFuture(data.length);
             }
         }
-        return r.process.writeStdin(data);
+        // The pipe fails with IOExceptions (hung up, queue full): their text is the user's error, not an internal one.
+        CompletableFuture<Integer> inner = r.process.writeStdin(data);
+        CompletableFuture<Integer> out = new CompletableFuture<>();
+        inner.whenComplete((n, e) -> {
+            Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (t == null) {
+                out.complete(n);
+            } else {
+                out.completeExceptionally(t instanceof IOException ? new StyxException(t.getMessage()) : t);
+            }
+        });
+        return Futures.cancelsInner(out, inner); // a flushed write still withdraws its queued data
     }
 
     public synchronized void addArgs(String text) {

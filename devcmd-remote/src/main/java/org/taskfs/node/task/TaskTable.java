@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,7 +134,7 @@ public final class TaskTable implements AutoCloseable {
     public void rootEnv(String text) {
         Map<String, String> env = new LinkedHashMap<>();
         EnvLines.parseInto(text, env);
-        rootEnv = Map.copyOf(env);
+        rootEnv = Collections.unmodifiableMap(env); // in the order written: reading env shows it back as given
     }
 
     /** TASKFS_* as this node alone knows them; a coordinator overrides them through the task's env. */

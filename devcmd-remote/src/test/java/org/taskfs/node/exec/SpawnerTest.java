@@ -168,6 +168,17 @@ class SpawnerTest {
     }
 
     @Test
+    void niceHoldsFromTheCommandsFirstInstruction() throws Exception {
+        // No handshake here: a niceness set after the spawn would lose the race against a command this quick.
+        for (int i = 0; i < 20; i++) {
+            RunningProcess p = spawner.spawn(spec("nice").withNice(7));
+            await(p);
+            assertThat(text(p.stdout())).isEqualTo("7\n");
+            p.release();
+        }
+    }
+
+    @Test
     void killedByTermIsKilled() throws Exception {
         RunningProcess p = run("sleep", "1000");
         assertThat(p.signal(LibC.SIGTERM)).isTrue();
