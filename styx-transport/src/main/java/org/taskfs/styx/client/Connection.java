@@ -493,7 +493,11 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     private void terminate(StyxConnectionException e) {
         if (handshake != null) {
-            failHandshake(new StyxConnectionException(e.getMessage() + " during the version handshake", e.getCause()));
+            String lost = "connection to " + address + " lost";
+            String text = e.getMessage().startsWith(lost)
+                    ? lost + " during the version handshake" + e.getMessage().substring(lost.length())
+                    : e.getMessage() + " during the version handshake";
+            failHandshake(new StyxConnectionException(text, e.getCause()));
             return;
         }
         if (closed != null) {

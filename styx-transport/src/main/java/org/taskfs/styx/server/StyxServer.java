@@ -125,9 +125,16 @@ public final class StyxServer implements AutoCloseable {
         return address;
     }
 
-    /** Stops listening and drops every connection; completes when all is shut. */
-    public CompletableFuture<Void> shutdown() {
+    private CompletableFuture<Void> shutdown;
+
+    /** Stops listening and drops every connection; completes when all is shut. Idempotent. */
+    public synchronized CompletableFuture<Void> shutdown() {
+        if (shutdown != null) {
+            // A second close must not touch a group that is already gone: its tasks would never run.
+            return shutdown;
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
+        shutdown = done;
         listener.close().addListener(l -> connections.close().addListener(f -> {
             if (ownsGroup) {
                 group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)

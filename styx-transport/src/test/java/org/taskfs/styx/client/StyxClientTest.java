@@ -110,7 +110,8 @@ class StyxClientTest extends ClientTestBase {
         await().atMost(WAIT).until(() -> server.connectionCount() == 1);
         server.dropConnections();
         assertThat(failure(f)).isInstanceOf(StyxConnectionException.class)
-                .hasMessage("connection to " + server.address() + " lost during the version handshake");
+                // A reset may be seen before the close; either way the message says what was lost, and when.
+                .hasMessageStartingWith("connection to " + server.address() + " lost during the version handshake");
     }
 
     @Test
