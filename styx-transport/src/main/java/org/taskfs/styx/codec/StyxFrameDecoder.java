@@ -77,7 +77,8 @@ public final class StyxFrameDecoder extends ByteToMessageDecoder {
     private DecoderException framingError(ChannelHandlerContext ctx, ByteBuf in, DecoderException e) {
         discarding = true;
         in.skipBytes(in.readableBytes());
-        ctx.close();
+        // Closed after the frames decoded before this one have been handled and answered.
+        ctx.executor().execute(ctx::close);
         return e;
     }
 
