@@ -137,13 +137,10 @@ public final class Spawner implements AutoCloseable {
             }
 
             long start = System.nanoTime();
-            int pid = posixSpawn(executable, spec, pipe[0], outFd, errFd);
-            started = true;
-
             int nice = spec.effectiveNice();
-            if (nice > 0 && C.setpriority(LibC.PRIO_PROCESS, pid, nice) != 0) {
-                LOG.log(Level.DEBUG, "setpriority {0} {1}: {2}", pid, nice, Native.strerror(Native.errno()));
-            }
+            int pid = nice > 0 ? spawnNiced(executable, spec, pipe[0], outFd, errFd, nice)
+                    : posixSpawn(executable, spec, pipe[0], outFd, errFd);
+            started = true;
             RunningProcess p = new RunningProcess(pid, spec, out, err, new StdinPipe(loop, pipe[1], pid, stdinLimit),
                     start, released -> processes.remove(released.pid(), released));
             boolean late;
@@ -229,6 +226,45 @@ public final class Spawner implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Spawns from a throwaway thread that first takes the niceness: on Linux niceness is per thread
+     * and a child starts with its parent thread's, so the command never runs un-niced (setting it
+     * on the pid after the spawn raced a short command). The thread could not lower it again.
+     */
+    private int spawnNiced(String executable, SpawnSpec spec, int stdinFd, int outFd, int errFd, int nice)
+            throws SpawnException {
+        int[] pid = {-1};
+        SpawnException[] failed = {null};
+        Thread t = new Thread(() -> {
+            if (C.setpriority(LibC.PRIO_PROCESS, 0, nice) != 0) {
+                LOG.log(Level.DEBUG, "setpriority {0}: {1}", nice, Native.strerror(Native.errno()));
+            }
+            try {
+                pid[0] = posixSpawn(executable, spec, stdinFd, outFd, errFd);
+            } catch (SpawnException e) {
+                failed[0] = e;
+            }
+        }, "spawn-nice-" + nice);
+        t.setDaemon(true);
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the spawn is under way: its outcome must be kept
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        return pid[0];
     }
 
     private int posixSpawn(String executable, SpawnSpec spec, int stdinFd, int outFd, int errFd) throws SpawnException {

@@ -140,8 +140,14 @@ public final class Task {
         synchronized (this) {
             refs--;
             touch();
-            if (writesStdin && --stdinWriters == 0 && run != null && state == TaskState.Execute) {
-                run.process.closeStdin();
+            if (writesStdin && --stdinWriters == 0) {
+                if (run != null && state == TaskState.Execute) {
+                    run.process.closeStdin();
+                } else if (state == TaskState.Closed) {
+                    // The last writer is gone before the first exec: what it wrote is all the
+                    // input there is, so the coming run sees it and then EOF.
+                    eofBeforeExec = true;
+                }
             }
             kill = refs == 0 && killOnClose && !released;
         }

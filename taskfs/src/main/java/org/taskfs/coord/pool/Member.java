@@ -38,6 +38,7 @@ public final class Member {
     private volatile Kind kind = Kind.NODE;
     private volatile String lostReason = "not connected yet";
     private int slots;
+    /** Tasks busy there that are not this coordinator's, as of the last beat. */
     private int busy;
     private int missedBeats;
     private Map<String, Integer> census = Map.of();
@@ -135,7 +136,10 @@ public final class Member {
             }
         }
         slots = slotsLimit != null ? Math.min(slotsLimit, s) : s;
-        busy = b;
+        // Keep only what others keep busy there: our own tasks are counted as they are now, not as
+        // they were at the last beat (a task of ours that just ended must free its slot at once).
+        // A node counts running tasks; a coordinator counts reserved ones too.
+        busy = Math.max(0, b - (kind == Kind.NODE ? running() : unfinished()));
         Map<String, Integer> c = new LinkedHashMap<>();
         for (String line : status.split("\n")) {
             String[] f = line.trim().split("\\s+");
@@ -205,7 +209,17 @@ public final class Member {
      * reservation until its run ends; a finished task keeps only its output, not a slot.
      */
     synchronized int free() {
-        return state == State.UP ? Math.max(0, slots - Math.max(busy, unfinished())) : 0;
+        return state == State.UP ? Math.max(0, slots - busy - unfinished()) : 0;
+    }
+
+    private int running() {
+        int n = 0;
+        for (Leaf l : leaves) {
+            if (l.isRunning()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private int unfinished() {
@@ -246,7 +260,7 @@ public final class Member {
 
     /** The root ns line: {@code mount ADDR NAME slots=K busy=B state=up|down|draining}. */
     synchronized String nsLine() {
-        return "mount " + address + " " + name + " slots=" + slots + " busy=" + Math.max(busy, unfinished())
+        return "mount " + address + " " + name + " slots=" + slots + " busy=" + (busy + unfinished())
                 + " state=" + state.name().toLowerCase(Locale.ROOT) + "\n";
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.taskfs.coord.pool.Member;
 import org.taskfs.styx.client.RemoteFid;
+import org.taskfs.styx.client.StyxConnectionException;
 import org.taskfs.node.exec.OutputLog;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.util.Failures;
@@ -31,6 +32,8 @@ public final class Leaf implements TaskView {
     private CompletableFuture<LeafRun> nextRun = new CompletableFuture<>();
     private String lostReason;
     private String lastStatus;
+    /** ARG0 of the last exec, for the status line of a lost task. */
+    private String argv0;
     private CompletableFuture<RemoteFid> statusFile;
     private CompletableFuture<RemoteFid> stdin;
     private int stdinWriters;
@@ -86,7 +89,8 @@ public final class Leaf implements TaskView {
         return lostReason != null || released || (run != null && run.waitLine.isDone());
     }
 
-    synchronized boolean isRunning() {
+    /** A run was started and has not ended. */
+    public synchronized boolean isRunning() {
         return run != null && !run.waitLine.isDone();
     }
 
@@ -94,13 +98,15 @@ public final class Leaf implements TaskView {
      * Starts keeping a new run after an exec was sent: output pumps (unless the exec failed here)
      * and the wait line. Readers waiting for a run get this one.
      */
-    void beginRun(boolean execStarted) {
+    void beginRun(boolean execStarted, String command) {
         LeafRun r;
         CompletableFuture<LeafRun> waiting;
         synchronized (this) {
             if (released) {
                 return;
             }
+            List<String> words = PlanNineQuoting.tokenize(command);
+            argv0 = words.size() > 1 ? words.get(1) : "";
             try {
                 Files.createDirectories(scratch);
             } catch (IOException e) {
@@ -203,14 +209,21 @@ public final class Leaf implements TaskView {
         member.open(remote("wait"), P9.OREAD, true)
                 .thenCompose(f -> f.read(0, 1024).whenComplete((b, e) -> f.clunk()))
                 .whenComplete((b, e) -> {
+                    if (e == null) {
+                        // The process has ended but its output may still be on its way here: the
+                        // pumps complete the logs when they reach the end, not the wait line.
+                        r.waitLine.complete(new String(b, StandardCharsets.UTF_8).strip());
+                        return;
+                    }
+                    if (Failures.cause(e) instanceof StyxConnectionException) {
+                        // The connection went before the pool heard of it: the member is lost,
+                        // and this leaf with it, whichever notices first.
+                        lost("connection lost");
+                    }
                     String line;
-                    if (e != null) {
-                        synchronized (this) {
-                            line = lostReason != null ? lostLine() : "0 0 0 0 "
-                                    + PlanNineQuoting.quote("wait failed: " + Failures.text(e));
-                        }
-                    } else {
-                        line = new String(b, StandardCharsets.UTF_8).strip();
+                    synchronized (this) {
+                        line = lostReason != null ? lostLine() : "0 0 0 0 "
+                                + PlanNineQuoting.quote("wait failed: " + Failures.text(e));
                     }
                     r.end(line);
                 });
@@ -268,13 +281,19 @@ public final class Leaf implements TaskView {
         });
     }
 
-    /** The last known line with its state replaced by Lost. */
+    /**
+     * The last known line with its state replaced by Lost; what was never read is made up from
+     * what the coordinator knows: the task number in its directory's name and the last exec's ARG0.
+     */
     private String lostStatus() {
-        if (lastStatus == null) {
-            return "cmd/? 0 " + TaskState.Lost + " '' ''\n";
-        }
-        String[] f = lastStatus.split(" ", 4);
-        return f.length == 4 ? f[0] + " " + f[1] + " " + TaskState.Lost + " " + f[3] : lastStatus;
+        List<String> f = lastStatus == null ? List.of() : PlanNineQuoting.tokenize(lastStatus.strip());
+        boolean known = f.size() == 5;
+        String cmd = known ? f.get(0) : "cmd/" + remoteDir.substring(remoteDir.lastIndexOf('/') + 1);
+        String refs = known ? f.get(1) : "0";
+        String dir = known ? f.get(3) : "";
+        String arg0 = argv0 != null ? argv0 : known ? f.get(4) : "";
+        return cmd + " " + refs + " " + TaskState.Lost + " " + PlanNineQuoting.quote(dir) + " "
+                + PlanNineQuoting.quote(arg0) + "\n";
     }
 
     // ------------------------------------------------------------------ stdin
