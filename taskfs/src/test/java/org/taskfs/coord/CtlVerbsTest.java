@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskfs.styx.client.RemoteFid;
@@ -177,5 +178,41 @@ class CtlVerbsTest extends ClusterTestBase {
         sh.echo(ctl, "res 8");
         sh.echo(ctl, "exec echo fine");
         assertThat(sh.cat("/" + s + "/stdout")).isEqualTo("fine\n".repeat(8));
+    }
+
+    @Test
+    void execOnTasksStillRunningIsRefusedAndDisturbsNothing() throws Exception {
+        Sh sh = sh(cluster(2, 4));
+        String s = sh.newSession();
+        sh.echo("/" + s + "/ctl", "res 2");
+        CompletableFuture<String> out = sh.catLater("/" + s + "/stdout");
+        String sleep = uniqueSleep(1000);
+        sh.echo("/" + s + "/ctl", "exec sh -c 'echo before; " + sleep + "; echo never'");
+        assertThat(sh.echoFails("/" + s + "/ctl", "exec echo intruder")).isEqualTo("device or object already in use");
+        assertThat(sh.echoFails("/" + s + "/1/ctl", "exec echo intruder")).isEqualTo("device or object already in use");
+        assertThat(sh.lines("/" + s + "/status")).hasSize(2).allMatch(l -> l.contains(" Execute ") && l.endsWith(" sh"));
+        assertThat(out).isNotDone();
+        sh.echo("/" + s + "/ctl", "kill");
+        assertThat(Sh.get(out)).isEqualTo("before\nbefore\n");
+        assertThat(sh.lines("/" + s + "/wait")).hasSize(2).allMatch(l -> l.endsWith(" killed"));
+    }
+
+    @Test
+    void releaseEndsReadersWaitingForARunThatWillNeverCome() throws Exception {
+        Sh sh = sh(cluster(1, 4));
+        String s = sh.newSession();
+        sh.echo("/" + s + "/ctl", "res 2");
+        List<CompletableFuture<String>> readers = new java.util.ArrayList<>();
+        for (String f : List.of("stdout", "stderr", "wait", "0/stdout", "1/wait")) {
+            readers.add(sh.catLater("/" + s + "/" + f));
+        }
+        sh.echo("/" + s + "/ctl", "output lines");
+        readers.add(sh.catLater("/" + s + "/stdio"));
+        assertThat(readers).noneMatch(CompletableFuture::isDone);
+        sh.echo("/" + s + "/ctl", "release");
+        for (CompletableFuture<String> r : readers) {
+            // End of file or an error: either way the reader is not left hanging.
+            assertThat(r.handle((v, e) -> v == null ? "" : v)).succeedsWithin(Sh.WAIT);
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.taskfs.coord.pool.Pool;
+import org.taskfs.node.NodeDaemon;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.util.PlanNineQuoting;
@@ -82,5 +83,37 @@ class NodeLossTest extends ClusterTestBase {
         assertThat(sh.cat("/" + t + "/stdout")).isEqualTo("survivor\nsurvivor\n");
         assertThat(sh.cat("/" + t + "/ns")).doesNotContain(beta.address().toString());
         assertThat(sh.echoFails("/" + sh.newSession() + "/ctl", "res 3")).startsWith("res: not enough capacity: asked 3, 2 free slots");
+    }
+
+    /** A node that stops answering without closing its connections is found out by the heartbeat. */
+    @Test
+    void aNodeThatFallsSilentIsLostWithinTheHeartbeat() throws Exception {
+        NodeDaemon far = closeLater(NodeDaemon.start(NodeDaemon.Config.defaults(LOOPBACK).withSlots(2)));
+        NodeDaemon near = closeLater(NodeDaemon.start(NodeDaemon.Config.defaults(LOOPBACK).withSlots(2)));
+        SilentPeers.Relay relay = closeLater(new SilentPeers.Relay(far.address()));
+        Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
+                .withPool(new Pool.Settings(Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                .withMembers(List.of(new Coordinator.MemberSpec(relay.address(), "far"),
+                        new Coordinator.MemberSpec(near.address(), "near")))));
+        Sh sh = sh(c.address());
+        String s = sh.newSession();
+        sh.echo("/" + s + "/ctl", "res 2");
+        sh.echo("/" + s + "/ctl", "output tagged");
+        CompletableFuture<String> tagged = sh.catLater("/" + s + "/stdout");
+        String sleep = uniqueSleep(1000);
+        sh.echo("/" + s + "/ctl", "exec sh -c 'echo start; " + sleep + "'");
+        for (int t = 0; t < 2; t++) {
+            RemoteFid out = Sh.get(sh.blocking.open("/" + s + "/" + t + "/stdout", P9.OREAD));
+            assertThat(new String(Sh.get(out.read(0, 100)), StandardCharsets.UTF_8)).isEqualTo("start\n");
+            Sh.get(out.clunk());
+        }
+
+        relay.freeze();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(sh.lines("/" + s + "/status").get(0)).matches("cmd/\\d+ \\d+ Lost \\S+ sh"));
+        assertThat(sh.cat("/" + s + "/0/wait")).startsWith("0 0 0 0 'node lost: far: ");
+        sh.echo("/" + s + "/ctl", "kill");
+        assertThat(sh.lines("/" + s + "/wait")).hasSize(2);
+        assertThat(Sh.split(Sh.get(tagged))).containsExactlyInAnyOrder("0: start", "1: start");
     }
 }

@@ -43,6 +43,8 @@ public final class Pool implements AutoCloseable {
     }
 
     private final List<Member> members = new CopyOnWriteArrayList<>();
+    /** Slots per member that reservations under way have planned on and not placed yet. */
+    private final Map<Member, Integer> claimed = new HashMap<>();
     private final Settings settings;
     private final ClientOptions clientOptions;
     private final ScheduledExecutorService timer;
@@ -199,21 +201,35 @@ public final class Pool implements AutoCloseable {
      */
     public CompletableFuture<List<Subtask>> reserve(Session session, int first, int n, String os, String arch) {
         List<Reserved> got = new ArrayList<>();
-        return reserveRound(n, os, arch, new HashSet<>(), got, 0).handle((v, e) -> {
-            if (e != null) {
-                for (Reserved r : got) {
-                    r.abandon();
+        Map<Member, Integer> mine = new HashMap<>();
+        CompletableFuture<Void> rounds;
+        try {
+            rounds = reserveRound(n, os, arch, new HashSet<>(), got, mine, 0);
+        } catch (RuntimeException e) {
+            rounds = CompletableFuture.failedFuture(e);
+        }
+        return rounds.handle((v, e) -> {
+            try {
+                if (e != null) {
+                    for (Reserved r : got) {
+                        r.abandon();
+                    }
+                    throw new java.util.concurrent.CompletionException(Failures.cause(e));
                 }
-                throw new java.util.concurrent.CompletionException(Failures.cause(e));
+                // Numbered only now, in the order they were got: a member that failed in an earlier
+                // round leaves no hole, and a later round cannot reuse a number.
+                List<Subtask> out = new ArrayList<>();
+                int index = first;
+                for (Reserved r : got) {
+                    out.add(r.build(session, index++));
+                }
+                return out;
+            } finally {
+                // Placed (counted by the members now) or given back: the claims have done their work.
+                synchronized (claimed) {
+                    mine.forEach((m, k) -> claimed.merge(m, -k, (a, b) -> a + b == 0 ? null : a + b));
+                }
             }
-            // Numbered only now, in the order they were got: a member that failed in an earlier
-            // round leaves no hole, and a later round cannot reuse a number.
-            List<Subtask> out = new ArrayList<>();
-            int index = first;
-            for (Reserved r : got) {
-                out.add(r.build(session, index++));
-            }
-            return out;
         });
     }
 
@@ -222,10 +238,6 @@ public final class Pool implements AutoCloseable {
      * task, or a session of k tasks on a mounted coordinator (with its leaves' paths there).
      */
     private record Reserved(Member member, String remoteDir, RemoteFid ctl, List<String> leafPaths) {
-        int tasks() {
-            return leafPaths == null ? 1 : leafPaths.size();
-        }
-
         Subtask build(Session session, int index) {
             String local = Integer.toString(index);
             if (leafPaths == null) {
@@ -247,20 +259,25 @@ public final class Pool implements AutoCloseable {
     }
 
     private CompletableFuture<Void> reserveRound(int n, String os, String arch, Set<Member> failed,
-                                                 List<Reserved> got, int round) {
-        // What earlier rounds took is not placed yet, so it is not in the members' free counts.
-        Map<Member, Integer> taken = new HashMap<>();
-        for (Reserved r : got) {
-            taken.merge(r.member(), r.tasks(), Integer::sum);
-        }
-        List<Placement.Candidate> candidates = new ArrayList<>();
-        for (Member m : members) {
-            if (!failed.contains(m) && m.offers(os, arch)) {
-                candidates.add(new Placement.Candidate(m, m.free() - taken.getOrDefault(m, 0)));
-            }
-        }
+                                                 List<Reserved> got, Map<Member, Integer> mine, int round) {
         String constraint = os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch;
-        Map<Member, Integer> plan = Placement.plan(candidates, n, constraint);
+        Map<Member, Integer> plan;
+        // Slots being reserved (by any res, this one's earlier rounds included) are not placed yet,
+        // so the members do not count them: the plan and its claim are made at once, so that
+        // concurrent reservations cannot all pick the same free slots.
+        synchronized (claimed) {
+            List<Placement.Candidate> candidates = new ArrayList<>();
+            for (Member m : members) {
+                if (!failed.contains(m) && m.offers(os, arch)) {
+                    candidates.add(new Placement.Candidate(m, m.free() - claimed.getOrDefault(m, 0)));
+                }
+            }
+            plan = Placement.plan(candidates, n, constraint);
+            plan.forEach((m, k) -> {
+                claimed.merge(m, k, Integer::sum);
+                mine.merge(m, k, Integer::sum);
+            });
+        }
         Map<Member, List<CompletableFuture<Reserved>>> started = new LinkedHashMap<>();
         for (Map.Entry<Member, Integer> p : plan.entrySet()) {
             List<CompletableFuture<Reserved>> fs = new ArrayList<>();
@@ -300,7 +317,7 @@ public final class Pool implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "res: {0}; placing {1} tasks elsewhere", r[1], missing);
             try {
-                return reserveRound(missing, os, arch, failed, got, round + 1);
+                return reserveRound(missing, os, arch, failed, got, mine, round + 1);
             } catch (StyxException shortfall) {
                 throw new StyxException(shortfall.getMessage() + " after " + r[1]);
             }

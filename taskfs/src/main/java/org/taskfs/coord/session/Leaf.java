@@ -245,6 +245,9 @@ public final class Leaf implements TaskView {
         }
         if (r != null) {
             r.end(lostLine());
+        } else {
+            // Lost before any exec: readers waiting for a first run get an ended one, not silence.
+            beginRun(false, "");
         }
     }
 
@@ -340,9 +343,11 @@ public final class Leaf implements TaskView {
         LeafRun r;
         CompletableFuture<RemoteFid> sf;
         CompletableFuture<RemoteFid> in;
+        CompletableFuture<LeafRun> waiting;
         synchronized (this) {
             released = true;
             r = run;
+            waiting = nextRun;
             sf = statusFile;
             in = stdin;
             statusFile = null;
@@ -352,6 +357,8 @@ public final class Leaf implements TaskView {
             r.end("0 0 0 0 released");
             r.close();
         }
+        // No run will come now: readers waiting for one end.
+        waiting.completeExceptionally(new org.taskfs.styx.server.StyxException("task " + path + " has been released"));
         if (sf != null) {
             sf.thenAccept(RemoteFid::clunk);
         }

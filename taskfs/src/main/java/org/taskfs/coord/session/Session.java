@@ -288,7 +288,10 @@ public final class Session implements TaskView {
         synchronized (this) {
             reserved = subtasks.isEmpty() ? reserve(1, "*", "*") : done();
         }
-        return reserved.thenCompose(x -> prepareLeaves(leaves())).thenCompose(x -> {
+        return reserved.thenCompose(x -> {
+            refuseIfRunning(leaves());
+            return prepareLeaves(leaves());
+        }).thenCompose(x -> {
             List<Subtask> subs = subtasks();
             List<CompletableFuture<Void>> sent = new ArrayList<>();
             for (Subtask s : subs) {
@@ -342,12 +345,26 @@ public final class Session implements TaskView {
         if (!c.verb().equals("exec")) {
             return first.member().write(ctl, c.text());
         }
-        return serially(() -> prepareLeaves(view.leaves()).thenCompose(x -> first.member().write(ctl, c.text())
+        return serially(() -> refuseIfRunning(view.leaves()).thenCompose(y -> prepareLeaves(view.leaves()))
+                .thenCompose(x -> first.member().write(ctl, c.text())
                 .whenComplete((v, e) -> {
                     for (Leaf l : view.leaves()) {
                         l.beginRun(e == null || !view.isLeaf(), c.text());
                     }
                 })));
+    }
+
+    /**
+     * devcmd's answer to an exec while a task still runs, given before anything is sent: the
+     * tasks that are free must not start (all or nothing), nor the running ones' runs be replaced.
+     */
+    private static CompletableFuture<Void> refuseIfRunning(List<Leaf> which) {
+        for (Leaf l : which) {
+            if (l.isRunning()) {
+                throw new StyxException("device or object already in use");
+            }
+        }
+        return done();
     }
 
     /** Writes the environment (with the TASKFS_* variables) and pending arguments of some leaves. */
