@@ -103,6 +103,9 @@ class PoolTest extends ClusterTestBase {
         List<String> status = sh.lines("/" + s + "/status");
         assertThat(status.get(0)).contains(" Lost ");
         assertThat(status.get(1)).contains(" Closed ");
+        // Lost before it ever ran: a reader of its wait is told so rather than left waiting.
+        assertThat(sh.cat("/" + s + "/0/wait")).isEqualTo("0 0 0 0 'node lost: node0: unmounted'\n");
+        assertThat(sh.cat("/" + s + "/0/stdout")).isEmpty();
         assertThat(admin(c.address()).echoFails("/ctl", "unmount node0")).contains("node0");
     }
 
@@ -188,5 +191,30 @@ class PoolTest extends ClusterTestBase {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
         assertThat(near.tasks().tasks()).hasSize(4);
         sh.echo("/" + s + "/ctl", "kill KILL");
+    }
+
+    /**
+     * What the heartbeat last heard from a node must not keep our own ended tasks' slots taken:
+     * right after a session's tasks end, or it is released, its slots can be had again.
+     */
+    @Test
+    void slotsAreFreeAgainAsSoonAsTheTasksEnd() throws Exception {
+        LocalCluster c = cluster(Coordinator.Config.defaults(LOOPBACK)
+                .withPool(new Pool.Settings(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(1))), 2, 4);
+        Sh sh = sh(c);
+        for (int i = 0; i < 15; i++) {
+            String s = sh.newSession();
+            sh.echo("/" + s + "/ctl", "res 8");
+            for (int run = 0; run < 2; run++) {
+                sh.echo("/" + s + "/ctl", "exec true");
+                assertThat(sh.lines("/" + s + "/wait")).hasSize(8);
+            }
+            // Ended: the same slots, and no more, can be had by another session at once.
+            String other = sh.newSession();
+            assertThat(sh.echoFails("/" + other + "/ctl", "res 9")).startsWith("res: not enough capacity: asked 9, 8 free");
+            sh.echo("/" + other + "/ctl", "res 8");
+            sh.echo("/" + other + "/ctl", "release");
+            sh.echo("/" + s + "/ctl", "release");
+        }
     }
 }

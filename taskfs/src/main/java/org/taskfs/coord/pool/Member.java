@@ -94,10 +94,15 @@ public final class Member {
 
     /** Reads the member's capacity and census; the heartbeat calls this too. */
     CompletableFuture<Void> refresh(StyxClient c) {
+        // Ours as the member may count them busy: any of ours there when we asked or when it
+        // answered (a finished one may be running again: a new exec begins its run here only
+        // once every task of the session has started).
+        Set<Leaf> ours = new java.util.HashSet<>(leaves);
         CompletableFuture<String> ns = c.readString("/ns");
         CompletableFuture<String> status = c.readString("/status");
         return ns.thenCombine(status, (n, s) -> {
-            update(n, s);
+            ours.addAll(leaves);
+            update(n, s, ours.size());
             return null;
         });
     }
@@ -119,7 +124,7 @@ public final class Member {
         return missedBeats;
     }
 
-    private synchronized void update(String ns, String status) {
+    private synchronized void update(String ns, String status, int ours) {
         int s = 0;
         int b = 0;
         if (ns.startsWith("local ")) {
@@ -138,8 +143,8 @@ public final class Member {
         slots = slotsLimit != null ? Math.min(slotsLimit, s) : s;
         // Keep only what others keep busy there: our own tasks are counted as they are now, not as
         // they were at the last beat (a task of ours that just ended must free its slot at once).
-        // A node counts running tasks; a coordinator counts reserved ones too.
-        busy = Math.max(0, b - (kind == Kind.NODE ? running() : unfinished()));
+        // Ours are all that we reserved there and that had not ended, running or about to.
+        busy = Math.max(0, b - ours);
         Map<String, Integer> c = new LinkedHashMap<>();
         for (String line : status.split("\n")) {
             String[] f = line.trim().split("\\s+");
@@ -210,16 +215,6 @@ public final class Member {
      */
     synchronized int free() {
         return state == State.UP ? Math.max(0, slots - busy - unfinished()) : 0;
-    }
-
-    private int running() {
-        int n = 0;
-        for (Leaf l : leaves) {
-            if (l.isRunning()) {
-                n++;
-            }
-        }
-        return n;
     }
 
     private int unfinished() {

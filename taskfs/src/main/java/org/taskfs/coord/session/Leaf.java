@@ -89,8 +89,7 @@ public final class Leaf implements TaskView {
         return lostReason != null || released || (run != null && run.waitLine.isDone());
     }
 
-    /** A run was started and has not ended. */
-    public synchronized boolean isRunning() {
+    synchronized boolean isRunning() {
         return run != null && !run.waitLine.isDone();
     }
 

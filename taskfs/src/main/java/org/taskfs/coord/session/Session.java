@@ -212,10 +212,8 @@ public final class Session implements TaskView {
                 return done();
             case "release":
                 c.arity(0, 0);
-                return serially(() -> {
-                    table.release(this);
-                    return done();
-                });
+                // Answered once the members have freed the tasks, so their slots can be taken at once.
+                return serially(() -> table.release(this));
             default:
                 throw c.unknown();
         }
