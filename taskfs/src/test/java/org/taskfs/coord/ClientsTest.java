@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,33 +44,55 @@ class ClientsTest extends ClusterTestBase {
         int clients = 8;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
-            List<CompletableFuture<String[]>> done = new ArrayList<>();
+            List<Sh> shells = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
+                shells.add(sh(c));
+            }
+            // All at once: clone and res 1 each, then exec and read each.
+            List<CompletableFuture<String>> reserved = new ArrayList<>();
+            for (Sh sh : shells) {
+                reserved.add(CompletableFuture.supplyAsync(() -> unchecked(() -> {
+                    String s = sh.newSession();
+                    sh.echo("/" + s + "/ctl", "res 1");
+                    return s;
+                }), pool));
+            }
+            List<String> sessions = new ArrayList<>();
+            for (CompletableFuture<String> r : reserved) {
+                sessions.add(Sh.get(r));
+            }
+            assertThat(new HashSet<>(sessions)).hasSize(clients);
+            // Eight reservations at once took the eight slots, none twice.
+            for (var n : c.nodes()) {
+                assertThat(n.tasks().tasks()).hasSize(2);
+            }
+            List<CompletableFuture<String>> outputs = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                Sh sh = shells.get(i);
+                String s = sessions.get(i);
                 int me = i;
-                done.add(CompletableFuture.supplyAsync(() -> {
-                    try (Sh sh = Sh.connect(c.address())) {
-                        String s = sh.newSession();
-                        sh.echo("/" + s + "/ctl", "res 1");
-                        sh.echo("/" + s + "/ctl", "exec echo " + me);
-                        return new String[] {s, sh.cat("/" + s + "/stdio")};
-                    } catch (Exception e) {
-                        throw new java.util.concurrent.CompletionException(e);
-                    }
-                }, pool));
+                outputs.add(CompletableFuture.supplyAsync(() -> unchecked(() -> {
+                    sh.echo("/" + s + "/ctl", "exec echo " + me);
+                    return sh.cat("/" + s + "/stdio");
+                }), pool));
             }
-            Set<String> sessions = new HashSet<>();
             for (int i = 0; i < clients; i++) {
-                String[] r = Sh.get(done.get(i));
-                assertThat(r[1]).as("client %d's output", i).isEqualTo(i + "\n");
-                sessions.add(r[0]);
+                assertThat(Sh.get(outputs.get(i))).as("client %d's output", i).isEqualTo(i + "\n");
             }
-            assertThat(sessions).hasSize(clients);
         } finally {
             pool.shutdownNow();
         }
-        // Every task was placed within the nodes' slots.
-        for (var n : c.nodes()) {
-            assertThat(n.tasks().tasks()).hasSizeLessThanOrEqualTo(2);
+    }
+
+    interface Step<T> {
+        T run() throws Exception;
+    }
+
+    static <T> T unchecked(Step<T> step) {
+        try {
+            return step.run();
+        } catch (Exception e) {
+            throw new java.util.concurrent.CompletionException(e);
         }
     }
 

@@ -192,6 +192,8 @@ class CtlVerbsTest extends ClusterTestBase {
         assertThat(sh.echoFails("/" + s + "/1/ctl", "exec echo intruder")).isEqualTo("device or object already in use");
         assertThat(sh.lines("/" + s + "/status")).hasSize(2).allMatch(l -> l.contains(" Execute ") && l.endsWith(" sh"));
         assertThat(out).isNotDone();
+        // Both have said their line (sh starts the sleep after its echo) before they are stopped.
+        await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).size() == 2);
         sh.echo("/" + s + "/ctl", "kill");
         assertThat(Sh.get(out)).isEqualTo("before\nbefore\n");
         assertThat(sh.lines("/" + s + "/wait")).hasSize(2).allMatch(l -> l.endsWith(" killed"));

@@ -44,7 +44,8 @@ class NodeLossTest extends ClusterTestBase {
             assertThat(new String(Sh.get(out.read(0, 100)), StandardCharsets.UTF_8)).isEqualTo("start\n");
             Sh.get(out.clunk());
         }
-        assertThat(processesWith(markerOf(sleep))).hasSize(4);
+        // sh starts the sleep after its echo.
+        await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).size() == 4);
 
         beta.kill9();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

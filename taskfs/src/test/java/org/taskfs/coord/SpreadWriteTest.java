@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.codec.P9;
@@ -111,5 +112,22 @@ class SpreadWriteTest extends ClusterTestBase {
         sh.writeAll("/" + s + "/stdin", "first\nsecond\nno newline".getBytes(StandardCharsets.UTF_8));
         assertThat(sh.cat("/" + s + "/0/stdout")).isEqualTo("first\nno newline");
         assertThat(sh.cat("/" + s + "/1/stdout")).isEqualTo("second\n");
+    }
+
+    /** Input and its end that reach a task while its process is being started are not lost. */
+    @Test
+    void inputArrivingWhileTheProcessStartsIsKept() throws Exception {
+        Sh sh = sh(cluster(1, 4));
+        for (int i = 0; i < 20; i++) {
+            String s = sh.newSession();
+            sh.echo("/" + s + "/ctl", "res 1");
+            // Sent together: the exec, then input and the writer's close, with no wait between.
+            CompletableFuture<Void> exec = sh.client.write("/" + s + "/ctl", "exec wc -l\n");
+            CompletableFuture<Void> input = sh.client.write("/" + s + "/stdin", "a\nb\n");
+            Sh.get(exec);
+            Sh.get(input);
+            assertThat(sh.cat("/" + s + "/stdout").strip()).as("round %d", i).isEqualTo("2");
+            sh.echo("/" + s + "/ctl", "release");
+        }
     }
 }

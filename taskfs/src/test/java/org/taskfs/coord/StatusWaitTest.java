@@ -42,7 +42,7 @@ class StatusWaitTest extends ClusterTestBase {
         // Opened before exec: it waits for the run to come and end.
         CompletableFuture<String> early = sh.catLater("/" + s + "/wait");
         CompletableFuture<String> leafEarly = sh.catLater("/" + s + "/1/wait");
-        sh.echo("/" + s + "/ctl", "exec sh -c 'sleep 0.$((3 - TASKFS_INDEX)); [ $TASKFS_INDEX != 1 ] || exit 3'");
+        sh.echo("/" + s + "/ctl", "exec sh -c 'sleep 0.$(((3 - TASKFS_INDEX) * 3)); [ $TASKFS_INDEX != 1 ] || exit 3'");
         List<String> lines = Sh.split(Sh.get(early));
         assertThat(lines).hasSize(3);
         for (String l : lines) {

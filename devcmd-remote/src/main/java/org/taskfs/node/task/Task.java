@@ -81,6 +81,11 @@ public final class Task {
     private String failLine;
     private final ByteArrayOutputStream stdinBeforeExec = new ByteArrayOutputStream();
     private boolean eofBeforeExec;
+    /**
+     * An exec was accepted and its process is being spawned: the task counts as running, but
+     * input and EOF that come meanwhile are kept for the new process, not given to the last one.
+     */
+    private boolean spawning;
 
     Task(int id, String owner, Path scratch, TaskTable table) {
         this.id = id;
@@ -141,12 +146,12 @@ public final class Task {
             refs--;
             touch();
             if (writesStdin && --stdinWriters == 0) {
-                if (run != null && state == TaskState.Execute) {
-                    run.process.closeStdin();
-                } else if (state == TaskState.Closed) {
-                    // The last writer is gone before the first exec: what it wrote is all the
-                    // input there is, so the coming run sees it and then EOF.
+                if (state == TaskState.Closed || spawning) {
+                    // The last writer is gone before the process is there: what it wrote is all
+                    // the input there is, so the coming run sees it and then EOF.
                     eofBeforeExec = true;
+                } else if (run != null && state == TaskState.Execute) {
+                    run.process.closeStdin();
                 }
             }
             kill = refs == 0 && killOnClose && !released;
@@ -244,6 +249,7 @@ public final class Task {
             }
             // Seen as running from now on, so a second exec racing this one is refused.
             state = TaskState.Execute;
+            spawning = true;
             argv0 = argv.get(0);
         }
         return CompletableFuture.supplyAsync(() -> spawn(spec, number), table.spawnExecutor());
@@ -257,6 +263,7 @@ public final class Task {
         } catch (SpawnException e) {
             synchronized (this) {
                 state = TaskState.Fail;
+                spawning = false;
                 failLine = "0 0 0 0 " + PlanNineQuoting.quote(e.getMessage());
             }
             throw new StyxException(e.getMessage());
@@ -272,6 +279,7 @@ public final class Task {
                 throw new StyxException("task " + id + " has been released");
             }
             run = r;
+            spawning = false;
             started = nextRun;
             nextRun = new CompletableFuture<>();
             early = stdinBeforeExec.toByteArray();
@@ -319,7 +327,7 @@ public final class Task {
         Run r;
         synchronized (this) {
             r = run;
-            if (r == null || state != TaskState.Execute) {
+            if (r == null || state != TaskState.Execute || spawning) {
                 eofBeforeExec = true;
                 return;
             }
@@ -371,14 +379,14 @@ public final class Task {
 
     private static final String HUNGUP = "i/o on hungup channel";
 
-    /** stdin: to the running process, or, before the first exec, kept for it. */
+    /** stdin: to the running process, or, before the first exec or while it is spawned, kept for it. */
     public CompletableFuture<Integer> writeStdin(byte[] data) {
         Run r;
         synchronized (this) {
             checkLive();
             touch();
-            r = state == TaskState.Execute ? run : null;
-            if (r == null && state != TaskState.Closed) {
+            r = state == TaskState.Execute && !spawning ? run : null;
+            if (r == null && state != TaskState.Closed && !spawning) {
                 throw new StyxException(HUNGUP);
             }
             if (r == null) {
