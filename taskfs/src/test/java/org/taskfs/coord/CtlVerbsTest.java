@@ -217,4 +217,17 @@ class CtlVerbsTest extends ClusterTestBase {
             assertThat(r.handle((v, e) -> v == null ? "" : v)).succeedsWithin(Sh.WAIT);
         }
     }
+
+    /** Once its output has ended, a task is done here as on its node: the next exec is taken at once. */
+    @Test
+    void theNextExecCanFollowTheEndOfTheOutput() throws Exception {
+        Sh sh = sh(cluster(2, 4));
+        String s = sh.newSession();
+        sh.echo("/" + s + "/ctl", "res 2");
+        for (int i = 0; i < 10; i++) {
+            sh.echo("/" + s + "/ctl", "exec echo " + i);
+            assertThat(sh.cat("/" + s + "/stdout")).isEqualTo(i + "\n" + i + "\n");
+            assertThat(sh.lines("/" + s + "/status")).allMatch(l -> l.contains(" Done "));
+        }
+    }
 }

@@ -93,7 +93,7 @@ class NodeLossTest extends ClusterTestBase {
         NodeDaemon near = closeLater(NodeDaemon.start(NodeDaemon.Config.defaults(LOOPBACK).withSlots(2)));
         SilentPeers.Relay relay = closeLater(new SilentPeers.Relay(far.address()));
         Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
-                .withPool(new Pool.Settings(Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                .withPool(new Pool.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1)))
                 .withMembers(List.of(new Coordinator.MemberSpec(relay.address(), "far"),
                         new Coordinator.MemberSpec(near.address(), "near")))));
         Sh sh = sh(c.address());

@@ -200,9 +200,9 @@ class PoolTest extends ClusterTestBase {
     @Test
     void slotsAreFreeAgainAsSoonAsTheTasksEnd() throws Exception {
         LocalCluster c = cluster(Coordinator.Config.defaults(LOOPBACK)
-                .withPool(new Pool.Settings(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(1))), 2, 4);
+                .withPool(new Pool.Settings(Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofSeconds(1))), 2, 4);
         Sh sh = sh(c);
-        for (int i = 0; i < 15; i++) {
+        for (int i = 0; i < 20; i++) {
             String s = sh.newSession();
             sh.echo("/" + s + "/ctl", "res 8");
             for (int run = 0; run < 2; run++) {

@@ -143,7 +143,6 @@ public final class Member {
         slots = slotsLimit != null ? Math.min(slotsLimit, s) : s;
         // Keep only what others keep busy there: our own tasks are counted as they are now, not as
         // they were at the last beat (a task of ours that just ended must free its slot at once).
-        // Ours are all that we reserved there and that had not ended, running or about to.
         busy = Math.max(0, b - ours);
         Map<String, Integer> c = new LinkedHashMap<>();
         for (String line : status.split("\n")) {

@@ -137,13 +137,16 @@ public final class Leaf implements TaskView {
     }
 
     private void pump(LeafRun r, OutputLog log, String file) {
+        // Readers get end of file once the output is all here and the run has ended here too, so
+        // that after "cat stdout" the task is seen done (its status, a new exec) as on its node.
+        Runnable complete = () -> r.waitLine.whenComplete((line, e) -> log.markComplete());
         member.open(remote(file), P9.OREAD, true).whenComplete((f, e) -> {
             if (e != null) {
-                log.markComplete();
+                complete.run();
                 LOG.log(System.Logger.Level.DEBUG, "{0}: cannot open {1}: {2}", member.name(), file, e.toString());
                 return;
             }
-            new Pump(f, log).next(0);
+            new Pump(f, log, complete).next(0);
         });
     }
 
@@ -151,10 +154,12 @@ public final class Leaf implements TaskView {
     private static final class Pump {
         private final RemoteFid from;
         private final OutputLog to;
+        private final Runnable complete;
 
-        Pump(RemoteFid from, OutputLog to) {
+        Pump(RemoteFid from, OutputLog to, Runnable complete) {
             this.from = from;
             this.to = to;
+            this.complete = complete;
         }
 
         void next(long offset) {
@@ -189,7 +194,7 @@ public final class Leaf implements TaskView {
         private boolean take(byte[] b, Throwable e) {
             if (e != null || b.length == 0) {
                 from.clunk();
-                to.markComplete();
+                complete.run();
                 return false;
             }
             try {
@@ -198,7 +203,7 @@ public final class Leaf implements TaskView {
             } catch (IOException io) {
                 LOG.log(System.Logger.Level.WARNING, "cannot keep output: {0}", io.toString());
                 from.clunk();
-                to.markComplete();
+                complete.run();
                 return false;
             }
         }
