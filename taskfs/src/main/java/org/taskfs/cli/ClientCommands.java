@@ -54,13 +54,34 @@ final class ClientCommands {
             try (StyxClient c = server.connect()) {
                 StyxClient streaming = c.withTimeout(java.time.Duration.ZERO);
                 for (String p : paths) {
-                    streaming.stream(p, b -> {
-                        out.write(b, 0, b.length);
-                        out.flush();
-                    }).get();
+                    try {
+                        streaming.stream(p, b -> {
+                            out.write(b, 0, b.length);
+                            out.flush();
+                            if (out.checkError()) {
+                                throw new BrokenPipe();
+                            }
+                        }).get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (e.getCause() instanceof BrokenPipe) {
+                            // Whoever read our output has gone (| head): stop following, as
+                            // cat does on SIGPIPE, rather than read a stream nobody wants to its end.
+                            return 128 + 13;
+                        }
+                        throw e;
+                    }
                 }
             }
             return 0;
+        }
+    }
+
+    /** Standard output can no longer be written: the JVM ignores SIGPIPE, so this stands for it. */
+    private static final class BrokenPipe extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BrokenPipe() {
+            super("broken pipe", null, false, false);
         }
     }
 

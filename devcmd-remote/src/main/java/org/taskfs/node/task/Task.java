@@ -88,6 +88,11 @@ public final class Task {
     private String failLine;
     private final ByteArrayOutputStream stdinBeforeExec = new ByteArrayOutputStream();
     private boolean eofBeforeExec;
+    /**
+     * An exec was accepted and its process is being spawned: the task counts as running, but
+     * input and EOF that come meanwhile are kept for the new process, not given to the last one.
+     */
+    private boolean spawning;
 
     Task(int id, String owner, Path scratch, TaskTable table) {
         this.id = id;
@@ -150,8 +155,14 @@ public final class Task {
         synchronized (this) {
             refs--;
             touch();
-            if (writesStdin && --stdinWriters == 0 && run != null && state == TaskState.Execute) {
-                run.process.closeStdin();
+            if (writesStdin && --stdinWriters == 0) {
+                if (state == TaskState.Closed || spawning) {
+                    // The last writer is gone before the process is there: what it wrote is all
+                    // the input there is, so the coming run sees it and then EOF.
+                    eofBeforeExec = true;
+                } else if (run != null && state == TaskState.Execute) {
+                    run.process.closeStdin();
+                }
             }
             // Only once something ran: `echo killonclose > ctl` alone must not end a task that is still being set up.
             kill = refs == 0 && killOnClose && !released && state != TaskState.Closed;
@@ -249,6 +260,7 @@ public final class Task {
             }
             // Seen as running from now on, so a second exec racing this one is refused.
             state = TaskState.Execute;
+            spawning = true;
             argv0 = argv.get(0);
         }
         return CompletableFuture.supplyAsync(() -> spawn(spec, number), table.spawnExecutor());
@@ -263,6 +275,7 @@ public final class Task {
             CompletableFuture<Run> waiting;
             synchronized (this) {
                 state = TaskState.Fail;
+                spawning = false;
                 failLine = "0 0 0 0 " + PlanNineQuoting.quote(e.getMessage());
                 waiting = nextRun;
                 nextRun = new CompletableFuture<>();
@@ -285,6 +298,7 @@ public final class Task {
                 pastRuns.add(run.process);
             }
             run = r;
+            spawning = false;
             started = nextRun;
             nextRun = new CompletableFuture<>();
             early = stdinBeforeExec.toByteArray();
@@ -334,7 +348,7 @@ public final class Task {
         Run r;
         synchronized (this) {
             r = run;
-            if (r == null || state != TaskState.Execute) {
+            if (r == null || state != TaskState.Execute || spawning) {
                 eofBeforeExec = true;
                 return;
             }
@@ -398,14 +412,14 @@ public final class Task {
 
     private static final String HUNGUP = "i/o on hungup channel";
 
-    /** stdin: to the running process, or, before the first exec, kept for it. */
+    /** stdin: to the running process, or, before the first exec or while it is spawned, kept for it. */
     public CompletableFuture<Integer> writeStdin(byte[] data) {
         Run r;
         synchronized (this) {
             checkLive();
             touch();
-            r = state == TaskState.Execute ? run : null;
-            if (r == null && state != TaskState.Closed) {
+            r = state == TaskState.Execute && !spawning ? run : null;
+            if (r == null && state != TaskState.Closed && !spawning) {
                 throw new StyxException(HUNGUP);
             }
             if (r == null) {

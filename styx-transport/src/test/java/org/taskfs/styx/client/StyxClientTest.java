@@ -410,10 +410,16 @@ class StyxClientTest extends ClientTestBase {
         StyxClient c = connect(server);
         AtomicReference<String> thread = new AtomicReference<>();
         Set<String> seen = ConcurrentHashMap.newKeySet();
-        Rmessage r = get(stat(c).thenCompose(x -> {
+        // The first reply is held until the callbacks are attached: a future that completed before
+        // would run them on this thread instead.
+        CompletableFuture<Rmessage> held = read(c, 0);
+        await().atMost(WAIT).until(() -> server.received().size() == 1);
+        CompletableFuture<Rmessage> chain = held.thenCompose(x -> {
             thread.set(Thread.currentThread().getName());
             return stat(c); // issued from the loop itself: sent without a hand-off
-        }).whenComplete((x, e) -> seen.add(Thread.currentThread().getName())));
+        }).whenComplete((x, e) -> seen.add(Thread.currentThread().getName()));
+        server.reply(new Rmessage.Read(server.received().get(0).tag(), new byte[0]));
+        Rmessage r = get(chain);
         assertThat(r).isInstanceOf(Rmessage.Stat.class);
         assertThat(thread.get()).startsWith("styx-client");
         assertThat(seen).allMatch(n -> n.startsWith("styx-client"));

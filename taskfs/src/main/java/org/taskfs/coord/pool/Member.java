@@ -38,6 +38,7 @@ public final class Member {
     private volatile Kind kind = Kind.NODE;
     private volatile String lostReason = "not connected yet";
     private int slots;
+    /** Tasks busy there that are not this coordinator's, as of the last beat. */
     private int busy;
     private int missedBeats;
     private Map<String, Integer> census = Map.of();
@@ -93,10 +94,15 @@ public final class Member {
 
     /** Reads the member's capacity and census; the heartbeat calls this too. */
     CompletableFuture<Void> refresh(StyxClient c) {
+        // Ours as the member may count them busy: any of ours there when we asked or when it
+        // answered (a finished one may be running again: a new exec begins its run here only
+        // once every task of the session has started).
+        Set<Leaf> ours = new java.util.HashSet<>(leaves);
         CompletableFuture<String> ns = c.readString("/ns");
         CompletableFuture<String> status = c.readString("/status");
         return ns.thenCombine(status, (n, s) -> {
-            update(n, s);
+            ours.addAll(leaves);
+            update(n, s, ours.size());
             return null;
         });
     }
@@ -118,7 +124,7 @@ public final class Member {
         return missedBeats;
     }
 
-    private synchronized void update(String ns, String status) {
+    private synchronized void update(String ns, String status, int ours) {
         int s = 0;
         int b = 0;
         if (ns.startsWith("local ")) {
@@ -135,7 +141,9 @@ public final class Member {
             }
         }
         slots = slotsLimit != null ? Math.min(slotsLimit, s) : s;
-        busy = b;
+        // Keep only what others keep busy there: our own tasks are counted as they are now, not as
+        // they were at the last beat (a task of ours that just ended must free its slot at once).
+        busy = Math.max(0, b - ours);
         Map<String, Integer> c = new LinkedHashMap<>();
         for (String line : status.split("\n")) {
             String[] f = line.trim().split("\\s+");
@@ -205,7 +213,7 @@ public final class Member {
      * reservation until its run ends; a finished task keeps only its output, not a slot.
      */
     synchronized int free() {
-        return state == State.UP ? Math.max(0, slots - Math.max(busy, unfinished())) : 0;
+        return state == State.UP ? Math.max(0, slots - busy - unfinished()) : 0;
     }
 
     private int unfinished() {
@@ -246,7 +254,7 @@ public final class Member {
 
     /** The root ns line: {@code mount ADDR NAME slots=K busy=B state=up|down|draining}. */
     synchronized String nsLine() {
-        return "mount " + address + " " + name + " slots=" + slots + " busy=" + Math.max(busy, unfinished())
+        return "mount " + address + " " + name + " slots=" + slots + " busy=" + (busy + unfinished())
                 + " state=" + state.name().toLowerCase(Locale.ROOT) + "\n";
     }
 

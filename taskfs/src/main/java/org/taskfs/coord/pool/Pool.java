@@ -3,6 +3,7 @@ package org.taskfs.coord.pool;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.taskfs.coord.session.Leaf;
 import org.taskfs.coord.session.Session;
 import org.taskfs.coord.session.Subtask;
 import org.taskfs.styx.client.ClientOptions;
+import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.StyxException;
@@ -41,6 +43,8 @@ public final class Pool implements AutoCloseable {
     }
 
     private final List<Member> members = new CopyOnWriteArrayList<>();
+    /** Slots per member that reservations under way have planned on and not placed yet. */
+    private final Map<Member, Integer> claimed = new HashMap<>();
     private final Settings settings;
     private final ClientOptions clientOptions;
     private final ScheduledExecutorService timer;
@@ -196,48 +200,103 @@ public final class Pool implements AutoCloseable {
      * @param first index the first new subtask gets in the session
      */
     public CompletableFuture<List<Subtask>> reserve(Session session, int first, int n, String os, String arch) {
-        List<Subtask> got = new ArrayList<>();
-        return reserveRound(session, first, n, os, arch, new HashSet<>(), got, 0).handle((v, e) -> {
-            if (e != null) {
-                for (Subtask s : got) {
-                    s.release();
+        List<Reserved> got = new ArrayList<>();
+        Map<Member, Integer> mine = new HashMap<>();
+        CompletableFuture<Void> rounds;
+        try {
+            rounds = reserveRound(n, os, arch, new HashSet<>(), got, mine, 0);
+        } catch (RuntimeException e) {
+            rounds = CompletableFuture.failedFuture(e);
+        }
+        return rounds.handle((v, e) -> {
+            try {
+                if (e != null) {
+                    for (Reserved r : got) {
+                        r.abandon();
+                    }
+                    throw new java.util.concurrent.CompletionException(Failures.cause(e));
                 }
-                throw new java.util.concurrent.CompletionException(Failures.cause(e));
+                // Numbered only now, in the order they were got: a member that failed in an earlier
+                // round leaves no hole, and a later round cannot reuse a number.
+                List<Subtask> out = new ArrayList<>();
+                int index = first;
+                for (Reserved r : got) {
+                    out.add(r.build(session, index++));
+                }
+                return out;
+            } finally {
+                // Placed (counted by the members now) or given back: the claims have done their work.
+                synchronized (claimed) {
+                    mine.forEach((m, k) -> claimed.merge(m, -k, (a, b) -> a + b == 0 ? null : a + b));
+                }
             }
-            return got;
         });
     }
 
-    private CompletableFuture<Void> reserveRound(Session session, int first, int n, String os, String arch,
-                                                 Set<Member> failed, List<Subtask> got, int round) {
-        List<Placement.Candidate> candidates = new ArrayList<>();
-        for (Member m : members) {
-            if (!failed.contains(m) && m.offers(os, arch)) {
-                candidates.add(new Placement.Candidate(m, m.free()));
+    /**
+     * What a res got on one member before it is known whether the whole res succeeds: a node's
+     * task, or a session of k tasks on a mounted coordinator (with its leaves' paths there).
+     */
+    private record Reserved(Member member, String remoteDir, RemoteFid ctl, List<String> leafPaths) {
+        Subtask build(Session session, int index) {
+            String local = Integer.toString(index);
+            if (leafPaths == null) {
+                Leaf leaf = session.newLeaf(member, remoteDir, local);
+                member.placed(leaf);
+                return new Subtask(member, remoteDir, ctl, leaf);
             }
+            Group g = Group.of(local, remoteDir, leafPaths, p -> {
+                Leaf leaf = session.newLeaf(member, remoteDir + "/" + p, local + "/" + p);
+                member.placed(leaf);
+                return leaf;
+            });
+            return new Subtask(member, remoteDir, ctl, g);
         }
+
+        void abandon() {
+            ctl.write(0, "release".getBytes(StandardCharsets.UTF_8)).whenComplete((x, y) -> ctl.clunk());
+        }
+    }
+
+    private CompletableFuture<Void> reserveRound(int n, String os, String arch, Set<Member> failed,
+                                                 List<Reserved> got, Map<Member, Integer> mine, int round) {
         String constraint = os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch;
-        Map<Member, Integer> plan = Placement.plan(candidates, n, constraint);
-        Map<Member, List<CompletableFuture<Subtask>>> started = new LinkedHashMap<>();
-        int index = first + got.size();
+        Map<Member, Integer> plan;
+        // Slots being reserved (by any res, this one's earlier rounds included) are not placed yet,
+        // so the members do not count them: the plan and its claim are made at once, so that
+        // concurrent reservations cannot all pick the same free slots.
+        synchronized (claimed) {
+            List<Placement.Candidate> candidates = new ArrayList<>();
+            for (Member m : members) {
+                if (!failed.contains(m) && m.offers(os, arch)) {
+                    candidates.add(new Placement.Candidate(m, m.free() - claimed.getOrDefault(m, 0)));
+                }
+            }
+            plan = Placement.plan(candidates, n, constraint);
+            plan.forEach((m, k) -> {
+                claimed.merge(m, k, Integer::sum);
+                mine.merge(m, k, Integer::sum);
+            });
+        }
+        Map<Member, List<CompletableFuture<Reserved>>> started = new LinkedHashMap<>();
         for (Map.Entry<Member, Integer> p : plan.entrySet()) {
-            List<CompletableFuture<Subtask>> fs = new ArrayList<>();
+            List<CompletableFuture<Reserved>> fs = new ArrayList<>();
             if (p.getKey().kind() == Member.Kind.NODE) {
                 for (int k = 0; k < p.getValue(); k++) {
-                    fs.add(nodeTask(session, p.getKey(), index++));
+                    fs.add(nodeTask(p.getKey()));
                 }
             } else {
-                fs.add(coordinatorSession(session, p.getKey(), index++, p.getValue(), os, arch));
+                fs.add(coordinatorSession(p.getKey(), p.getValue(), os, arch));
             }
             started.put(p.getKey(), fs);
         }
-        List<CompletableFuture<Subtask>> all = new ArrayList<>();
+        List<CompletableFuture<Reserved>> all = new ArrayList<>();
         started.values().forEach(all::addAll);
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).handle((v, e) -> {
             int missing = 0;
             String why = null;
-            for (Map.Entry<Member, List<CompletableFuture<Subtask>>> s : started.entrySet()) {
-                for (CompletableFuture<Subtask> f : s.getValue()) {
+            for (Map.Entry<Member, List<CompletableFuture<Reserved>>> s : started.entrySet()) {
+                for (CompletableFuture<Reserved> f : s.getValue()) {
                     if (f.isCompletedExceptionally()) {
                         failed.add(s.getKey());
                         missing += s.getKey().kind() == Member.Kind.NODE ? 1 : plan.get(s.getKey());
@@ -258,7 +317,7 @@ public final class Pool implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "res: {0}; placing {1} tasks elsewhere", r[1], missing);
             try {
-                return reserveRound(session, first, missing, os, arch, failed, got, round + 1);
+                return reserveRound(missing, os, arch, failed, got, mine, round + 1);
             } catch (StyxException shortfall) {
                 throw new StyxException(shortfall.getMessage() + " after " + r[1]);
             }
@@ -271,24 +330,21 @@ public final class Pool implements AutoCloseable {
     }
 
     /** Opens the node's clone: that fid becomes the new task's ctl, held for the task's life. */
-    private CompletableFuture<Subtask> nodeTask(Session session, Member m, int index) {
+    private CompletableFuture<Reserved> nodeTask(Member m) {
         return m.open("/clone", P9.ORDWR, false).thenCompose(ctl -> ctl.read(0, 32).handle((b, e) -> {
             if (e != null) {
                 ctl.clunk();
                 throw new java.util.concurrent.CompletionException(Failures.cause(e));
             }
             String remoteDir = "/" + new String(b, StandardCharsets.UTF_8).trim();
-            Leaf leaf = session.newLeaf(m, remoteDir, Integer.toString(index));
-            m.placed(leaf);
-            return new Subtask(m, remoteDir, ctl, leaf);
+            return new Reserved(m, remoteDir, ctl, null);
         }));
     }
 
     /** Opens a session on the mounted coordinator, reserves k tasks there and learns its leaves. */
-    private CompletableFuture<Subtask> coordinatorSession(Session session, Member m, int index, int k, String os,
-                                                          String arch) {
+    private CompletableFuture<Reserved> coordinatorSession(Member m, int k, String os, String arch) {
         return m.open("/clone", P9.ORDWR, false).thenCompose(ctl -> {
-            CompletableFuture<Subtask> made = ctl.read(0, 32).thenCompose(b -> {
+            CompletableFuture<Reserved> made = ctl.read(0, 32).thenCompose(b -> {
                 String remoteDir = "/" + new String(b, StandardCharsets.UTF_8).trim();
                 String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch);
                 return ctl.write(0, res.getBytes(StandardCharsets.UTF_8))
@@ -301,13 +357,7 @@ public final class Pool implements AutoCloseable {
                                     paths.add(f[2]);
                                 }
                             }
-                            String local = Integer.toString(index);
-                            Group g = Group.of(local, remoteDir, paths, p -> {
-                                Leaf leaf = session.newLeaf(m, remoteDir + "/" + p, local + "/" + p);
-                                m.placed(leaf);
-                                return leaf;
-                            });
-                            return new Subtask(m, remoteDir, ctl, g);
+                            return new Reserved(m, remoteDir, ctl, List.copyOf(paths));
                         });
             });
             return made.whenComplete((s, e) -> {

@@ -101,7 +101,10 @@ public final class GatherReader {
             while (runs.size() <= index) {
                 runs.add(leaves.get(runs.size()).currentOrNextRun());
             }
-            return runs.get(index).thenCompose(r -> log(r).read(offset, count)).thenCompose(b -> {
+            // A leaf whose run will never come (released) has no more output: on to the next.
+            return runs.get(index).handle((r, e) -> e != null ? null : r)
+                    .thenCompose(r -> r == null ? CompletableFuture.completedFuture(new byte[0])
+                            : log(r).read(offset, count)).thenCompose(b -> {
                 if (b.length == 0) {
                     index++;
                     offset = 0;

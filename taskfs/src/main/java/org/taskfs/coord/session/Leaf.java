@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.taskfs.coord.pool.Member;
 import org.taskfs.styx.client.RemoteFid;
+import org.taskfs.styx.client.StyxConnectionException;
 import org.taskfs.node.exec.OutputLog;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.util.Failures;
@@ -31,6 +32,8 @@ public final class Leaf implements TaskView {
     private CompletableFuture<LeafRun> nextRun = new CompletableFuture<>();
     private String lostReason;
     private String lastStatus;
+    /** ARG0 of the last exec, for the status line of a lost task. */
+    private String argv0;
     private CompletableFuture<RemoteFid> statusFile;
     private CompletableFuture<RemoteFid> stdin;
     private int stdinWriters;
@@ -94,13 +97,15 @@ public final class Leaf implements TaskView {
      * Starts keeping a new run after an exec was sent: output pumps (unless the exec failed here)
      * and the wait line. Readers waiting for a run get this one.
      */
-    void beginRun(boolean execStarted) {
+    void beginRun(boolean execStarted, String command) {
         LeafRun r;
         CompletableFuture<LeafRun> waiting;
         synchronized (this) {
             if (released) {
                 return;
             }
+            List<String> words = PlanNineQuoting.tokenize(command);
+            argv0 = words.size() > 1 ? words.get(1) : "";
             try {
                 Files.createDirectories(scratch);
             } catch (IOException e) {
@@ -132,13 +137,16 @@ public final class Leaf implements TaskView {
     }
 
     private void pump(LeafRun r, OutputLog log, String file) {
+        // Readers get end of file once the output is all here and the run has ended here too, so
+        // that after "cat stdout" the task is seen done (its status, a new exec) as on its node.
+        Runnable complete = () -> r.waitLine.whenComplete((line, e) -> log.markComplete());
         member.open(remote(file), P9.OREAD, true).whenComplete((f, e) -> {
             if (e != null) {
-                log.markComplete();
+                complete.run();
                 LOG.log(System.Logger.Level.DEBUG, "{0}: cannot open {1}: {2}", member.name(), file, e.toString());
                 return;
             }
-            new Pump(f, log).next(0);
+            new Pump(f, log, complete).next(0);
         });
     }
 
@@ -146,10 +154,12 @@ public final class Leaf implements TaskView {
     private static final class Pump {
         private final RemoteFid from;
         private final OutputLog to;
+        private final Runnable complete;
 
-        Pump(RemoteFid from, OutputLog to) {
+        Pump(RemoteFid from, OutputLog to, Runnable complete) {
             this.from = from;
             this.to = to;
+            this.complete = complete;
         }
 
         void next(long offset) {
@@ -184,7 +194,7 @@ public final class Leaf implements TaskView {
         private boolean take(byte[] b, Throwable e) {
             if (e != null || b.length == 0) {
                 from.clunk();
-                to.markComplete();
+                complete.run();
                 return false;
             }
             try {
@@ -193,7 +203,7 @@ public final class Leaf implements TaskView {
             } catch (IOException io) {
                 LOG.log(System.Logger.Level.WARNING, "cannot keep output: {0}", io.toString());
                 from.clunk();
-                to.markComplete();
+                complete.run();
                 return false;
             }
         }
@@ -203,14 +213,21 @@ public final class Leaf implements TaskView {
         member.open(remote("wait"), P9.OREAD, true)
                 .thenCompose(f -> f.read(0, 1024).whenComplete((b, e) -> f.clunk()))
                 .whenComplete((b, e) -> {
+                    if (e == null) {
+                        // The process has ended but its output may still be on its way here: the
+                        // pumps complete the logs when they reach the end, not the wait line.
+                        r.waitLine.complete(new String(b, StandardCharsets.UTF_8).strip());
+                        return;
+                    }
+                    if (Failures.cause(e) instanceof StyxConnectionException) {
+                        // The connection went before the pool heard of it: the member is lost,
+                        // and this leaf with it, whichever notices first.
+                        lost("connection lost");
+                    }
                     String line;
-                    if (e != null) {
-                        synchronized (this) {
-                            line = lostReason != null ? lostLine() : "0 0 0 0 "
-                                    + PlanNineQuoting.quote("wait failed: " + Failures.text(e));
-                        }
-                    } else {
-                        line = new String(b, StandardCharsets.UTF_8).strip();
+                    synchronized (this) {
+                        line = lostReason != null ? lostLine() : "0 0 0 0 "
+                                + PlanNineQuoting.quote("wait failed: " + Failures.text(e));
                     }
                     r.end(line);
                 });
@@ -232,6 +249,9 @@ public final class Leaf implements TaskView {
         }
         if (r != null) {
             r.end(lostLine());
+        } else {
+            // Lost before any exec: readers waiting for a first run get an ended one, not silence.
+            beginRun(false, "");
         }
     }
 
@@ -268,13 +288,19 @@ public final class Leaf implements TaskView {
         });
     }
 
-    /** The last known line with its state replaced by Lost. */
+    /**
+     * The last known line with its state replaced by Lost; what was never read is made up from
+     * what the coordinator knows: the task number in its directory's name and the last exec's ARG0.
+     */
     private String lostStatus() {
-        if (lastStatus == null) {
-            return "cmd/? 0 " + TaskState.Lost + " '' ''\n";
-        }
-        String[] f = lastStatus.split(" ", 4);
-        return f.length == 4 ? f[0] + " " + f[1] + " " + TaskState.Lost + " " + f[3] : lastStatus;
+        List<String> f = lastStatus == null ? List.of() : PlanNineQuoting.tokenize(lastStatus.strip());
+        boolean known = f.size() == 5;
+        String cmd = known ? f.get(0) : "cmd/" + remoteDir.substring(remoteDir.lastIndexOf('/') + 1);
+        String refs = known ? f.get(1) : "0";
+        String dir = known ? f.get(3) : "";
+        String arg0 = argv0 != null ? argv0 : known ? f.get(4) : "";
+        return cmd + " " + refs + " " + TaskState.Lost + " " + PlanNineQuoting.quote(dir) + " "
+                + PlanNineQuoting.quote(arg0) + "\n";
     }
 
     // ------------------------------------------------------------------ stdin
@@ -321,9 +347,11 @@ public final class Leaf implements TaskView {
         LeafRun r;
         CompletableFuture<RemoteFid> sf;
         CompletableFuture<RemoteFid> in;
+        CompletableFuture<LeafRun> waiting;
         synchronized (this) {
             released = true;
             r = run;
+            waiting = nextRun;
             sf = statusFile;
             in = stdin;
             statusFile = null;
@@ -333,6 +361,8 @@ public final class Leaf implements TaskView {
             r.end("0 0 0 0 released");
             r.close();
         }
+        // No run will come now: readers waiting for one end.
+        waiting.completeExceptionally(new org.taskfs.styx.server.StyxException("task " + path + " has been released"));
         if (sf != null) {
             sf.thenAccept(RemoteFid::clunk);
         }

@@ -213,10 +213,8 @@ public final class Session implements TaskView {
                 return done();
             case "release":
                 c.arity(0, 0);
-                return serially(() -> {
-                    table.release(this);
-                    return done();
-                });
+                // Answered once the members have freed the tasks, so their slots can be taken at once.
+                return serially(() -> table.release(this));
             default:
                 throw c.unknown();
         }
@@ -289,7 +287,10 @@ public final class Session implements TaskView {
         synchronized (this) {
             reserved = subtasks.isEmpty() ? reserve(1, "*", "*") : done();
         }
-        return reserved.thenCompose(x -> prepareLeaves(leaves())).thenCompose(x -> {
+        return reserved.thenCompose(x -> {
+            refuseIfRunning(leaves());
+            return prepareLeaves(leaves());
+        }).thenCompose(x -> {
             List<Subtask> subs = subtasks();
             List<CompletableFuture<Void>> sent = new ArrayList<>();
             for (Subtask s : subs) {
@@ -305,19 +306,25 @@ public final class Session implements TaskView {
                     }
                     for (Leaf l : subs.get(i).leaves()) {
                         // A mounted coordinator that failed has already ended its leaves' runs.
-                        l.beginRun(ok || !subs.get(i).view().isLeaf());
+                        l.beginRun(ok || !subs.get(i).view().isLeaf(), command);
                     }
                 }
-                if (firstError != null) {
-                    for (int i = 0; i < subs.size(); i++) {
-                        if (!sent.get(i).isCompletedExceptionally()) {
-                            subs.get(i).control("kill 9");
-                        }
-                    }
-                    throw new StyxException(firstError);
+                if (firstError == null) {
+                    return CompletableFuture.<Void>completedFuture(null);
                 }
-                return null;
-            });
+                // The error is answered only once the tasks that did start have been killed, so
+                // whoever reads it finds nothing of the failed exec running.
+                List<CompletableFuture<Void>> kills = new ArrayList<>();
+                for (int i = 0; i < subs.size(); i++) {
+                    if (!sent.get(i).isCompletedExceptionally()) {
+                        kills.add(subs.get(i).control("kill 9").handle((a, b) -> null));
+                    }
+                }
+                String error = firstError;
+                return CompletableFuture.allOf(kills.toArray(new CompletableFuture<?>[0])).<Void>thenApply(killed -> {
+                    throw new StyxException(error);
+                });
+            }).thenCompose(f -> f);
         });
     }
 
@@ -337,12 +344,26 @@ public final class Session implements TaskView {
         if (!c.verb().equals("exec")) {
             return first.member().write(ctl, c.text());
         }
-        return serially(() -> prepareLeaves(view.leaves()).thenCompose(x -> first.member().write(ctl, c.text())
+        return serially(() -> refuseIfRunning(view.leaves()).thenCompose(y -> prepareLeaves(view.leaves()))
+                .thenCompose(x -> first.member().write(ctl, c.text())
                 .whenComplete((v, e) -> {
                     for (Leaf l : view.leaves()) {
-                        l.beginRun(e == null || !view.isLeaf());
+                        l.beginRun(e == null || !view.isLeaf(), c.text());
                     }
                 })));
+    }
+
+    /**
+     * devcmd's answer to an exec while a task still runs, given before anything is sent: the
+     * tasks that are free must not start (all or nothing), nor the running ones' runs be replaced.
+     */
+    private static CompletableFuture<Void> refuseIfRunning(List<Leaf> which) {
+        for (Leaf l : which) {
+            if (l.isRunning()) {
+                throw new StyxException("device or object already in use");
+            }
+        }
+        return done();
     }
 
     /** Writes the environment (with the TASKFS_* variables) and pending arguments of some leaves. */
@@ -376,10 +397,20 @@ public final class Session implements TaskView {
      * "not started" are fine as long as one accepted it.
      */
     private CompletableFuture<Void> forward(String command, boolean needsRunning) {
-        List<Subtask> subs = subtasks();
-        if (subs.isEmpty()) {
+        List<Subtask> all = subtasks();
+        if (all.isEmpty()) {
             String verb = command.split(" ")[0];
             throw new StyxException(verb + ": no tasks reserved; write \"res N\" first");
+        }
+        // A task whose node is lost can take nothing; the others must still be reachable (kill).
+        List<Subtask> subs = new ArrayList<>();
+        for (Subtask s : all) {
+            if (!s.leaves().stream().allMatch(Leaf::isLost)) {
+                subs.add(s);
+            }
+        }
+        if (subs.isEmpty()) {
+            throw new StyxException(needsRunning ? "not started" : "every task of session " + id + " is lost");
         }
         List<CompletableFuture<Void>> sent = new ArrayList<>();
         for (Subtask s : subs) {
@@ -399,7 +430,7 @@ public final class Session implements TaskView {
                     continue;
                 }
                 if (firstError == null) {
-                    firstError = "task " + i + ": " + text;
+                    firstError = "task " + subs.get(i).view().path() + ": " + text;
                 }
             }
             if (firstError != null) {

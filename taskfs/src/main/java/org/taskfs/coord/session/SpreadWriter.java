@@ -45,24 +45,44 @@ public final class SpreadWriter {
                     sent.add(session.writeStdin(l, data));
                 }
             } else {
+                // The lines of one write are collected per task and sent as one write to each: a
+                // write of thousands of short lines must not become thousands of requests at once.
+                ByteArrayOutputStream[] dealt = new ByteArrayOutputStream[leaves.size()];
                 int start = 0;
                 for (int i = 0; i < data.length; i++) {
                     if (data[i] == '\n') {
                         partial.write(data, start, i + 1 - start);
-                        sent.add(deal(partial.toByteArray()));
+                        byte[] line = partial.toByteArray();
+                        int target = target(line);
+                        if (dealt[target] == null) {
+                            dealt[target] = new ByteArrayOutputStream();
+                        }
+                        dealt[target].write(line, 0, line.length);
                         partial.reset();
                         start = i + 1;
                     }
                 }
                 partial.write(data, start, data.length - start);
+                for (int t = 0; t < dealt.length; t++) {
+                    if (dealt[t] != null) {
+                        sent.add(session.writeStdin(leaves.get(t), dealt[t].toByteArray()));
+                    }
+                }
             }
         }
         return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).thenApply(v -> data.length);
     }
 
-    private CompletableFuture<Integer> deal(byte[] line) {
-        int target = mode == Session.InputMode.RR ? next++ % leaves.size()
+    private int target(byte[] line) {
+        return mode == Session.InputMode.RR ? next++ % leaves.size()
                 : Math.floorMod(hashOfFirstField(line), leaves.size());
+    }
+
+    private CompletableFuture<Integer> deal(byte[] line) {
+        int target;
+        synchronized (this) {
+            target = target(line);
+        }
         return session.writeStdin(leaves.get(target), line);
     }
 

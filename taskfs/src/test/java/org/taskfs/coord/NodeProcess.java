@@ -1,0 +1,91 @@
+package org.taskfs.coord;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.taskfs.styx.dial.DialAddress;
+
+/**
+ * A node daemon in a process of its own ({@code taskfs node}), so that it can die by SIGKILL.
+ * It is up once it has printed its startup line on stderr.
+ */
+final class NodeProcess implements AutoCloseable {
+    private static final Pattern SERVING = Pattern.compile("taskfs node: serving on (\\S+) with ");
+
+    private final Process process;
+    private final DialAddress address;
+
+    private NodeProcess(Process process, DialAddress address) {
+        this.process = process;
+        this.address = address;
+    }
+
+    static NodeProcess start(int slots) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ClusterTestBase.javaBinary().toString(), "-Xshare:auto",
+                "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", ClusterTestBase.classpath(), "org.taskfs.cli.Main",
+                "node", "--listen", "tcp!127.0.0.1!0", "--slots", Integer.toString(slots));
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        CompletableFuture<DialAddress> up = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                StringBuilder seen = new StringBuilder();
+                while ((line = err.readLine()) != null) {
+                    Matcher m = SERVING.matcher(line);
+                    if (m.find()) {
+                        up.complete(DialAddress.parse(m.group(1), 0));
+                    } else if (!up.isDone()) {
+                        seen.append(line).append('\n');
+                    }
+                }
+                up.completeExceptionally(new IOException("taskfs node exited before serving:\n" + seen));
+            } catch (IOException | RuntimeException e) {
+                up.completeExceptionally(e);
+            }
+        }, "node-process-stderr");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return new NodeProcess(p, up.get(60, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    DialAddress address() {
+        return address;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: no shutdown hook runs, its tasks' processes are orphaned, its connections reset. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Stops it as its user would (SIGTERM: it kills its tasks), SIGKILL if that takes too long. */
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.taskfs.coord;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.taskfs.styx.codec.P9;
+
+/**
+ * The seed transcript (seeds/004), step by step, each step a separate command with its own fids,
+ * against a coordinator with real node daemons.
+ */
+class SeedTranscriptTest extends ClusterTestBase {
+    private static final List<String> TASK_FILES =
+            List.of("ctl", "stdio", "stdin", "stdout", "stderr", "status", "wait", "args", "env", "ns");
+    /** DESIGN §3.2. */
+    private static final Map<String, Integer> MODES = Map.of("ctl", 0660, "stdio", 0660, "stdin", 0222,
+            "stdout", 0444, "stderr", 0444, "status", 0444, "wait", 0444, "args", 0660, "env", 0660, "ns", 0660);
+
+    @Test
+    void theTranscript() throws Exception {
+        LocalCluster c = cluster(2, 4);
+        Sh sh = sh(c);
+
+        assertThat(sh.ls("/")).containsExactly("clone", "ctl", "arch", "status", "ns", "env");
+
+        assertThat(sh.cat("/clone")).isEqualTo("0");
+
+        // A fresh session: no subtask directories, the task files in brasil's order.
+        assertThat(sh.ls("/")).containsExactly("0", "clone", "ctl", "arch", "status", "ns", "env");
+        assertThat(sh.ls("/0")).containsExactlyElementsOf(TASK_FILES);
+        assertModes(sh, "/0");
+
+        sh.echo("/0/ctl", "res 4");
+        assertThat(sh.ls("/0")).containsExactly("0", "1", "2", "3", "ctl", "stdio", "stdin", "stdout", "stderr",
+                "status", "wait", "args", "env", "ns");
+        for (String t : List.of("0", "1", "2", "3")) {
+            assertThat(sh.modes("/0").get(t) & P9.DMDIR).as("%s is a directory", t).isNotZero();
+            assertThat(sh.ls("/0/" + t)).containsExactlyElementsOf(TASK_FILES);
+            assertModes(sh, "/0/" + t);
+        }
+
+        List<String> one = sh.lines("/0/3/status");
+        assertThat(one).hasSize(1);
+        assertThat(one.get(0)).matches("cmd/\\d+ \\d+ Closed \\S+ ''");
+
+        List<String> all = sh.lines("/0/status");
+        assertThat(all).hasSize(4).allMatch(l -> l.matches("cmd/\\d+ \\d+ Closed \\S+ ''"));
+        assertThat(all.get(3)).isEqualTo(one.get(0));
+
+        sh.echo("/0/ctl", "exec hostname");
+        String host = hostname();
+        assertThat(sh.cat("/0/stdio")).isEqualTo((host + "\n").repeat(4));
+        assertThat(sh.cat("/0/stderr")).isEmpty();
+        assertThat(sh.lines("/0/status")).hasSize(4)
+                .allMatch(l -> l.matches("cmd/\\d+ \\d+ Done \\S+ hostname"), "Done, with hostname as ARG0");
+    }
+
+    private static void assertModes(Sh sh, String dir) throws Exception {
+        Map<String, Integer> modes = sh.modes(dir);
+        for (String f : TASK_FILES) {
+            assertThat(modes.get(f) & 0777).as("mode of %s/%s", dir, f).isEqualTo(MODES.get(f));
+            assertThat(modes.get(f) & P9.DMDIR).as("%s/%s is a file", dir, f).isZero();
+        }
+    }
+}
