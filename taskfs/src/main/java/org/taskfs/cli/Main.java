@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
             UpCommand.class,
             ServeCommand.class,
             NodeCommand.class,
+            MountCommand.class,
+            UmountCommand.class,
             ClientCommands.Ls.class,
             ClientCommands.Cat.class,
             ClientCommands.Write.class,

@@ -47,7 +47,13 @@ final class UpCommand implements Callable<Integer> {
         DialAddress at = DialAddress.parse(listen, Coordinator.DEFAULT_PORT);
         guard.check(at);
         LocalCluster cluster = LocalCluster.start(at, nodes, nodePort, slots);
-        AutoCloseable mounted = () -> { };
+        AutoCloseable mounted;
+        try {
+            mounted = mount == null ? () -> { } : Mounts.mount(cluster.address(), mount);
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -1,0 +1,407 @@
+package org.taskfs.fuse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.taskfs.styx.client.ClientOptions;
+import org.taskfs.styx.client.StyxClient;
+import org.taskfs.styx.codec.P9;
+import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.util.Failures;
+
+/**
+ * A 9P2000 server mounted on a local directory with FUSE (libfuse2 through jnr-fuse).
+ *
+ * <pre>{@code
+ * try (FuseMount m = FuseMount.mount(DialAddress.parse("tcp!127.0.0.1!5555", 5555), Path.of("/mnt/taskfs"),
+ *         FuseMount.Options.defaults())) {
+ *     // cat /mnt/taskfs/clone, echo exec hostname > /mnt/taskfs/0/ctl, …
+ * }
+ * }</pre>
+ *
+ * <p>{@link #mount} returns once the kernel has the mount; {@link #close()} returns once it is gone.
+ * Files of length 0 (synthetic) are served with direct I/O, so they read whole and one write(2) is
+ * one Twrite; {@code echo cmd > ctl} works (O_TRUNC becomes OTRUNC in the Topen). A read that blocks
+ * (a task's {@code wait}) does not hold up anything else, and a signal to the reader (Ctrl-C) flushes
+ * it. When the server goes away, operations fail with EIO and the mount can still be unmounted.
+ */
+public final class FuseMount implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(FuseMount.class.getName());
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration UNMOUNT_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * How to mount.
+     *
+     * @param attrTimeout    how long attributes of ordinary files (and only those: never directories
+     *                       or files of length 0) may be served from a cache; ZERO for none
+     * @param entryTimeout   how long the kernel may keep a name it has looked up without asking again
+     *                       (its dentry cache). Attributes are not part of that: every stat still comes to
+     *                       us, and every operation walks its path on the server, so a name removed
+     *                       meanwhile fails with ENOENT all the same; what it saves is a walk per path
+     *                       element per system call. New names show at once (nothing negative is cached).
+     * @param uname          the user name to attach as
+     * @param aname          the tree to attach to ("" for the server's default)
+     * @param msize          the message size asked for: 128 KiB of data per message by default, the
+     *                       most the kernel sends in one FUSE request, so one read(2) or write(2) is
+     *                       one Tread or Twrite
+     * @param requestTimeout how long a request other than a read or write may take before it fails
+     *                       with EIO (reads and writes may block for ever: {@code wait}, {@code stdout})
+     * @param allowOther     let other users use the mount (needs user_allow_other in /etc/fuse.conf
+     *                       unless root)
+     * @param debug          libfuse's -d: every FUSE request traced on standard error
+     */
+    public record Options(Duration attrTimeout, Duration entryTimeout, String uname, String aname, int msize,
+                          Duration requestTimeout,
+                          boolean allowOther, boolean debug) {
+        public Options {
+            Objects.requireNonNull(attrTimeout, "attrTimeout");
+            Objects.requireNonNull(entryTimeout, "entryTimeout");
+            Objects.requireNonNull(uname, "uname");
+            Objects.requireNonNull(aname, "aname");
+            Objects.requireNonNull(requestTimeout, "requestTimeout");
+            if (attrTimeout.isNegative() || entryTimeout.isNegative() || requestTimeout.isNegative()) {
+                throw new IllegalArgumentException("timeouts must not be negative; ZERO means none");
+            }
+            if (msize < P9.MIN_MSIZE || msize > P9.MAX_MSIZE) {
+                throw new IllegalArgumentException("msize " + msize + " is out of range; expected "
+                        + P9.MIN_MSIZE + ".." + P9.MAX_MSIZE);
+            }
+        }
+
+        /** Ordinary files' attributes and names cached 1 s; the current user; 128 KiB of data per message. */
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(1), Duration.ofSeconds(1), System.getProperty("user.name", "none"),
+                    "", 128 * 1024 + P9.IOHDRSZ, ClientOptions.DEFAULT_REQUEST_TIMEOUT, false, false);
+        }
+
+        public Options withAttrTimeout(Duration d) {
+            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug);
+        }
+
+        public Options withEntryTimeout(Duration d) {
+            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug);
+        }
+
+        public Options withUname(String u) {
+            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug);
+        }
+
+        public Options withAname(String a) {
+            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug);
+        }
+
+        public Options withMsize(int m) {
+            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug);
+        }
+
+        public Options withRequestTimeout(Duration d) {
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug);
+        }
+
+        public Options withAllowOther(boolean b) {
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug);
+        }
+
+        public Options withDebug(boolean b) {
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b);
+        }
+    }
+
+    private final DialAddress server;
+    private final Path dir;
+    private final StyxClient client;
+    private final StyxFuse fs;
+    private final Thread loop;
+    /** Completes when libfuse's loop has returned: the kernel has let go of the mount. */
+    private final CompletableFuture<Void> loopEnded;
+    private final Object closeLock = new Object();
+    private CompletableFuture<Void> closing;
+
+    private FuseMount(DialAddress server, Path dir, StyxClient client, StyxFuse fs, Thread loop,
+                      CompletableFuture<Void> loopEnded) {
+        this.server = server;
+        this.dir = dir;
+        this.client = client;
+        this.fs = fs;
+        this.loop = loop;
+        this.loopEnded = loopEnded;
+    }
+
+    /**
+     * Connects to {@code server}, mounts it on {@code dir} and returns once the kernel has the mount
+     * (libfuse has received the kernel's INIT). A dead FUSE mount left on {@code dir} (its server
+     * was killed) is cleared first.
+     *
+     * @throws IOException if FUSE is missing, the directory is not an empty directory, the server
+     *                     cannot be reached or attached, or the mount fails
+     */
+    public static FuseMount mount(DialAddress server, Path dir, Options options) throws IOException {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(options, "options");
+        FuseNative.checkAvailable();
+        Path at = MountTable.canonical(dir);
+        if (MountTable.isStale(at)) {
+            MountTable.clearStale(at, UNMOUNT_TIMEOUT);
+        }
+        checkMountPoint(at);
+
+        StyxClient client = connect(server, options);
+        StyxFuse fs;
+        try {
+            fs = new StyxFuse(client, options.uname(), options.attrTimeout());
+        } catch (LinkageError | RuntimeException e) {
+            client.close();
+            throw new IOException("cannot load libfuse2 through jnr-fuse: " + Failures.text(e), e);
+        }
+
+        String[] args = mountOptions(server, options);
+        CompletableFuture<Void> loopEnded = new CompletableFuture<>();
+        Thread loop = new Thread(() -> {
+            try {
+                // Blocking: fuse_main_real runs libfuse's multithreaded loop until the unmount.
+                fs.mount(at, true, options.debug(), args);
+                loopEnded.complete(null);
+            } catch (Throwable t) {
+                loopEnded.completeExceptionally(t);
+            } finally {
+                fs.markUnmounted();
+            }
+        }, "fuse-loop " + at);
+        loop.setDaemon(true);
+        loop.start();
+
+        try {
+            CompletableFuture.anyOf(fs.initialized(), loopEnded).get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            // handled below, by what the loop did
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!fs.initialized().isDone()) {
+            String why = loopEnded.isCompletedExceptionally()
+                    ? Failures.text(loopEnded.handle((v, e) -> e).join())
+                    : loopEnded.isDone() ? "libfuse returned without mounting (see its message on standard error)"
+                    : "the kernel did not start the file system within " + READY_TIMEOUT.toSeconds() + " s";
+            client.close();
+            if (!loopEnded.isDone()) {
+                MountTable.fusermount(at, true);
+            }
+            throw new IOException("cannot mount " + server + " on " + at + ": " + why);
+        }
+        FuseMount m = new FuseMount(server, at, client, fs, loop, loopEnded);
+        fs.umountAction(() -> {
+            try {
+                m.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "unmount of {0} at exit: {1}", at, e.getMessage());
+            }
+        });
+        // Unmounted from outside (taskfs umount, fusermount -u): let go of the server too.
+        loopEnded.whenComplete((v, e) -> client.close());
+        LOG.log(System.Logger.Level.DEBUG, "mounted {0} on {1}", server, at);
+        return m;
+    }
+
+    private static StyxClient connect(DialAddress server, Options options) throws IOException {
+        ClientOptions co = ClientOptions.defaults().withMsize(options.msize()).withUname(options.uname())
+                .withAname(options.aname()).withRequestTimeout(options.requestTimeout());
+        StyxClient client;
+        try {
+            client = StyxClient.connect(server, co).get();
+        } catch (ExecutionException e) {
+            throw new IOException("cannot connect to " + server + ": " + Failures.text(e), Failures.cause(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to " + server);
+        }
+        try {
+            client.root().get(); // attach now, so a refusal is an error of mount, not of every file
+        } catch (ExecutionException e) {
+            client.close();
+            throw new IOException("cannot attach to " + server + " as " + options.uname() + ": "
+                    + Failures.text(e), Failures.cause(e));
+        } catch (InterruptedException e) {
+            client.close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while attaching to " + server);
+        }
+        return client;
+    }
+
+    private static void checkMountPoint(Path at) throws IOException {
+        if (!Files.isDirectory(at)) {
+            throw new IOException("cannot mount on " + at + ": " + (Files.exists(at) ? "not a directory"
+                    : "no such directory"));
+        }
+        if (MountTable.isMounted(at)) {
+            throw new IOException("cannot mount on " + at + ": something is mounted there already (taskfs umount "
+                    + at + ")");
+        }
+        try (Stream<Path> s = Files.list(at)) {
+            if (s.findAny().isPresent()) {
+                throw new IOException("cannot mount on " + at + ": the directory is not empty");
+            }
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
+    }
+
+    /**
+     * libfuse options: the kernel caches no attributes (synthetic files change under it; see
+     * {@link AttrCache}) and keeps names only for the entry timeout; O_TRUNC reaches open (a shell's
+     * {@code > ctl}); writes up to 128 KiB arrive whole. A file removed while open is renamed
+     * (.fuse_hidden…) until closed, libfuse's default: with hard_remove reads would go on but every
+     * fstat would fail, as the high-level API then has no path to give.
+     */
+    private static String[] mountOptions(DialAddress server, Options options) {
+        List<String> o = new ArrayList<>(List.of(
+                "fsname=" + server.toString().replace(",", "\\,"),
+                "subtype=taskfs",
+                "attr_timeout=0", "entry_timeout=" + seconds(options.entryTimeout()), "negative_timeout=0",
+                "atomic_o_trunc", "big_writes"));
+        if (options.allowOther()) {
+            o.add("allow_other");
+        }
+        return new String[] {"-o", String.join(",", o)};
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public DialAddress server() {
+        return server;
+    }
+
+    /** Completes when the mount has gone, by {@link #close()} or by an unmount from outside. */
+    public CompletableFuture<Void> whenUnmounted() {
+        return loopEnded.handle((v, e) -> (Void) null);
+    }
+
+    /**
+     * Unmounts and waits until the kernel has let go (libfuse's loop has returned and the mount table
+     * no longer lists the directory), then closes the connection. If the mount is busy, a lazy
+     * unmount detaches it and the connection is closed first, so that processes blocked on it get
+     * EIO and let go. Idempotent; concurrent callers all wait.
+     */
+    @Override
+    public void close() throws IOException {
+        CompletableFuture<Void> mine;
+        synchronized (closeLock) {
+            if (closing != null) {
+                mine = null;
+            } else {
+                closing = new CompletableFuture<>();
+                mine = closing;
+            }
+        }
+        if (mine == null) {
+            try {
+                closing.get();
+            } catch (ExecutionException e) {
+                throw new IOException(Failures.text(e), Failures.cause(e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the unmount of " + dir);
+            }
+            return;
+        }
+        try {
+            unmountAndWait();
+            mine.complete(null);
+        } catch (IOException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            client.close();
+        }
+    }
+
+    private void unmountAndWait() throws IOException {
+        if (!loopEnded.isDone()) {
+            Optional<MountTable.Mount> m = MountTable.find(dir);
+            if (m.isPresent()) {
+                String busy = MountTable.unmount(dir);
+                if (busy != null) {
+                    LOG.log(System.Logger.Level.INFO, "{0} was busy ({1}); detached it lazily", dir, busy);
+                    // Requests still waiting (a blocked cat) fail with EIO, so their processes let go.
+                    client.close();
+                }
+            }
+            if (!awaitLoop(UNMOUNT_TIMEOUT) && m.isPresent() && MountTable.abort(m.get())) {
+                awaitLoop(UNMOUNT_TIMEOUT);
+            }
+            if (!loopEnded.isDone()) {
+                throw new IOException("unmounted " + dir + " but the FUSE loop has not ended after "
+                        + UNMOUNT_TIMEOUT.toSeconds() + " s: a process still holds a file there");
+            }
+        }
+        if (!MountTable.awaitUnmounted(dir, UNMOUNT_TIMEOUT)) {
+            throw new IOException(dir + " is still in the mount table after unmounting");
+        }
+        try {
+            loop.join(UNMOUNT_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(System.Logger.Level.DEBUG, "unmounted {0}", dir);
+    }
+
+    private boolean awaitLoop(Duration d) {
+        try {
+            loopEnded.handle((v, e) -> null).get(d.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Unmounts whatever FUSE mount is on {@code dir} (for {@code taskfs umount DIR}, when the mount
+     * belongs to another process): {@code fusermount -u}, lazily if busy, and waits until the mount
+     * table no longer lists it. A dead mount is detached the same way.
+     *
+     * @throws IOException if nothing is mounted on {@code dir} or it cannot be unmounted
+     */
+    public static void unmount(Path dir) throws IOException {
+        Path at = MountTable.canonical(dir);
+        Optional<MountTable.Mount> m = MountTable.find(at);
+        if (m.isEmpty()) {
+            throw new IOException(at + " is not mounted");
+        }
+        if (!m.get().isFuse()) {
+            throw new IOException(at + " is not a FUSE mount (" + m.get().fsType() + "); not unmounting it");
+        }
+        MountTable.unmount(at);
+        if (!MountTable.awaitUnmounted(at, UNMOUNT_TIMEOUT)) {
+            throw new IOException(at + " is still mounted " + UNMOUNT_TIMEOUT.toSeconds() + " s after unmounting");
+        }
+    }
+
+    /** Open files and directories through this mount: for tests. */
+    int openHandles() {
+        return fs.openHandles();
+    }
+
+    @Override
+    public String toString() {
+        return "FuseMount[" + server + " on " + dir + "]";
+    }
+}

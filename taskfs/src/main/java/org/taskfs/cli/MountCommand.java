@@ -1,0 +1,175 @@
+package org.taskfs.cli;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.taskfs.coord.Coordinator;
+import org.taskfs.fuse.FuseMount;
+import org.taskfs.styx.dial.DialAddress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code taskfs mount ADDR DIR}: the FUSE front end. In the foreground it serves the mount until
+ * SIGTERM or Ctrl-C (which unmount it) or an unmount from outside. {@code --daemon} starts the same
+ * command again as a background process and returns once that process reports the mount ready.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = "Mount a 9P2000 server (a coordinator, a node, any 9P server) on DIR with FUSE. Stays in the "
+                + "foreground until Ctrl-C or SIGTERM (which unmount) or taskfs umount DIR; --daemon returns once "
+                + "the mount is ready and leaves a background process serving it.")
+final class MountCommand implements Callable<Integer> {
+    /** What the foreground process prints on standard output once the kernel has the mount. */
+    static final String READY = "taskfs mount: ready: ";
+
+    @Parameters(index = "0", paramLabel = "ADDR",
+            description = "The server: tcp!host!port, host:port, unix!/path (port 5555 when none is given).")
+    String addr;
+
+    @Parameters(index = "1", paramLabel = "DIR", description = "An empty directory to mount on.")
+    Path dir;
+
+    @Option(names = "--daemon", description = "Return once the mount is ready, leaving it to a background process.")
+    boolean daemon;
+
+    @Option(names = "--foreground", description = "Serve the mount from this process (the default).")
+    boolean foreground;
+
+    @Option(names = "--log", paramLabel = "FILE",
+            description = "With --daemon: where the background process writes its messages "
+                    + "(default: taskfs-mount-PID.log in the temporary directory).")
+    Path log;
+
+    @Option(names = "--uname", paramLabel = "NAME", description = "User name to attach as (default: the current user).")
+    String uname;
+
+    @Option(names = "--aname", paramLabel = "TREE", defaultValue = "",
+            description = "Tree to attach to (default: the server's).")
+    String aname;
+
+    @Option(names = "--attr-timeout", paramLabel = "SECONDS", defaultValue = "1",
+            description = "How long attributes of ordinary files may be cached; synthetic (length 0) files and "
+                    + "directories never are (default: ${DEFAULT-VALUE}).")
+    double attrTimeout;
+
+    @Option(names = "--allow-other", description = "Let other users use the mount (user_allow_other in /etc/fuse.conf "
+            + "unless root).")
+    boolean allowOther;
+
+    @Option(names = "--debug", description = "Trace every FUSE request on standard error (libfuse's -d).")
+    boolean debug;
+
+    @Override
+    public Integer call() throws Exception {
+        if (daemon && foreground) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--daemon and --foreground exclude each other");
+        }
+        DialAddress server = DialAddress.parse(addr, Coordinator.DEFAULT_PORT);
+        if (daemon) {
+            return startInBackground();
+        }
+        FuseMount.Options options = FuseMount.Options.defaults()
+                .withAttrTimeout(Duration.ofMillis(Math.round(attrTimeout * 1000)))
+                .withAname(aname).withAllowOther(allowOther).withDebug(debug);
+        if (uname != null) {
+            options = options.withUname(uname);
+        }
+        FuseMount m = FuseMount.mount(server, dir, options);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                m.close();
+            } catch (IOException e) {
+                System.err.println("taskfs mount: unmount of " + m.dir() + " failed: " + e.getMessage());
+            }
+        }, "taskfs-mount-shutdown"));
+        System.out.println(READY + server + " on " + m.dir());
+        System.out.flush();
+        m.whenUnmounted().join();
+        return 0;
+    }
+
+    /**
+     * Runs this command again with {@code --foreground} in a new session (setsid, so the terminal's
+     * hangup and Ctrl-C do not reach it), and waits for its readiness line.
+     */
+    private int startInBackground() throws IOException, InterruptedException {
+        Path logFile = log != null ? log
+                : Path.of(System.getProperty("java.io.tmpdir"), "taskfs-mount-" + ProcessHandle.current().pid()
+                        + ".log");
+        List<String> cmd = new ArrayList<>();
+        if (onPath("setsid")) {
+            cmd.add("setsid");
+        }
+        cmd.add(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            // JVM settings carry over; a debugger's or agent's would clash with ours.
+            if (!a.startsWith("-agentlib:") && !a.startsWith("-javaagent:") && !a.startsWith("-Xrunjdwp")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount", "--foreground",
+                "--aname", aname, "--attr-timeout", Double.toString(attrTimeout)));
+        if (uname != null) {
+            cmd.addAll(List.of("--uname", uname));
+        }
+        if (allowOther) {
+            cmd.add("--allow-other");
+        }
+        if (debug) {
+            cmd.add("--debug");
+        }
+        cmd.addAll(List.of(addr, dir.toAbsolutePath().toString()));
+
+        long logged = Files.exists(logFile) ? Files.size(logFile) : 0;
+        Process p = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+        try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith(READY)) {
+                    System.out.println(line + " (process " + p.pid() + ", log " + logFile + ")");
+                    return 0;
+                }
+                System.out.println(line);
+            }
+        }
+        int exit = p.waitFor();
+        String said = "";
+        if (Files.exists(logFile)) {
+            byte[] all = Files.readAllBytes(logFile);
+            said = new String(all, (int) Math.min(logged, all.length), (int) Math.max(0, all.length - logged),
+                    StandardCharsets.UTF_8).strip();
+        }
+        System.err.println(said.isEmpty() ? "taskfs mount: the background process ended (exit status " + exit + ")"
+                : said);
+        return exit == 0 ? 1 : exit;
+    }
+
+    private static boolean onPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String d : path.split(File.pathSeparator)) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
