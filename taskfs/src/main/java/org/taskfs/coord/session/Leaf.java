@@ -198,14 +198,17 @@ public final class Leaf implements TaskView {
         member.open(remote("wait"), P9.OREAD, true)
                 .thenCompose(f -> f.read(0, 1024).whenComplete((b, e) -> f.clunk()))
                 .whenComplete((b, e) -> {
+                    if (e == null) {
+                        // The process has exited, but its last output may still be on its way
+                        // here: the stdout and stderr pumps complete the copies when they reach
+                        // the node's EOF. Completing them now would cut what readers get.
+                        r.waitLine.complete(new String(b, StandardCharsets.UTF_8).strip());
+                        return;
+                    }
                     String line;
-                    if (e != null) {
-                        synchronized (this) {
-                            line = lostReason != null ? lostLine() : "0 0 0 0 "
-                                    + PlanNineQuoting.quote("wait failed: " + Failures.text(e));
-                        }
-                    } else {
-                        line = new String(b, StandardCharsets.UTF_8).strip();
+                    synchronized (this) {
+                        line = lostReason != null ? lostLine() : "0 0 0 0 "
+                                + PlanNineQuoting.quote("wait failed: " + Failures.text(e));
                     }
                     r.end(line);
                 });
