@@ -136,7 +136,7 @@ public final class Report {
         return b + " bytes";
     }
 
-    /** The whole report: the main table, then the launch phases. */
+    /** The whole report: the main table, then where the time of a session run goes. */
     public static String render(Samples s) {
         Map<String, List<Double>> all = s.all();
         Map<String, String> meta = s.meta();
@@ -163,15 +163,24 @@ public final class Report {
                     .append(" | ").append(goal(line, tv, pv)).append(" |\n");
         }
         b.append('\n');
-        if (all.containsKey("launch.phase.clone")) {
-            b.append("Where the launch time goes (ms, per step of row 1):\n\n");
-            b.append("| step | p50 | p90 | p99 |\n|---|---|---|---|\n");
-            for (String[] ph : new String[][] {{"clone", "open `clone`, read the number"}, {"res", "write `res 4`"},
-                    {"exec", "write `exec hostname` (returns once the 4 processes started)"},
-                    {"read", "walk, open, read `stdio` to EOF"}}) {
-                Stats st = Stats.of(all.get("launch.phase." + ph[0]));
-                b.append("| ").append(ph[1]).append(" | ").append(fmt(st.median())).append(" | ")
-                        .append(fmt(st.p90())).append(" | ").append(fmt(st.p99())).append(" |\n");
+        List<String[]> rows = new ArrayList<>();
+        for (String[] r : new String[][] {{"launch", "1 launch (4 × hostname)", "stdio"},
+                {"fanout64", "2 fan-out 64 × true", "wait"}, {"fanout256", "2 fan-out 256 × true", "wait"}}) {
+            if (all.containsKey(r[0] + ".phase.clone")) {
+                rows.add(r);
+            }
+        }
+        if (!rows.isEmpty()) {
+            b.append("Where a session run's time goes, per step (ms, p50 / p90):\n\n");
+            b.append("| row | open `clone`, read N | write `res N` | write `exec …` (returns once all started) | read `stdio` or `wait` to EOF |\n");
+            b.append("|---|---|---|---|---|\n");
+            for (String[] r : rows) {
+                b.append("| ").append(r[1]);
+                for (String step : new String[] {"clone", "res", "exec", "read"}) {
+                    Stats st = Stats.of(all.get(r[0] + ".phase." + step));
+                    b.append(" | ").append(fmt(st.median())).append(" / ").append(fmt(st.p90()));
+                }
+                b.append(" |\n");
             }
             b.append('\n');
         }

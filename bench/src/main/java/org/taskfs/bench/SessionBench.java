@@ -72,10 +72,7 @@ final class SessionBench {
                 }
                 if (i >= warmup) {
                     out.add("launch.taskfs", ms(r.total()));
-                    out.add("launch.phase.clone", ms(r.cloneNs()));
-                    out.add("launch.phase.res", ms(r.resNs()));
-                    out.add("launch.phase.exec", ms(r.execNs()));
-                    out.add("launch.phase.read", ms(r.readNs()));
+                    phases(out, "launch", r);
                 }
             }
         }
@@ -94,6 +91,7 @@ final class SessionBench {
                     checkWait(r.output(), n);
                     if (i >= warmup) {
                         out.add("fanout" + n + ".taskfs", ms(r.total()));
+                        phases(out, "fanout" + n, r);
                     }
                 }
             }
@@ -160,6 +158,14 @@ final class SessionBench {
         // Sessions finished after the deadline are not counted, so divide by the deadline, not by
         // the moment the last straggler came back.
         return done.get() / Math.min(elapsed, seconds);
+    }
+
+    /** The steps of a run, for the table of where the time goes. */
+    private static void phases(Samples out, String row, Run r) {
+        out.add(row + ".phase.clone", ms(r.cloneNs()));
+        out.add(row + ".phase.res", ms(r.resNs()));
+        out.add(row + ".phase.exec", ms(r.execNs()));
+        out.add(row + ".phase.read", ms(r.readNs()));
     }
 
     static int lines(byte[] b) {

@@ -2,7 +2,6 @@ package org.taskfs.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import jdk.jfr.Recording;
@@ -35,22 +34,27 @@ class ToolsTest {
     }
 
     @Test
-    void jfrSummaryNamesTheHotMethods(@TempDir Path dir) throws Exception {
+    void jfrSummaryReadsARecording(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("x.jfr");
         try (Recording r = new Recording()) {
             r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+            r.enable("jdk.GarbageCollection");
             r.start();
-            long end = System.nanoTime() + 300_000_000L;
+            long end = System.nanoTime() + 200_000_000L;
             double x = 0;
             while (System.nanoTime() < end) {
                 x += Math.sqrt(x + 1);
             }
+            System.gc();
             assertThat(x).isPositive();
             r.stop();
             r.dump(file);
         }
-        assertThat(Files.size(file)).isPositive();
         String summary = JfrTop.summarise(file, 5);
-        assertThat(summary).contains("samples").contains("top frames (self)").contains("threads");
+        // Whether the sampler caught this thread depends on the machine; the GC is certain.
+        assertThat(summary).startsWith("x.jfr: ").contains("CPU samples in Java").doesNotContain(" 0 GCs");
+        if (!summary.contains(" 0 CPU samples")) {
+            assertThat(summary).contains("CPU, top frames (self)").contains("CPU by thread");
+        }
     }
 }
