@@ -51,9 +51,10 @@ final class RunCommand implements Callable<Integer> {
             RemoteFid ctl = c.open("/clone", P9.ORDWR).get();
             String session = "/" + new String(ctl.read(0, 32).get(), StandardCharsets.UTF_8).trim();
             try {
-                ctl(ctl, "killonclose");
                 ctl(ctl, tagged ? "output tagged" : "output lines");
                 ctl(ctl, "res " + n + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch));
+                // After res: a session refuses killonclose while it has no tasks to pass it on to.
+                ctl(ctl, "killonclose");
                 ctl(ctl, "exec " + command.stream().map(PlanNineQuoting::quote).collect(Collectors.joining(" ")));
                 StyxClient streaming = c.withTimeout(Duration.ZERO);
                 CompletableFuture<Long> out = copy(streaming, session + "/stdout", System.out);
