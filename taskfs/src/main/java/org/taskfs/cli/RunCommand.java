@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
             try {
                 ctl(ctl, tagged ? "output tagged" : "output lines");
                 ctl(ctl, "res " + n + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch));
-                // After res: a session refuses killonclose while it has no tasks to pass it on to.
+                // Released (tasks killed) if this client goes away before it is done.
                 ctl(ctl, "killonclose");
                 ctl(ctl, "exec " + command.stream().map(PlanNineQuoting::quote).collect(Collectors.joining(" ")));
                 StyxClient streaming = c.withTimeout(Duration.ZERO);

@@ -51,7 +51,7 @@ abstract class ClusterTestBase {
         return closeLater(Sh.connect(at, ADMIN));
     }
 
-    static final String ADMIN = "taskfs";
+    static final String ADMIN = System.getProperty("user.name", "taskfs");
 
     @AfterEach
     void closeResources() throws Exception {

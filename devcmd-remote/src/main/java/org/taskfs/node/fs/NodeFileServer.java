@@ -31,7 +31,8 @@ import org.taskfs.task.TaskFile;
  * directory per task with the files of {@link TaskFile}, each backed by a real process.
  */
 public final class NodeFileServer implements FileServer {
-    private static final String ADMIN = "taskfs";
+    /** Root files belong to the user running the server: that user administers it (writes root ctl, env). */
+    private static final String ADMIN = System.getProperty("user.name", "taskfs");
 
     private final TaskTable table;
     private final Root root = new Root();

@@ -42,7 +42,8 @@ import org.taskfs.task.TaskFile;
  * spread to the session's leaves; the same files in every subtask directory, at any depth.
  */
 public final class CoordinatorFileServer implements FileServer {
-    private static final String ADMIN = "taskfs";
+    /** Root files belong to the user running the server: that user administers it (writes root ctl, env). */
+    private static final String ADMIN = System.getProperty("user.name", "taskfs");
 
     private final SessionTable table;
     private final Pool pool;
