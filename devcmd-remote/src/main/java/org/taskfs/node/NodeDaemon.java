@@ -11,6 +11,7 @@ import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
 import org.taskfs.task.HostInfo;
+import org.taskfs.task.Scratch;
 
 /** A running node daemon: its task table served over 9P at an address. */
 public final class NodeDaemon implements AutoCloseable {
@@ -43,10 +44,13 @@ public final class NodeDaemon implements AutoCloseable {
 
     private final TaskTable table;
     private final StyxServer server;
+    /** The scratch directory the daemon made itself, removed when it stops; null if it was given one. */
+    private final Path ownScratch;
 
-    private NodeDaemon(TaskTable table, StyxServer server) {
+    private NodeDaemon(TaskTable table, StyxServer server, Path ownScratch) {
         this.table = table;
         this.server = server;
+        this.ownScratch = ownScratch;
     }
 
     public static NodeDaemon start(Config config) {
@@ -67,7 +71,7 @@ public final class NodeDaemon implements AutoCloseable {
             throw e;
         }
         table.address(server.address().toString());
-        return new NodeDaemon(table, server);
+        return new NodeDaemon(table, server, config.scratch() == null ? scratch : null);
     }
 
     public DialAddress address() {
@@ -83,5 +87,8 @@ public final class NodeDaemon implements AutoCloseable {
     public void close() {
         server.close();
         table.close();
+        if (ownScratch != null) {
+            Scratch.deleteTree(ownScratch);
+        }
     }
 }

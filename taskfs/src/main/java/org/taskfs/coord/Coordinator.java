@@ -15,6 +15,7 @@ import org.taskfs.coord.session.SessionTable;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
+import org.taskfs.task.Scratch;
 
 /** A running coordinator: the pool of mounted servers and the sessions, served over 9P. */
 public final class Coordinator implements AutoCloseable {
@@ -53,11 +54,14 @@ public final class Coordinator implements AutoCloseable {
     private final Pool pool;
     private final SessionTable sessions;
     private final StyxServer server;
+    /** The scratch directory the coordinator made itself, removed when it stops; null if it was given one. */
+    private final Path ownScratch;
 
-    private Coordinator(Pool pool, SessionTable sessions, StyxServer server) {
+    private Coordinator(Pool pool, SessionTable sessions, StyxServer server, Path ownScratch) {
         this.pool = pool;
         this.sessions = sessions;
         this.server = server;
+        this.ownScratch = ownScratch;
     }
 
     /**
@@ -85,7 +89,7 @@ public final class Coordinator implements AutoCloseable {
             throw e;
         }
         sessions.address(server.address().toString());
-        Coordinator c = new Coordinator(pool, sessions, server);
+        Coordinator c = new Coordinator(pool, sessions, server, config.scratch() == null ? scratch : null);
         List<CompletableFuture<Member>> mounting = new ArrayList<>();
         for (MemberSpec m : config.members()) {
             mounting.add(pool.add(m.address(), m.name(), null));
@@ -112,5 +116,8 @@ public final class Coordinator implements AutoCloseable {
         sessions.close();
         server.close();
         pool.close();
+        if (ownScratch != null) {
+            Scratch.deleteTree(ownScratch);
+        }
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +16,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.taskfs.node.exec.Spawner;
 import org.taskfs.task.EnvLines;
+import org.taskfs.task.Scratch;
 import org.taskfs.task.HostInfo;
 
 /**
@@ -167,13 +166,7 @@ public final class TaskTable implements AutoCloseable {
     }
 
     void deleteScratch(Path dir) {
-        sweeper.execute(() -> {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "cannot remove {0}: {1}", dir, e.getMessage());
-            }
-        });
+        sweeper.execute(() -> Scratch.deleteTree(dir));
     }
 
     /** Kills every task's process group: a daemon that stops leaves no orphans. */

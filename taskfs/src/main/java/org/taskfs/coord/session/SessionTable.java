@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +16,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
-import java.util.stream.Stream;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.server.OpenFile;
 import org.taskfs.task.EnvLines;
+import org.taskfs.task.Scratch;
 
 /**
  * The sessions of a coordinator, numbered from 0 and never reused. Sweeps out sessions that are
@@ -79,7 +78,7 @@ public final class SessionTable implements AutoCloseable {
         if (!sessions.remove(s.id(), s)) {
             return CompletableFuture.completedFuture(null);
         }
-        return s.releaseNow().whenComplete((v, e) -> deleteTree(s.scratch()));
+        return s.releaseNow().whenComplete((v, e) -> Scratch.deleteTree(s.scratch()));
     }
 
     public Pool pool() {
@@ -151,13 +150,6 @@ public final class SessionTable implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "cannot remove {0}: {1}", dir, e.getMessage());
-        }
-    }
 
     /** Releases every session: the tasks they hold are killed on their members. */
     @Override
