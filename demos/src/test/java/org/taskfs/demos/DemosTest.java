@@ -57,6 +57,27 @@ class DemosTest {
     }
 
     @Test
+    void transcriptThroughAFuseMountWithTheShell() throws Exception {
+        DemoRunner.Result r = demos.run(address, "transcript-mount.sh", null);
+
+        assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+        String out = r.stdout();
+        String tree = section(out, "% echo res 4 > ctl\n% tree .", "% cd 3; ls -l");
+        assertThat(tree).contains("├── 0", "├── 1", "├── 2", "├── 3", "└── wait");
+        assertThat(section(out, "% cd 3; ls -l", "% cat 3/status").lines()).containsExactly(
+                "-rw-rw---- args", "-rw-rw---- ctl", "-rw-rw---- env", "-rw-rw---- ns", "-r--r--r-- status",
+                "-r--r--r-- stderr", "--w--w--w- stdin", "-rw-rw---- stdio", "-r--r--r-- stdout",
+                "-r--r--r-- wait");
+        assertThat(section(out, "% cat 3/status", "% cat status").lines()).singleElement().asString()
+                .matches("cmd/\\d+ \\d+ Closed \\S+ ''");
+        assertThat(section(out, "% cat stdio", "% cat stderr").lines())
+                .containsExactly(hostname(), hostname(), hostname(), hostname());
+        assertThat(section(out, "% cat stderr", "% cat status")).isEmpty();
+        String status = out.substring(out.lastIndexOf("% cat status") + "% cat status\n".length());
+        assertThat(status.lines()).hasSize(4).allMatch(l -> l.matches("cmd/\\d+ \\d+ Done \\S+ hostname"));
+    }
+
+    @Test
     void wordCountGathersTheCountsOfEveryWord() throws Exception {
         String text = String.join(" ", java.util.Collections.nCopies(50, "the quick brown fox")) + "\n"
                 + "The fox, the END. jumps over the lazy dog\n".repeat(20);

@@ -41,7 +41,6 @@ public final class Main implements Runnable {
     /** The configured command line: one-line errors, exit 1 on failure and 2 on bad usage. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExitCodeExceptionMapper(e -> CommandLine.ExitCode.SOFTWARE);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             err.println("taskfs: " + Failures.text(e));

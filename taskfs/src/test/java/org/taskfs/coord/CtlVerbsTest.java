@@ -166,8 +166,9 @@ class CtlVerbsTest extends ClusterTestBase {
         assertThat(sh.echoFails(ctl, "output bogus")).contains("bogus").contains("ordered, lines, tagged");
         assertThat(sh.echoFails(ctl, "input bogus")).contains("bogus").contains("bcast, rr, hash");
         assertThat(sh.echoFails(ctl, "kill")).contains("res N");
-        // The pool's ctl is the admin's (mode 0664, owner taskfs).
-        assertThat(sh.echoFails("/ctl", "drain node0")).isEqualTo("permission denied");
+        // The pool's ctl is the admin's (mode 0664, owned by the user running the coordinator).
+        assertThat(closeLater(Sh.connect(c.address(), "guest")).echoFails("/ctl", "drain node0"))
+                .isEqualTo("permission denied");
         assertThat(admin(c.address()).echoFails("/ctl", "frobnicate"))
                 .isEqualTo("unknown control message \"frobnicate\"");
         assertThat(admin(c.address()).echoFails("/ctl", "drain nosuch")).contains("nosuch");
