@@ -68,7 +68,8 @@ class LauncherTest {
     }
 
     private static boolean listening(int port) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        try {
+            new Socket("127.0.0.1", port).close();
             return true;
         } catch (java.io.IOException e) {
             return false;

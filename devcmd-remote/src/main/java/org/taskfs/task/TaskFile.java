@@ -39,6 +39,18 @@ public enum TaskFile {
         return ordinal() + 1;
     }
 
+    /**
+     * The number a task or session directory is named by ({@code 0}, {@code 12}), or -1 for any
+     * other name, leading zeros included: each number has one spelling.
+     */
+    public static int directoryNumber(String name) {
+        if (name.isEmpty() || name.length() > 9 || !name.chars().allMatch(c -> c >= '0' && c <= '9')
+                || (name.length() > 1 && name.charAt(0) == '0')) {
+            return -1;
+        }
+        return Integer.parseInt(name);
+    }
+
     public static TaskFile named(String name) {
         for (TaskFile f : ALL) {
             if (f.fileName.equals(name)) {

@@ -20,9 +20,11 @@ import org.taskfs.styx.server.Futures;
 import org.taskfs.styx.server.Node;
 import org.taskfs.styx.server.OpenFile;
 import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.server.SyntheticFile;
 import org.taskfs.styx.server.SyntheticNode;
 import org.taskfs.styx.server.TextHandle;
 import org.taskfs.task.CtlRequest;
+import org.taskfs.task.EnvFile;
 import org.taskfs.task.EnvLines;
 import org.taskfs.task.TaskFile;
 
@@ -46,6 +48,10 @@ public final class NodeFileServer implements FileServer {
         return CompletableFuture.completedFuture(root);
     }
 
+    private static SyntheticFile rootFile(long path, String name, int perm, BiFunction<Node, Caller, OpenFile> opener) {
+        return new SyntheticFile(path, name, perm, () -> ADMIN, opener);
+    }
+
     private static long taskPath(int id, int code) {
         return ((id + 1L) << 8) | code;
     }
@@ -59,17 +65,17 @@ public final class NodeFileServer implements FileServer {
     private final class Root extends SyntheticNode {
         private final List<SyntheticNode> files = List.of(
                 // Opening clone makes a task; the open fid then is that task's ctl (devcmd).
-                new RootFile(1, "clone", 0666, (n, caller) -> {
+                rootFile(1, "clone", 0666, (n, caller) -> {
                     Task t = table.allocate(caller.user());
                     return new CtlHandle(new TaskFileNode(t, TaskFile.CTL), t);
                 }),
-                new RootFile(2, "ctl", 0664, (n, caller) -> new SettingsHandle(n)),
-                new RootFile(3, "arch", 0444, (n, caller) -> new TextHandle(n, () -> table.host() + "\n")),
-                new RootFile(4, "status", 0444, (n, caller) -> new TextHandle(n,
+                rootFile(2, "ctl", 0664, (n, caller) -> new SettingsHandle(n)),
+                rootFile(3, "arch", 0444, (n, caller) -> new TextHandle(n, () -> table.host() + "\n")),
+                rootFile(4, "status", 0444, (n, caller) -> new TextHandle(n,
                         () -> table.slots() + " " + table.host() + "\n")),
-                new RootFile(5, "ns", 0444, (n, caller) -> new TextHandle(n,
+                rootFile(5, "ns", 0444, (n, caller) -> new TextHandle(n,
                         () -> "local slots=" + table.slots() + " busy=" + table.busy() + "\n")),
-                new RootFile(6, "env", 0666, (n, caller) -> new RootEnvHandle(n)));
+                rootFile(6, "env", 0666, (n, caller) -> new EnvFile(n, () -> EnvLines.format(table.rootEnv()), table::rootEnv)));
 
         Root() {
             super(Qid.directory(0), "/", 0555, () -> ADMIN);
@@ -82,7 +88,8 @@ public final class NodeFileServer implements FileServer {
                     return CompletableFuture.completedFuture(f);
                 }
             }
-            Task t = taskNamed(name);
+            int n = TaskFile.directoryNumber(name);
+            Task t = n < 0 ? null : table.get(n);
             return t == null ? StyxException.failed(Errors.NOT_FOUND) : CompletableFuture.completedFuture(new TaskDir(t));
         }
 
@@ -99,27 +106,7 @@ public final class NodeFileServer implements FileServer {
         }
     }
 
-    private Task taskNamed(String name) {
-        if (name.isEmpty() || name.length() > 9 || !name.chars().allMatch(Character::isDigit)
-                || (name.length() > 1 && name.charAt(0) == '0')) {
-            return null;
-        }
-        return table.get(Integer.parseInt(name));
-    }
 
-    private final class RootFile extends SyntheticNode {
-        private final BiFunction<Node, Caller, OpenFile> opener;
-
-        RootFile(long path, String name, int perm, BiFunction<Node, Caller, OpenFile> opener) {
-            super(Qid.file(path), name, perm, () -> ADMIN);
-            this.opener = opener;
-        }
-
-        @Override
-        public CompletableFuture<OpenFile> open(int mode, Caller caller) {
-            return CompletableFuture.completedFuture(opener.apply(this, caller));
-        }
-    }
 
     /** Root ctl: the node's settings; {@code slots N} changes what it offers to coordinators. */
     private final class SettingsHandle extends TextHandle {
@@ -143,24 +130,6 @@ public final class NodeFileServer implements FileServer {
         }
     }
 
-    /** Root env: writes replace the default environment of every task (a write at offset 0 starts anew). */
-    private final class RootEnvHandle extends TextHandle {
-        private final StringBuilder written = new StringBuilder();
-
-        RootEnvHandle(Node node) {
-            super(node, () -> EnvLines.format(table.rootEnv()));
-        }
-
-        @Override
-        public synchronized CompletableFuture<Integer> write(long offset, byte[] data) {
-            String next = (offset == 0 ? "" : written.toString()) + EnvLines.text(data);
-            // Parsed before it is kept: a refused line must not poison the writes that follow it.
-            table.rootEnv(next);
-            written.setLength(0);
-            written.append(next);
-            return CompletableFuture.completedFuture(data.length);
-        }
-    }
 
     // ------------------------------------------------------------------ task directories
 

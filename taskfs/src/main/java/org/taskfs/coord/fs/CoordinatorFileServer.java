@@ -29,9 +29,11 @@ import org.taskfs.styx.server.Files9;
 import org.taskfs.styx.server.Node;
 import org.taskfs.styx.server.OpenFile;
 import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.server.SyntheticFile;
 import org.taskfs.styx.server.SyntheticNode;
 import org.taskfs.styx.server.TextHandle;
 import org.taskfs.task.CtlRequest;
+import org.taskfs.task.EnvFile;
 import org.taskfs.task.EnvLines;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.TaskFile;
@@ -62,6 +64,10 @@ public final class CoordinatorFileServer implements FileServer {
         return CompletableFuture.completedFuture(root);
     }
 
+    private static SyntheticFile rootFile(long path, String name, int perm, BiFunction<Node, Caller, OpenFile> opener) {
+        return new SyntheticFile(path, name, perm, () -> ADMIN, opener);
+    }
+
     /** Stable, never reused qid paths for the generated files, keyed by their place in the tree. */
     private long path(String key) {
         return paths.computeIfAbsent(key, k -> nextPath.getAndIncrement());
@@ -75,15 +81,15 @@ public final class CoordinatorFileServer implements FileServer {
 
     private final class Root extends SyntheticNode {
         private final List<SyntheticNode> files = List.of(
-                new RootFile(1, "clone", 0666, (n, caller) -> {
+                rootFile(1, "clone", 0666, (n, caller) -> {
                     Session s = table.create(caller.user());
                     return new CtlHandle(new FileNode(s, s, TaskFile.CTL), s, s);
                 }),
-                new RootFile(2, "ctl", 0664, (n, caller) -> new PoolCtlHandle(n)),
-                new RootFile(3, "arch", 0444, (n, caller) -> new TextHandle(n, () -> HostInfo.LOCAL + "\n")),
-                new RootFile(4, "status", 0444, (n, caller) -> new TextHandle(n, pool::census)),
-                new RootFile(5, "ns", 0444, (n, caller) -> new TextHandle(n, pool::ns)),
-                new RootFile(6, "env", 0666, (n, caller) -> new DefaultEnvHandle(n)));
+                rootFile(2, "ctl", 0664, (n, caller) -> new PoolCtlHandle(n)),
+                rootFile(3, "arch", 0444, (n, caller) -> new TextHandle(n, () -> HostInfo.LOCAL + "\n")),
+                rootFile(4, "status", 0444, (n, caller) -> new TextHandle(n, pool::census)),
+                rootFile(5, "ns", 0444, (n, caller) -> new TextHandle(n, pool::ns)),
+                rootFile(6, "env", 0666, (n, caller) -> new EnvFile(n, table::defaultEnv, table::defaultEnv)));
 
         Root() {
             super(Qid.directory(0), "/", 0555, () -> ADMIN);
@@ -96,7 +102,8 @@ public final class CoordinatorFileServer implements FileServer {
                     return CompletableFuture.completedFuture(f);
                 }
             }
-            Session s = sessionNamed(name);
+            int n = TaskFile.directoryNumber(name);
+            Session s = n < 0 ? null : table.get(n);
             return s == null ? StyxException.failed(Errors.NOT_FOUND)
                     : CompletableFuture.completedFuture(new ViewDir(s, s, name));
         }
@@ -114,27 +121,7 @@ public final class CoordinatorFileServer implements FileServer {
         }
     }
 
-    private Session sessionNamed(String name) {
-        if (name.isEmpty() || name.length() > 9 || !name.chars().allMatch(Character::isDigit)
-                || (name.length() > 1 && name.charAt(0) == '0')) {
-            return null;
-        }
-        return table.get(Integer.parseInt(name));
-    }
 
-    private final class RootFile extends SyntheticNode {
-        private final BiFunction<Node, Caller, OpenFile> opener;
-
-        RootFile(long path, String name, int perm, BiFunction<Node, Caller, OpenFile> opener) {
-            super(Qid.file(path), name, perm, () -> ADMIN);
-            this.opener = opener;
-        }
-
-        @Override
-        public CompletableFuture<OpenFile> open(int mode, Caller caller) {
-            return CompletableFuture.completedFuture(opener.apply(this, caller));
-        }
-    }
 
     /** Root ctl: the pool's settings; {@code mount ADDR [NAME] [slots=K]}, {@code unmount NAME}, {@code drain NAME}. */
     private final class PoolCtlHandle extends TextHandle {
@@ -180,24 +167,6 @@ public final class CoordinatorFileServer implements FileServer {
         }
     }
 
-    /** Root env: the environment new sessions start with; a write at offset 0 replaces it. */
-    private final class DefaultEnvHandle extends TextHandle {
-        private final StringBuilder written = new StringBuilder();
-
-        DefaultEnvHandle(Node node) {
-            super(node, table::defaultEnv);
-        }
-
-        @Override
-        public synchronized CompletableFuture<Integer> write(long offset, byte[] data) {
-            if (offset == 0) {
-                written.setLength(0);
-            }
-            written.append(EnvLines.text(data));
-            table.defaultEnv(written.toString());
-            return CompletableFuture.completedFuture(data.length);
-        }
-    }
 
     // ------------------------------------------------------------------ session tree
 

@@ -1,0 +1,31 @@
+package org.taskfs.task;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.taskfs.styx.server.Node;
+import org.taskfs.styx.server.TextHandle;
+
+/**
+ * An open root {@code env}: reads the environment as {@code NAME=value} lines; writes replace it
+ * (a write at offset 0 starts anew, later ones add to what this fid wrote).
+ */
+public final class EnvFile extends TextHandle {
+    private final Consumer<String> replace;
+    private final StringBuilder written = new StringBuilder();
+
+    public EnvFile(Node node, Supplier<String> current, Consumer<String> replace) {
+        super(node, current);
+        this.replace = replace;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Integer> write(long offset, byte[] data) {
+        String next = (offset == 0 ? "" : written.toString()) + EnvLines.text(data);
+        // Parsed before it is kept: a refused line must not poison the writes that follow it.
+        replace.accept(next);
+        written.setLength(0);
+        written.append(next);
+        return CompletableFuture.completedFuture(data.length);
+    }
+}
