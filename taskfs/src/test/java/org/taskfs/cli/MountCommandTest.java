@@ -102,6 +102,26 @@ class MountCommandTest {
     }
 
     @Test
+    void upWithMountServesTheTreeAndSigtermStopsAndUnmounts() throws Exception {
+        Process up = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "up",
+                "--listen", "tcp!127.0.0.1!0", "--node-port", "0", "--nodes", "2", "--mount", dir.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolveSibling(dir.getFileName() + ".log").toFile())
+                .start();
+        cleanups.add(up::destroyForcibly);
+        await().atMost(WAIT).until(() -> mounted(dir));
+
+        String session = Files.readString(dir.resolve("clone"));
+        Files.writeString(dir.resolve(session).resolve("ctl"), "res 2\n");
+        Files.writeString(dir.resolve(session).resolve("ctl"), "exec echo up\n");
+        assertThat(Files.readString(dir.resolve(session).resolve("stdio"))).isEqualTo("up\nup\n");
+
+        up.destroy(); // SIGTERM, as Ctrl-C would
+        assertThat(up.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(mounted(dir)).as("up unmounts what it mounted").isFalse();
+    }
+
+    @Test
     void umountOfWhatIsNotMountedFails() {
         assertThat(Main.commandLine().execute("umount", dir.toString())).isEqualTo(1);
     }
