@@ -615,19 +615,27 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
             // open(5): ORCLOSE needs permission to remove the file, checked now, not at the clunk.
             return (o.mode() & P9.ORCLOSE) != 0 ? mayRemove(req, f) : CompletableFuture.<Void>completedFuture(null);
         }).thenCompose(x -> call(req, () -> node.open(o.mode(), f.caller))).handle((handle, e) -> {
-            f.opening = false;
-            if (e != null) {
-                throw e instanceof CompletionException ce ? ce : new CompletionException(e);
-            }
-            if (req.flushed || fids.get(f.id) != f) {
-                handle.clunk();
-                throw new StyxException(Errors.UNKNOWN_FID);
-            }
-            f.open = handle;
-            f.openMode = o.mode();
-            f.path = new Fid.Path(handle.node(), f.path.parent());
+            adopt(req, f, handle, e, o.mode(), new Fid.Path(handle == null ? node : handle.node(), f.path.parent()));
             return new Rmessage.Open(o.tag(), handle.node().qid(), iounit());
         });
+    }
+
+    /**
+     * Ends an open or create: the fid becomes the open handle at {@code at}, unless the request
+     * failed, was flushed, or the fid was clunked meanwhile (then the handle is let go).
+     */
+    private void adopt(Request req, Fid f, OpenFile handle, Throwable e, int mode, Fid.Path at) {
+        f.opening = false;
+        if (e != null) {
+            throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+        }
+        if (req.flushed || fids.get(f.id) != f) {
+            handle.clunk();
+            throw new StyxException(Errors.UNKNOWN_FID);
+        }
+        f.open = handle;
+        f.openMode = mode;
+        f.path = at;
     }
 
     private CompletableFuture<Rmessage> create(Request req, Tmessage.Create c) {
@@ -660,17 +668,7 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
             }
             return call(req, () -> dir.create(c.name(), c.perm(), c.mode(), f.caller));
         }).handle((handle, e) -> {
-            f.opening = false;
-            if (e != null) {
-                throw e instanceof CompletionException ce ? ce : new CompletionException(e);
-            }
-            if (req.flushed || fids.get(f.id) != f) {
-                handle.clunk();
-                throw new StyxException(Errors.UNKNOWN_FID);
-            }
-            f.open = handle;
-            f.openMode = c.mode();
-            f.path = f.path.down(handle.node());
+            adopt(req, f, handle, e, c.mode(), handle == null ? f.path : f.path.down(handle.node()));
             return new Rmessage.Create(c.tag(), handle.node().qid(), iounit());
         });
     }
