@@ -27,6 +27,7 @@ import org.taskfs.task.CtlRequest;
 import org.taskfs.task.EnvFile;
 import org.taskfs.task.EnvLines;
 import org.taskfs.task.TaskFile;
+import org.taskfs.task.TaskRoot;
 
 /**
  * The tree a node daemon serves: a root with {@code clone ctl arch status ns env} and one
@@ -62,7 +63,7 @@ public final class NodeFileServer implements FileServer {
 
     // ------------------------------------------------------------------ root
 
-    private final class Root extends SyntheticNode {
+    private final class Root extends TaskRoot {
         private final List<SyntheticNode> files = List.of(
                 // Opening clone makes a task; the open fid then is that task's ctl (devcmd).
                 rootFile(1, "clone", 0666, (n, caller) -> {
@@ -78,35 +79,29 @@ public final class NodeFileServer implements FileServer {
                 rootFile(6, "env", 0666, (n, caller) -> new EnvFile(n, () -> EnvLines.format(table.rootEnv()), table::rootEnv)));
 
         Root() {
-            super(Qid.directory(0), "/", 0555, () -> ADMIN);
+            super(() -> ADMIN);
         }
 
         @Override
-        public CompletableFuture<Node> walk(String name, Caller caller) {
-            for (SyntheticNode f : files) {
-                if (f.name().equals(name)) {
-                    return CompletableFuture.completedFuture(f);
-                }
-            }
-            int n = TaskFile.directoryNumber(name);
-            Task t = n < 0 ? null : table.get(n);
-            return t == null ? StyxException.failed(Errors.NOT_FOUND) : CompletableFuture.completedFuture(new TaskDir(t));
+        protected List<SyntheticNode> files() {
+            return files;
         }
 
         @Override
-        public CompletableFuture<List<Dir>> list(Caller caller) {
-            List<Dir> out = new ArrayList<>();
+        protected SyntheticNode numbered(int n) {
+            Task t = table.get(n);
+            return t == null ? null : new TaskDir(t);
+        }
+
+        @Override
+        protected List<SyntheticNode> numberedEntries() {
+            List<SyntheticNode> out = new ArrayList<>();
             for (Task t : table.tasks()) {
-                out.add(new TaskDir(t).dir());
+                out.add(new TaskDir(t));
             }
-            for (SyntheticNode f : files) {
-                out.add(f.dir());
-            }
-            return CompletableFuture.completedFuture(out);
+            return out;
         }
     }
-
-
 
     /** Root ctl: the node's settings; {@code slots N} changes what it offers to coordinators. */
     private final class SettingsHandle extends TextHandle {
@@ -129,7 +124,6 @@ public final class NodeFileServer implements FileServer {
             return CompletableFuture.completedFuture(data.length);
         }
     }
-
 
     // ------------------------------------------------------------------ task directories
 

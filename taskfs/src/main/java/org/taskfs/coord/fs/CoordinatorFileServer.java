@@ -37,6 +37,7 @@ import org.taskfs.task.EnvFile;
 import org.taskfs.task.EnvLines;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.TaskFile;
+import org.taskfs.task.TaskRoot;
 
 /**
  * The tree a coordinator serves (DESIGN §3): a root with {@code clone ctl arch status ns env} and
@@ -79,7 +80,7 @@ public final class CoordinatorFileServer implements FileServer {
 
     // ------------------------------------------------------------------ root
 
-    private final class Root extends SyntheticNode {
+    private final class Root extends TaskRoot {
         private final List<SyntheticNode> files = List.of(
                 rootFile(1, "clone", 0666, (n, caller) -> {
                     Session s = table.create(caller.user());
@@ -92,36 +93,29 @@ public final class CoordinatorFileServer implements FileServer {
                 rootFile(6, "env", 0666, (n, caller) -> new EnvFile(n, table::defaultEnv, table::defaultEnv)));
 
         Root() {
-            super(Qid.directory(0), "/", 0555, () -> ADMIN);
+            super(() -> ADMIN);
         }
 
         @Override
-        public CompletableFuture<Node> walk(String name, Caller caller) {
-            for (SyntheticNode f : files) {
-                if (f.name().equals(name)) {
-                    return CompletableFuture.completedFuture(f);
-                }
-            }
-            int n = TaskFile.directoryNumber(name);
-            Session s = n < 0 ? null : table.get(n);
-            return s == null ? StyxException.failed(Errors.NOT_FOUND)
-                    : CompletableFuture.completedFuture(new ViewDir(s, s, name));
+        protected List<SyntheticNode> files() {
+            return files;
         }
 
         @Override
-        public CompletableFuture<List<Dir>> list(Caller caller) {
-            List<Dir> out = new ArrayList<>();
+        protected SyntheticNode numbered(int n) {
+            Session s = table.get(n);
+            return s == null ? null : new ViewDir(s, s, Integer.toString(n));
+        }
+
+        @Override
+        protected List<SyntheticNode> numberedEntries() {
+            List<SyntheticNode> out = new ArrayList<>();
             for (Session s : table.sessions()) {
-                out.add(new ViewDir(s, s, Integer.toString(s.id())).dir());
+                out.add(new ViewDir(s, s, Integer.toString(s.id())));
             }
-            for (SyntheticNode f : files) {
-                out.add(f.dir());
-            }
-            return CompletableFuture.completedFuture(out);
+            return out;
         }
     }
-
-
 
     /** Root ctl: the pool's settings; {@code mount ADDR [NAME] [slots=K]}, {@code unmount NAME}, {@code drain NAME}. */
     private final class PoolCtlHandle extends TextHandle {
@@ -166,7 +160,6 @@ public final class CoordinatorFileServer implements FileServer {
             }
         }
     }
-
 
     // ------------------------------------------------------------------ session tree
 
