@@ -5,15 +5,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.taskfs.node.fs.NodeFileServer;
-import org.taskfs.node.task.TaskTable;
+import org.taskfs.node.task.NodeTasks;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.Scratch;
+import org.taskfs.task.TaskTree;
 
-/** A running node daemon: its task table served over 9P at an address. */
+/** A running node daemon: its local tasks served over 9P at an address, in the tree every task server serves. */
 public final class NodeDaemon implements AutoCloseable {
     /** The node's default port, as in the seed transcript. */
     public static final int DEFAULT_PORT = 6666;
@@ -22,7 +22,7 @@ public final class NodeDaemon implements AutoCloseable {
      * @param listen      where to serve (port 0 picks one)
      * @param slots       how many tasks it offers to run at once
      * @param scratch     parent of the tasks' private directories; null for one under java.io.tmpdir
-     * @param idleTimeout how long a finished, untouched task is kept
+     * @param idleTimeout how long a finished, untouched session is kept
      */
     public record Config(DialAddress listen, int slots, Path scratch, Duration idleTimeout) {
         public static Config defaults(DialAddress listen) {
@@ -42,13 +42,15 @@ public final class NodeDaemon implements AutoCloseable {
         }
     }
 
-    private final TaskTable table;
+    private final TaskTree tree;
+    private final NodeTasks tasks;
     private final StyxServer server;
     /** The scratch directory the daemon made itself, removed when it stops; null if it was given one. */
     private final Path ownScratch;
 
-    private NodeDaemon(TaskTable table, StyxServer server, Path ownScratch) {
-        this.table = table;
+    private NodeDaemon(TaskTree tree, NodeTasks tasks, StyxServer server, Path ownScratch) {
+        this.tree = tree;
+        this.tasks = tasks;
         this.server = server;
         this.ownScratch = ownScratch;
     }
@@ -62,31 +64,36 @@ public final class NodeDaemon implements AutoCloseable {
                 throw new UncheckedIOException("cannot make a scratch directory", e);
             }
         }
-        TaskTable table = new TaskTable(scratch, config.slots(), config.idleTimeout(), HostInfo.LOCAL);
+        NodeTasks tasks = new NodeTasks(scratch, config.slots(), HostInfo.LOCAL);
+        TaskTree tree = new TaskTree(tasks, config.idleTimeout());
         StyxServer server;
         try {
-            server = StyxServer.listen(config.listen(), new NodeFileServer(table), ServerOptions.DEFAULTS);
+            server = StyxServer.listen(config.listen(), tree, ServerOptions.DEFAULTS);
         } catch (RuntimeException e) {
-            table.close();
+            tree.close();
             throw e;
         }
-        table.address(server.address().toString());
-        return new NodeDaemon(table, server, config.scratch() == null ? scratch : null);
+        tasks.address(server.address().toString());
+        return new NodeDaemon(tree, tasks, server, config.scratch() == null ? scratch : null);
     }
 
     public DialAddress address() {
         return server.address();
     }
 
-    public TaskTable tasks() {
-        return table;
+    public NodeTasks tasks() {
+        return tasks;
+    }
+
+    public TaskTree tree() {
+        return tree;
     }
 
     /** Stops serving and kills every task's process group. */
     @Override
     public void close() {
         server.close();
-        table.close();
+        tree.close();
         if (ownScratch != null) {
             Scratch.deleteTree(ownScratch);
         }

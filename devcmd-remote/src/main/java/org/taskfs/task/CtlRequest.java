@@ -15,6 +15,12 @@ import org.taskfs.styx.util.PlanNineQuoting;
  */
 public record CtlRequest(String verb, List<String> args, String text) {
 
+    /** devcmd's answer to an exec on a task that still runs. */
+    public static final String IN_USE = "device or object already in use";
+
+    /** devcmd's answer to a kill with nothing running. */
+    public static final String NOT_STARTED = "not started";
+
     /** Longest ctl command accepted; a ctl write is a command, not a data stream. */
     public static final int MAX_LENGTH = 64 * 1024;
 
@@ -64,6 +70,11 @@ public record CtlRequest(String verb, List<String> args, String text) {
 
     public String arg(int i) {
         return args.get(i);
+    }
+
+    /** Argument {@code i}, or {@code otherwise} when there are fewer. */
+    public String arg(int i, String otherwise) {
+        return i < args.size() ? args.get(i) : otherwise;
     }
 
     /** A non-negative integer argument, or a clear error naming the verb. */

@@ -8,14 +8,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.taskfs.coord.fs.CoordinatorFileServer;
 import org.taskfs.coord.pool.Member;
 import org.taskfs.coord.pool.Pool;
-import org.taskfs.coord.session.SessionTable;
+import org.taskfs.coord.session.CoordinatorTasks;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
 import org.taskfs.task.Scratch;
+import org.taskfs.task.Sessions;
+import org.taskfs.task.TaskTree;
 
 /** A running coordinator: the pool of mounted servers and the sessions, served over 9P. */
 public final class Coordinator implements AutoCloseable {
@@ -52,14 +53,14 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private final Pool pool;
-    private final SessionTable sessions;
+    private final TaskTree tree;
     private final StyxServer server;
     /** The scratch directory the coordinator made itself, removed when it stops; null if it was given one. */
     private final Path ownScratch;
 
-    private Coordinator(Pool pool, SessionTable sessions, StyxServer server, Path ownScratch) {
+    private Coordinator(Pool pool, TaskTree tree, StyxServer server, Path ownScratch) {
         this.pool = pool;
-        this.sessions = sessions;
+        this.tree = tree;
         this.server = server;
         this.ownScratch = ownScratch;
     }
@@ -78,18 +79,18 @@ public final class Coordinator implements AutoCloseable {
             throw new UncheckedIOException("cannot make a scratch directory", e);
         }
         Pool pool = new Pool(config.pool(), System.getProperty("user.name", "taskfs"));
-        SessionTable sessions = new SessionTable(pool, scratch, config.idleTimeout());
+        CoordinatorTasks tasks = new CoordinatorTasks(pool, scratch);
+        TaskTree tree = new TaskTree(tasks, config.idleTimeout());
         StyxServer server;
         try {
-            server = StyxServer.listen(config.listen(), new CoordinatorFileServer(sessions, pool),
-                    ServerOptions.DEFAULTS);
+            server = StyxServer.listen(config.listen(), tree, ServerOptions.DEFAULTS);
         } catch (RuntimeException e) {
-            sessions.close();
+            tree.close();
             pool.close();
             throw e;
         }
-        sessions.address(server.address().toString());
-        Coordinator c = new Coordinator(pool, sessions, server, config.scratch() == null ? scratch : null);
+        tasks.address(server.address().toString());
+        Coordinator c = new Coordinator(pool, tree, server, config.scratch() == null ? scratch : null);
         List<CompletableFuture<Member>> mounting = new ArrayList<>();
         for (MemberSpec m : config.members()) {
             mounting.add(pool.add(m.address(), m.name(), null));
@@ -106,14 +107,14 @@ public final class Coordinator implements AutoCloseable {
         return pool;
     }
 
-    public SessionTable sessions() {
-        return sessions;
+    public Sessions sessions() {
+        return tree.sessions();
     }
 
     /** Releases every session (killing their tasks on the members), then stops serving. */
     @Override
     public void close() {
-        sessions.close();
+        tree.close();
         server.close();
         pool.close();
         if (ownScratch != null) {

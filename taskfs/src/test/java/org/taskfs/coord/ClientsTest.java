@@ -64,7 +64,7 @@ class ClientsTest extends ClusterTestBase {
             assertThat(new HashSet<>(sessions)).hasSize(clients);
             // Eight reservations at once took the eight slots, none twice.
             for (var n : c.nodes()) {
-                assertThat(n.tasks().tasks()).hasSize(2);
+                assertThat(n.tasks().taskCount()).isEqualTo(2);
             }
             List<CompletableFuture<String>> outputs = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
@@ -110,7 +110,7 @@ class ClientsTest extends ClusterTestBase {
         sh.echo("/" + running + "/ctl", "exec " + uniqueSleep(1000));
 
         await().atMost(Sh.WAIT).until(() -> !sh.ls("/").contains(done));
-        await().atMost(Sh.WAIT).until(() -> c.nodes().get(0).tasks().tasks().size() == 1);
+        await().atMost(Sh.WAIT).until(() -> c.nodes().get(0).tasks().taskCount() == 1);
         // One that still runs stays, however long nobody looks.
         await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> c.coordinator()
                 .sessions().get(Integer.parseInt(running)) != null);

@@ -137,7 +137,7 @@ class CtlVerbsTest extends ClusterTestBase {
         await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).isEmpty());
         // Answered once done: the nodes' own tables are empty and all four slots can be taken anew.
         for (var n : c.nodes()) {
-            assertThat(n.tasks().tasks()).isEmpty();
+            assertThat(n.tasks().taskCount()).isZero();
         }
         assertThat(sh.lines("/ns")).hasSize(2).allMatch(l -> l.contains("busy=0"));
         String again = sh.newSession();

@@ -49,7 +49,7 @@ class HierarchyTest extends ClusterTestBase {
         // One task on each of the four nodes.
         for (LocalCluster lower : List.of(lower1, lower2)) {
             for (NodeDaemon n : lower.nodes()) {
-                assertThat(n.tasks().tasks()).hasSize(1);
+                assertThat(n.tasks().taskCount()).isEqualTo(1);
             }
         }
         List<String> status = sh.lines("/" + s + "/status");
@@ -113,7 +113,7 @@ class HierarchyTest extends ClusterTestBase {
         for (LocalCluster lower : List.of(lower1, lower2)) {
             await().atMost(Sh.WAIT).until(() -> lower.coordinator().sessions().sessions().isEmpty());
             for (NodeDaemon n : lower.nodes()) {
-                await().atMost(Sh.WAIT).until(() -> n.tasks().tasks().isEmpty());
+                await().atMost(Sh.WAIT).until(() -> n.tasks().taskCount() == 0);
             }
         }
     }

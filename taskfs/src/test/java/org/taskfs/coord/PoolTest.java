@@ -60,7 +60,7 @@ class PoolTest extends ClusterTestBase {
         assertThat(nodes).containsExactlyInAnyOrderElementsOf(
                 c.nodes().stream().map(n -> n.address().toString()).toList());
         for (NodeDaemon n : c.nodes()) {
-            assertThat(n.tasks().tasks()).hasSize(1);
+            assertThat(n.tasks().taskCount()).isEqualTo(1);
         }
         // The least busy go first: two more land on two nodes, not on one.
         String t = sh.newSession();
@@ -177,7 +177,7 @@ class PoolTest extends ClusterTestBase {
         List<String> ns = sh.lines("/" + s + "/ns");
         assertThat(ns).hasSize(4).allMatch(l -> l.startsWith("bind " + near.address() + "!/"));
         assertThat(ns).extracting(l -> l.split(" ")[2]).containsExactly("0", "1", "2", "3");
-        assertThat(near.tasks().tasks()).hasSize(4);
+        assertThat(near.tasks().taskCount()).isEqualTo(4);
         sh.echo("/" + s + "/ctl", "exec sh -c 'echo elsewhere $TASKFS_TASK'");
         assertThat(sh.lines("/" + s + "/stdout")).containsExactly("elsewhere /" + s + "/0", "elsewhere /" + s + "/1",
                 "elsewhere /" + s + "/2", "elsewhere /" + s + "/3");
@@ -189,7 +189,7 @@ class PoolTest extends ClusterTestBase {
         assertThat(sh.echoFails("/" + t + "/ctl", "res 4")).startsWith("res: not enough capacity: asked 4, 0 free slots")
                 .contains(" after far: ").contains("no reply within 800ms");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
-        assertThat(near.tasks().tasks()).hasSize(4);
+        assertThat(near.tasks().taskCount()).isEqualTo(4);
         sh.echo("/" + s + "/ctl", "kill KILL");
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jnr.ffi.Pointer;
 import org.taskfs.node.exec.Native.LibC;
+import org.taskfs.task.OutputLog;
 
 /**
  * The one thread that waits on behalf of every task: it writes queued stdin data as pipes drain, notices
@@ -27,7 +28,7 @@ import org.taskfs.node.exec.Native.LibC;
  * under a pending {@code poll}. Futures completed here run their dependent actions on this thread: they must
  * not block.
  */
-final class IoLoop {
+final class IoLoop implements OutputLog.Watch {
 
     private static final System.Logger LOG = System.getLogger(IoLoop.class.getName());
 
@@ -51,6 +52,8 @@ final class IoLoop {
 
     // Owned by the loop thread.
     private final Map<Integer, OutputLog> logsByWatch = new HashMap<>();
+    /** The inotify watch of each watched log; read from other threads only to skip a needless hop. */
+    private final Map<OutputLog, Integer> watchOf = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<OutputLog> polledLogs = new LinkedHashSet<>();
     private final Set<StdinPipe> pipes = new LinkedHashSet<>();
     private Pointer pollFds;
@@ -107,22 +110,24 @@ final class IoLoop {
     // ---- logs ----------------------------------------------------------------------------------------------
 
     /** A read parked on {@code log}: make sure growth of its file wakes us. */
-    void parked(OutputLog log) {
-        if (log.watchDescriptor < 0) {
+    @Override
+    public void parked(OutputLog log) {
+        if (!watchOf.containsKey(log)) {
             execute(() -> watch(log));
         }
     }
 
     /** {@code log} is complete or closed: stop watching it. */
-    void forget(OutputLog log) {
+    @Override
+    public void forget(OutputLog log) {
         execute(() -> unwatch(log));
     }
 
     private void watch(OutputLog log) {
-        if (!log.isComplete() && log.watchDescriptor < 0) {
+        if (!log.isComplete() && !watchOf.containsKey(log)) {
             int wd = inotifyFd >= 0 ? C.inotify_add_watch(inotifyFd, Native.cstring(log.path()), LibC.IN_MODIFY) : -1;
             if (wd >= 0) {
-                log.watchDescriptor = wd;
+                watchOf.put(log, wd);
                 logsByWatch.put(wd, log);
             } else {
                 if (inotifyFd >= 0 && !warnedInotify) {
@@ -138,11 +143,10 @@ final class IoLoop {
     }
 
     private void unwatch(OutputLog log) {
-        int wd = log.watchDescriptor;
-        if (wd >= 0) {
+        Integer wd = watchOf.remove(log);
+        if (wd != null) {
             C.inotify_rm_watch(inotifyFd, wd);
             logsByWatch.remove(wd);
-            log.watchDescriptor = -1;
         }
         polledLogs.remove(log);
     }
@@ -171,7 +175,7 @@ final class IoLoop {
                 }
                 if ((mask & LibC.IN_IGNORED) != 0) {
                     logsByWatch.remove(wd);
-                    log.watchDescriptor = -1;
+                    watchOf.remove(log);
                     polledLogs.add(log);
                 }
                 grown.add(log);

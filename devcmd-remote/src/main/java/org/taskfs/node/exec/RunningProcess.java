@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.taskfs.node.exec.Native.LibC;
+import org.taskfs.task.OutputLog;
 
 /**
  * A process started by {@link Spawner}: the leader of its own process group, with stdin fed through a pipe and

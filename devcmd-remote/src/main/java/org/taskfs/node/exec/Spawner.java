@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import jnr.ffi.Pointer;
 import org.taskfs.node.exec.Native.LibC;
+import org.taskfs.task.OutputLog;
 
 /**
  * Starts processes with glibc's {@code posix_spawn} and reaps them with {@code wait4}.
@@ -132,8 +133,8 @@ public final class Spawner implements AutoCloseable {
                 throw failure("fcntl", Native.errno());
             }
             try {
-                out = OutputLog.open(spec.stdoutLog());
-                err = spec.stderrLog().equals(spec.stdoutLog()) ? out : OutputLog.open(spec.stderrLog());
+                out = OutputLog.open(spec.stdoutLog(), loop);
+                err = spec.stderrLog().equals(spec.stdoutLog()) ? out : OutputLog.open(spec.stderrLog(), loop);
             } catch (IOException e) {
                 throw new SpawnException("can't open log: " + e.getMessage(), 0);
             }

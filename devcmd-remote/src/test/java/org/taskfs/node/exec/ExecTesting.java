@@ -1,6 +1,7 @@
 package org.taskfs.node.exec;
 
 import java.io.ByteArrayOutputStream;
+import org.taskfs.task.OutputLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.taskfs.task.OutputLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,7 +142,7 @@ class OutputLogTest {
 
     @Test
     void growthByAnExternalWriterWakesReaders() throws Exception {
-        assertExternalGrowthIsNoticed(OutputLog.open(dir.resolve("watched")));
+        assertExternalGrowthIsNoticed(OutputLog.open(dir.resolve("watched"), IoLoop.shared()));
     }
 
     @Test

@@ -3,39 +3,43 @@ package org.taskfs.coord.pool;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import org.taskfs.coord.session.Leaf;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.util.Failures;
+import org.taskfs.task.Capacity;
 
 /**
- * A server the coordinator has mounted: a node daemon, or another coordinator (both serve the
- * same task interface). Knows its capacity from its root {@code ns} and {@code status}, refreshed
- * by the pool's heartbeat. Thread-safe.
+ * A server the coordinator has mounted: a node daemon or another coordinator, alike (both serve the
+ * same task interface). Knows its capacity from its root {@code ns} ({@link Capacity} lines) and its
+ * census from its root {@code status}, refreshed by the pool's heartbeat. Thread-safe.
  */
 public final class Member {
     private static final System.Logger LOG = System.getLogger(Member.class.getName());
 
-    /** What is mounted: a node runs tasks itself, a coordinator spreads them further. */
-    public enum Kind { NODE, COORDINATOR }
+    /** A task this coordinator placed on the member: it may hold a slot there, and is lost with it. */
+    public interface Occupant {
+        /** Reserved and its run not ended here: it holds a slot on the member. */
+        boolean holdsSlot();
+
+        /** The member is gone. */
+        void lost(String reason);
+    }
 
     public enum State { UP, DOWN, DRAINING }
 
     private final String name;
     private final DialAddress address;
     private final Integer slotsLimit;
-    private final Set<Leaf> leaves = ConcurrentHashMap.newKeySet();
+    private final Set<Occupant> leaves = ConcurrentHashMap.newKeySet();
 
     private volatile StyxClient client;
     private volatile State state = State.DOWN;
-    private volatile Kind kind = Kind.NODE;
     private volatile String lostReason = "not connected yet";
     private int slots;
     /** Tasks busy there that are not this coordinator's, as of the last beat. */
@@ -59,10 +63,6 @@ public final class Member {
 
     public State state() {
         return state;
-    }
-
-    public Kind kind() {
-        return kind;
     }
 
     // ------------------------------------------------------------------ connection
@@ -97,7 +97,7 @@ public final class Member {
         // Ours as the member may count them busy: any of ours there when we asked or when it
         // answered (a finished one may be running again: a new exec begins its run here only
         // once every task of the session has started).
-        Set<Leaf> ours = new java.util.HashSet<>(leaves);
+        Set<Occupant> ours = new java.util.HashSet<>(leaves);
         CompletableFuture<String> ns = c.readString("/ns");
         CompletableFuture<String> status = c.readString("/status");
         return ns.thenCombine(status, (n, s) -> {
@@ -125,25 +125,11 @@ public final class Member {
     }
 
     private synchronized void update(String ns, String status, int ours) {
-        int s = 0;
-        int b = 0;
-        if (ns.startsWith("local ")) {
-            kind = Kind.NODE;
-            s = field(ns, "slots=");
-            b = field(ns, "busy=");
-        } else {
-            kind = Kind.COORDINATOR;
-            for (String line : ns.split("\n")) {
-                if (line.contains("state=up")) {
-                    s += field(line, "slots=");
-                    b += field(line, "busy=");
-                }
-            }
-        }
-        slots = slotsLimit != null ? Math.min(slotsLimit, s) : s;
+        Capacity offered = Capacity.total(address.toString(), name, Capacity.parse(ns));
+        slots = slotsLimit != null ? Math.min(slotsLimit, offered.slots()) : offered.slots();
         // Keep only what others keep busy there: our own tasks are counted as they are now, not as
         // they were at the last beat (a task of ours that just ended must free its slot at once).
-        busy = Math.max(0, b - ours);
+        busy = Math.max(0, offered.busy() - ours);
         Map<String, Integer> c = new LinkedHashMap<>();
         for (String line : status.split("\n")) {
             String[] f = line.trim().split("\\s+");
@@ -156,22 +142,6 @@ public final class Member {
             }
         }
         census = Map.copyOf(c);
-    }
-
-    private static int field(String text, String key) {
-        int at = text.indexOf(key);
-        if (at < 0) {
-            return 0;
-        }
-        int end = at + key.length();
-        while (end < text.length() && Character.isDigit(text.charAt(end))) {
-            end++;
-        }
-        try {
-            return Integer.parseInt(text.substring(at + key.length(), end));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     /** The member is unreachable: its leaves are lost, its connection closed. */
@@ -187,7 +157,7 @@ public final class Member {
             client = null;
         }
         LOG.log(System.Logger.Level.WARNING, "{0} ({1}) is lost: {2}", name, address, reason);
-        for (Leaf l : leaves) {
+        for (Occupant l : leaves) {
             l.lost(reason);
         }
         leaves.clear();
@@ -218,8 +188,8 @@ public final class Member {
 
     private int unfinished() {
         int n = 0;
-        for (Leaf l : leaves) {
-            if (!l.isFinished()) {
+        for (Occupant l : leaves) {
+            if (l.holdsSlot()) {
                 n++;
             }
         }
@@ -243,19 +213,20 @@ public final class Member {
         return state == State.UP || state == State.DRAINING ? census : Map.of();
     }
 
-    void placed(Leaf leaf) {
-        leaves.add(leaf);
+    /** A task this coordinator placed here; it holds a slot until it says otherwise. */
+    public void placed(Occupant task) {
+        leaves.add(task);
     }
 
-    /** A leaf this coordinator placed here was released. */
-    public void released(Leaf leaf) {
-        leaves.remove(leaf);
+    /** A task this coordinator placed here was released. */
+    public void released(Occupant task) {
+        leaves.remove(task);
     }
 
     /** The root ns line: {@code mount ADDR NAME slots=K busy=B state=up|down|draining}. */
     synchronized String nsLine() {
-        return "mount " + address + " " + name + " slots=" + slots + " busy=" + (busy + unfinished())
-                + " state=" + state.name().toLowerCase(Locale.ROOT) + "\n";
+        return new Capacity(address.toString(), name, slots, busy + unfinished(),
+                Capacity.State.valueOf(state.name())).line();
     }
 
     // ------------------------------------------------------------------ files

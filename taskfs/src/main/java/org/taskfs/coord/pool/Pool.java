@@ -16,10 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.taskfs.coord.session.Group;
-import org.taskfs.coord.session.Leaf;
-import org.taskfs.coord.session.Session;
-import org.taskfs.coord.session.Subtask;
+import java.util.function.Function;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.codec.P9;
@@ -97,7 +94,7 @@ public final class Pool implements AutoCloseable {
                     members.remove(m);
                     throw new StyxException("mount: cannot reach " + address + ": " + Failures.text(e));
                 }
-                LOG.log(System.Logger.Level.INFO, "mounted {0} at {1} ({2})", n, address, m.kind());
+                LOG.log(System.Logger.Level.INFO, "mounted {0} at {1}", n, address);
                 return m;
             });
         }
@@ -193,14 +190,30 @@ public final class Pool implements AutoCloseable {
     // ------------------------------------------------------------------ reservation
 
     /**
-     * Reserves {@code n} tasks for a session, all or nothing. Members that fail to answer are left
-     * out and their share placed elsewhere; if the pool cannot hold them all, whatever was taken is
-     * released and the error names the shortfall.
-     *
-     * @param first index the first new subtask gets in the session
+     * A session of {@code count} tasks on a member, reserved for a session here, its ctl held open (the clone
+     * fid it was made with) for the reservation's life: commands reach it with one write.
      */
-    public CompletableFuture<List<Subtask>> reserve(Session session, int first, int n, String os, String arch) {
-        List<Reserved> got = new ArrayList<>();
+    public record Reservation(Member member, String remoteDir, RemoteFid ctl, int count) {
+        /** Frees it on the member; never fails. */
+        public CompletableFuture<Void> release() {
+            return ctl.write(0, "release".getBytes(StandardCharsets.UTF_8)).handle((x, y) -> {
+                ctl.clunk();
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Reserves {@code n} tasks, all or nothing, by one path on every member, node or coordinator alike: open
+     * its {@code clone}, write {@code res k}, learn the tasks from the new session's {@code ns}. Members that
+     * fail to answer are left out and their share placed elsewhere; if the pool cannot hold them all, whatever
+     * was taken is released and the error names the shortfall.
+     *
+     * @param place turns each reservation, in order, into what the caller keeps; called before the slots the
+     *              plan claimed are let go, so it must place its tasks on the member ({@link Member#placed})
+     */
+    public <T> CompletableFuture<List<T>> reserve(int n, String os, String arch, Function<Reservation, T> place) {
+        List<Reservation> got = new ArrayList<>();
         Map<Member, Integer> mine = new HashMap<>();
         CompletableFuture<Void> rounds;
         try {
@@ -211,17 +224,14 @@ public final class Pool implements AutoCloseable {
         return rounds.handle((v, e) -> {
             try {
                 if (e != null) {
-                    for (Reserved r : got) {
-                        r.abandon();
+                    for (Reservation r : got) {
+                        r.release();
                     }
                     throw new java.util.concurrent.CompletionException(Failures.cause(e));
                 }
-                // Numbered only now, in the order they were got: a member that failed in an earlier
-                // round leaves no hole, and a later round cannot reuse a number.
-                List<Subtask> out = new ArrayList<>();
-                int index = first;
-                for (Reserved r : got) {
-                    out.add(r.build(session, index++));
+                List<T> out = new ArrayList<>();
+                for (Reservation r : got) {
+                    out.add(place.apply(r));
                 }
                 return out;
             } finally {
@@ -233,33 +243,8 @@ public final class Pool implements AutoCloseable {
         });
     }
 
-    /**
-     * What a res got on one member before it is known whether the whole res succeeds: a node's
-     * task, or a session of k tasks on a mounted coordinator (with its leaves' paths there).
-     */
-    private record Reserved(Member member, String remoteDir, RemoteFid ctl, List<String> leafPaths) {
-        Subtask build(Session session, int index) {
-            String local = Integer.toString(index);
-            if (leafPaths == null) {
-                Leaf leaf = session.newLeaf(member, remoteDir, local);
-                member.placed(leaf);
-                return new Subtask(member, remoteDir, ctl, leaf);
-            }
-            Group g = Group.of(local, remoteDir, leafPaths, p -> {
-                Leaf leaf = session.newLeaf(member, remoteDir + "/" + p, local + "/" + p);
-                member.placed(leaf);
-                return leaf;
-            });
-            return new Subtask(member, remoteDir, ctl, g);
-        }
-
-        void abandon() {
-            ctl.write(0, "release".getBytes(StandardCharsets.UTF_8)).whenComplete((x, y) -> ctl.clunk());
-        }
-    }
-
     private CompletableFuture<Void> reserveRound(int n, String os, String arch, Set<Member> failed,
-                                                 List<Reserved> got, Map<Member, Integer> mine, int round) {
+                                                 List<Reservation> got, Map<Member, Integer> mine, int round) {
         String constraint = os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch;
         Map<Member, Integer> plan;
         // Slots being reserved (by any res, this one's earlier rounds included) are not placed yet,
@@ -278,48 +263,35 @@ public final class Pool implements AutoCloseable {
                 mine.merge(m, k, Integer::sum);
             });
         }
-        Map<Member, List<CompletableFuture<Reserved>>> started = new LinkedHashMap<>();
-        for (Map.Entry<Member, Integer> p : plan.entrySet()) {
-            List<CompletableFuture<Reserved>> fs = new ArrayList<>();
-            if (p.getKey().kind() == Member.Kind.NODE) {
-                for (int k = 0; k < p.getValue(); k++) {
-                    fs.add(nodeTask(p.getKey()));
-                }
-            } else {
-                fs.add(coordinatorSession(p.getKey(), p.getValue(), os, arch));
-            }
-            started.put(p.getKey(), fs);
-        }
-        List<CompletableFuture<Reserved>> all = new ArrayList<>();
-        started.values().forEach(all::addAll);
-        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).handle((v, e) -> {
+        Map<Member, CompletableFuture<Reservation>> started = new LinkedHashMap<>();
+        plan.forEach((m, k) -> started.put(m, memberSession(m, k, os, arch)));
+        return CompletableFuture.allOf(started.values().toArray(new CompletableFuture<?>[0])).handle((v, e) -> {
             int missing = 0;
             String why = null;
-            for (Map.Entry<Member, List<CompletableFuture<Reserved>>> s : started.entrySet()) {
-                for (CompletableFuture<Reserved> f : s.getValue()) {
-                    if (f.isCompletedExceptionally()) {
-                        failed.add(s.getKey());
-                        missing += s.getKey().kind() == Member.Kind.NODE ? 1 : plan.get(s.getKey());
-                        why = s.getKey().name() + ": " + Failures.text(f.handle((a, b) -> b).join());
-                    } else {
-                        got.add(f.join());
-                    }
+            for (Map.Entry<Member, CompletableFuture<Reservation>> s : started.entrySet()) {
+                CompletableFuture<Reservation> f = s.getValue();
+                if (f.isCompletedExceptionally()) {
+                    failed.add(s.getKey());
+                    missing += plan.get(s.getKey());
+                    why = s.getKey().name() + ": " + Failures.text(f.handle((a, b) -> b).join());
+                } else {
+                    got.add(f.join());
                 }
             }
-            return new Object[] {missing, why};
+            return Map.entry(missing, why == null ? "" : why);
         }).thenCompose(r -> {
-            int missing = (Integer) r[0];
+            int missing = r.getKey();
             if (missing == 0) {
                 return CompletableFuture.completedFuture(null);
             }
             if (round >= 2) {
-                throw new StyxException("res: could not reserve " + missing + " of " + n + " tasks: " + r[1]);
+                throw new StyxException("res: could not reserve " + missing + " of " + n + " tasks: " + r.getValue());
             }
-            LOG.log(System.Logger.Level.INFO, "res: {0}; placing {1} tasks elsewhere", r[1], missing);
+            LOG.log(System.Logger.Level.INFO, "res: {0}; placing {1} tasks elsewhere", r.getValue(), missing);
             try {
                 return reserveRound(missing, os, arch, failed, got, mine, round + 1);
             } catch (StyxException shortfall) {
-                throw new StyxException(shortfall.getMessage() + " after " + r[1]);
+                throw new StyxException(shortfall.getMessage() + " after " + r.getValue());
             }
         });
     }
@@ -329,35 +301,20 @@ public final class Pool implements AutoCloseable {
         return c.isEmpty() ? "no members up" : c;
     }
 
-    /** Opens the node's clone: that fid becomes the new task's ctl, held for the task's life. */
-    private CompletableFuture<Reserved> nodeTask(Member m) {
-        return m.open("/clone", P9.ORDWR, false).thenCompose(ctl -> ctl.read(0, 32).handle((b, e) -> {
-            if (e != null) {
-                ctl.clunk();
-                throw new java.util.concurrent.CompletionException(Failures.cause(e));
-            }
-            String remoteDir = "/" + new String(b, StandardCharsets.UTF_8).trim();
-            return new Reserved(m, remoteDir, ctl, null);
-        }));
-    }
-
-    /** Opens a session on the mounted coordinator, reserves k tasks there and learns its leaves. */
-    private CompletableFuture<Reserved> coordinatorSession(Member m, int k, String os, String arch) {
+    /** Opens a session on the member, reserves k tasks there and checks its ns lists them. */
+    private CompletableFuture<Reservation> memberSession(Member m, int k, String os, String arch) {
         return m.open("/clone", P9.ORDWR, false).thenCompose(ctl -> {
-            CompletableFuture<Reserved> made = ctl.read(0, 32).thenCompose(b -> {
+            CompletableFuture<Reservation> made = ctl.read(0, 32).thenCompose(b -> {
                 String remoteDir = "/" + new String(b, StandardCharsets.UTF_8).trim();
                 String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch);
                 return ctl.write(0, res.getBytes(StandardCharsets.UTF_8))
                         .thenCompose(w -> m.read(remoteDir + "/ns"))
                         .thenApply(ns -> {
-                            List<String> paths = new ArrayList<>();
-                            for (String line : ns.split("\n")) {
-                                String[] f = line.trim().split("\\s+");
-                                if (f.length == 3 && f[0].equals("bind")) {
-                                    paths.add(f[2]);
-                                }
+                            long tasks = ns.lines().filter(l -> l.startsWith("bind ")).count();
+                            if (tasks != k) {
+                                throw new StyxException("res " + k + " gave " + tasks + " tasks");
                             }
-                            return new Reserved(m, remoteDir, ctl, List.copyOf(paths));
+                            return new Reservation(m, remoteDir, ctl, k);
                         });
             });
             return made.whenComplete((s, e) -> {

@@ -1,4 +1,4 @@
-package org.taskfs.coord.session;
+package org.taskfs.task;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,15 +7,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.taskfs.node.exec.OutputLog;
 
 /**
- * One open gathered file (stdout, stderr, stdio) of a session or group: the leaves' output merged
+ * One open gathered file (stdout, stderr, stdio) of a session or a task: the tasks' output merged
  * as the session's output mode says, taken when the file was opened.
  * <ul>
  * <li>ordered: exactly {@code cat 0/stdout 1/stdout …}, each leaf to its end before the next;
  * <li>lines: whole lines in the order they arrive, never split or interleaved;
- * <li>tagged: the same, each line prefixed by the leaf's path and {@code ": "}.
+ * <li>tagged: the same, each line prefixed by the task's number and {@code ": "}.
  * </ul>
  * Reads follow one another (a later read waits for the one before); a read at offset 0 after
  * others starts over.
@@ -24,23 +23,25 @@ public final class GatherReader {
     /** Complete lines held for a slow reader before the leaves are read further. */
     private static final int READ_AHEAD = 1 << 20;
 
-    private final TaskView view;
     private final List<Leaf> leaves;
+    /** The number of leaves.get(0) in its session, for tags. */
+    private final int firstNumber;
     private final boolean stderr;
-    private final Session.OutputMode mode;
+    private final Session.Output mode;
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
     private Cursor cursor;
 
-    public GatherReader(Session session, TaskView view, boolean stderr) {
-        this.view = view;
-        this.leaves = view.leaves();
+    /** @param task the task whose file this is, or -1 for the session's */
+    public GatherReader(Session session, int task, boolean stderr) {
+        this.leaves = session.leaves(task);
+        this.firstNumber = Math.max(task, 0);
         this.stderr = stderr;
-        this.mode = view.isLeaf() ? Session.OutputMode.ORDERED : session.output();
+        this.mode = task >= 0 ? Session.Output.ORDERED : session.output();
         this.cursor = newCursor();
     }
 
     private Cursor newCursor() {
-        return mode == Session.OutputMode.ORDERED ? new Ordered() : new Lines(mode == Session.OutputMode.TAGGED);
+        return mode == Session.Output.ORDERED ? new Ordered() : new Lines(mode == Session.Output.TAGGED);
     }
 
     public synchronized CompletableFuture<byte[]> read(long offset, int count) {
@@ -71,7 +72,7 @@ public final class GatherReader {
         cursor.close();
     }
 
-    private OutputLog log(LeafRun r) {
+    private OutputLog log(Run r) {
         return r.log(stderr);
     }
 
@@ -91,7 +92,7 @@ public final class GatherReader {
     private final class Ordered extends Cursor {
         private int index;
         private long offset;
-        private final List<CompletableFuture<LeafRun>> runs = new ArrayList<>();
+        private final List<CompletableFuture<Run>> runs = new ArrayList<>();
 
         @Override
         CompletableFuture<byte[]> read(int count) {
@@ -130,15 +131,15 @@ public final class GatherReader {
         private final class Source {
             final Leaf leaf;
             final byte[] tag;
-            CompletableFuture<LeafRun> run;
+            CompletableFuture<Run> run;
             long offset;
             final ByteArrayOutputStream partial = new ByteArrayOutputStream();
             boolean reading;
             boolean ended;
 
-            Source(Leaf leaf) {
+            Source(Leaf leaf, int number) {
                 this.leaf = leaf;
-                this.tag = (Session.relative(view, leaf) + ": ").getBytes(StandardCharsets.UTF_8);
+                this.tag = (number + ": ").getBytes(StandardCharsets.UTF_8);
             }
         }
 
@@ -146,7 +147,7 @@ public final class GatherReader {
             this.tagged = tagged;
             this.sources = new Source[leaves.size()];
             for (int i = 0; i < sources.length; i++) {
-                sources[i] = new Source(leaves.get(i));
+                sources[i] = new Source(leaves.get(i), firstNumber + i);
             }
         }
 

@@ -1,4 +1,4 @@
-package org.taskfs.node.exec;
+package org.taskfs.task;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * An append-only output stream of a task (its stdout or stderr), kept in a file and read by any number of
@@ -24,14 +25,33 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>{@link #read} never blocks: it completes at once with the bytes available at the offset, or parks until the
  * file grows, or answers end of file (an empty array) once the log is {@linkplain #markComplete complete} and the
- * reader has everything. Growth is noticed by the shared {@link IoLoop}; completion (the process was reaped)
- * releases every parked reader with its final bytes or EOF. Futures may complete on internal threads, so their
- * dependent actions must not block.
+ * reader has everything. Growth written by another process is noticed by a {@link Watch} (the node's I/O loop);
+ * growth appended from Java wakes readers itself. Completion (the process was reaped) releases every parked
+ * reader with its final bytes or EOF. File reads and appends run on {@link Disk}, never on the caller's thread
+ * (often a Netty event loop); futures may complete on internal threads, so their dependent actions must not block.
  *
  * <p>The file belongs to the task: {@link #close} releases descriptors and parked readers but leaves the file,
  * which goes away with the task's scratch directory.
  */
 public final class OutputLog implements AutoCloseable {
+
+    /** Tells a log when its file grows by writes from outside this JVM. */
+    public interface Watch {
+        /** A read parked on {@code log}: growth of its file must call {@link OutputLog#deliverParked}. */
+        void parked(OutputLog log);
+
+        /** {@code log} is complete or closed: stop watching it. */
+        void forget(OutputLog log);
+
+        /** For logs only this JVM appends to: {@link #append} wakes their readers. */
+        Watch NONE = new Watch() {
+            @Override
+            public void parked(OutputLog log) {}
+
+            @Override
+            public void forget(OutputLog log) {}
+        };
+    }
 
     private static final byte[] EOF = new byte[0];
     /** Larger requests get this much: a read may return less than asked, and the heap is not for whole logs. */
@@ -49,34 +69,32 @@ public final class OutputLog implements AutoCloseable {
     }
 
     private final Path path;
-    private final IoLoop loop;
+    private final Watch loop;
     private final FileChannel reader;
     private final List<ParkedRead> parked = new ArrayList<>();
     private final Object appendLock = new Object();
     private FileChannel appender;
     private volatile boolean complete;
     private volatile boolean closed;
-    /** The inotify watch on the file, or -1; written by the loop thread only. */
-    volatile int watchDescriptor = -1;
-
-    private OutputLog(Path path, IoLoop loop, FileChannel reader) {
+    private OutputLog(Path path, Watch loop, FileChannel reader) {
         this.path = path;
         this.loop = loop;
         this.reader = reader;
     }
 
-    /** Opens the log kept in {@code path}, creating an empty file (mode 0600) if there is none. */
+    /** Opens a log that only this JVM appends to, creating an empty file (mode 0600) if there is none. */
     public static OutputLog open(Path path) throws IOException {
-        return open(path, IoLoop.shared());
+        return open(path, Watch.NONE);
     }
 
-    static OutputLog open(Path path, IoLoop loop) throws IOException {
+    /** Opens the log kept in {@code path}, written by another process whose growth {@code watch} reports. */
+    public static OutputLog open(Path path, Watch watch) throws IOException {
         try {
             Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
             // appending to an existing log is fine
         }
-        return new OutputLog(path, loop, FileChannel.open(path, StandardOpenOption.READ));
+        return new OutputLog(path, watch, FileChannel.open(path, StandardOpenOption.READ));
     }
 
     public Path path() {
@@ -101,15 +119,38 @@ public final class OutputLog implements AutoCloseable {
         if (max == 0) {
             return CompletableFuture.completedFuture(EOF);
         }
-        try {
-            byte[] now = tryRead(offset, Math.min(max, MAX_READ));
-            if (now != null) {
-                return CompletableFuture.completedFuture(now);
+        int n = Math.min(max, MAX_READ);
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        Disk.execute(() -> {
+            try {
+                byte[] now = tryRead(offset, n);
+                if (now != null) {
+                    answer.complete(now);
+                    return;
+                }
+            } catch (IOException e) {
+                answer.completeExceptionally(e);
+                return;
             }
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        ParkedRead p = new ParkedRead(offset, Math.min(max, MAX_READ));
+            CompletableFuture<byte[]> later = park(offset, n);
+            later.whenComplete((b, e) -> {
+                if (e != null) {
+                    answer.completeExceptionally(e);
+                } else {
+                    answer.complete(b);
+                }
+            });
+            answer.whenComplete((b, e) -> {
+                if (answer.isCancelled()) {
+                    later.cancel(true);
+                }
+            });
+        });
+        return answer;
+    }
+
+    private CompletableFuture<byte[]> park(long offset, int max) {
+        ParkedRead p = new ParkedRead(offset, max);
         synchronized (parked) {
             parked.add(p);
         }
@@ -120,9 +161,14 @@ public final class OutputLog implements AutoCloseable {
         return p.future;
     }
 
+    /** {@link #append} on the disk executor: for callers on an event loop. */
+    public CompletableFuture<Void> appendLater(byte[] data) {
+        return Disk.run(() -> append(data));
+    }
+
     /**
-     * Appends {@code data} from Java, e.g. a note written by the coordinator. Safe alongside the process's own
-     * writes: both sides append with O_APPEND.
+     * Appends {@code data} from Java (a coordinator's copy of a remote task's output). Safe alongside a process's
+     * own writes: both sides append with O_APPEND. Blocks on the disk: not for event loops.
      */
     public void append(byte[] data) throws IOException {
         synchronized (appendLock) {
@@ -200,8 +246,8 @@ public final class OutputLog implements AutoCloseable {
         return done ? EOF : null;
     }
 
-    /** Completes every parked read that can now be answered. */
-    void deliverParked() {
+    /** Completes every parked read that can now be answered (the watch calls this when the file grew). */
+    public void deliverParked() {
         ParkedRead[] waiting;
         synchronized (parked) {
             if (parked.isEmpty()) {

@@ -1,4 +1,4 @@
-package org.taskfs.coord.session;
+package org.taskfs.task;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One open writer of a session's or group's stdin (or stdio): each write reaches the leaves as the
+ * One open writer of a session's or a task's stdin (or stdio): each write reaches the leaves as the
  * session's input mode says, taken when the file was opened.
  * <ul>
  * <li>bcast: every write to every leaf;
@@ -19,15 +19,16 @@ import java.util.concurrent.CompletableFuture;
 public final class SpreadWriter {
     private final Session session;
     private final List<Leaf> leaves;
-    private final Session.InputMode mode;
+    private final Session.Input mode;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private int next;
     private boolean closed;
 
-    public SpreadWriter(Session session, TaskView view) {
+    /** @param task the task whose stdin this is, or -1 for the session's */
+    public SpreadWriter(Session session, int task) {
         this.session = session;
-        this.leaves = view.leaves();
-        this.mode = view.isLeaf() ? Session.InputMode.BCAST : session.input();
+        this.leaves = session.leaves(task);
+        this.mode = task >= 0 ? Session.Input.BCAST : session.input();
         for (Leaf l : leaves) {
             l.stdinWriterOpened();
         }
@@ -40,9 +41,9 @@ public final class SpreadWriter {
         }
         List<CompletableFuture<Integer>> sent = new ArrayList<>();
         synchronized (this) {
-            if (mode == Session.InputMode.BCAST) {
+            if (mode == Session.Input.BCAST) {
                 for (Leaf l : leaves) {
-                    sent.add(session.writeStdin(l, data));
+                    sent.add(writeStdin(l, data));
                 }
             } else {
                 // The lines of one write are collected per task and sent as one write to each: a
@@ -65,7 +66,7 @@ public final class SpreadWriter {
                 partial.write(data, start, data.length - start);
                 for (int t = 0; t < dealt.length; t++) {
                     if (dealt[t] != null) {
-                        sent.add(session.writeStdin(leaves.get(t), dealt[t].toByteArray()));
+                        sent.add(writeStdin(leaves.get(t), dealt[t].toByteArray()));
                     }
                 }
             }
@@ -74,7 +75,7 @@ public final class SpreadWriter {
     }
 
     private int target(byte[] line) {
-        return mode == Session.InputMode.RR ? next++ % leaves.size()
+        return mode == Session.Input.RR ? next++ % leaves.size()
                 : Math.floorMod(hashOfFirstField(line), leaves.size());
     }
 
@@ -83,7 +84,12 @@ public final class SpreadWriter {
         synchronized (this) {
             target = target(line);
         }
-        return session.writeStdin(leaves.get(target), line);
+        return writeStdin(leaves.get(target), line);
+    }
+
+    private CompletableFuture<Integer> writeStdin(Leaf l, byte[] data) {
+        session.touch();
+        return l.writeStdin(data);
     }
 
     /** FNV-1a of the first whitespace-separated field: stable across runs and machines. */

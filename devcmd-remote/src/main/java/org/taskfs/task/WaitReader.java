@@ -1,4 +1,4 @@
-package org.taskfs.coord.session;
+package org.taskfs.task;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import org.taskfs.styx.server.Files9;
 
 /**
- * One open {@code wait} of a session or group: a line per leaf as it ends, in the order they end,
- * prefixed by the leaf's path; end of file once all have ended. A leaf's own wait is its line alone.
+ * One open {@code wait} of a session: a line per task as it ends, in the order they end, prefixed by the
+ * task's number; end of file once all have ended. A task's own wait is its line alone.
  */
 public final class WaitReader {
     private final StringBuilder text = new StringBuilder();
@@ -15,12 +15,13 @@ public final class WaitReader {
     private int pending;
     private CompletableFuture<Void> change = new CompletableFuture<>();
 
-    public WaitReader(TaskView view) {
-        List<Leaf> leaves = view.leaves();
+    /** @param task the task whose wait this is, or -1 for the session's */
+    public WaitReader(Session session, int task) {
+        List<Leaf> leaves = session.leaves(task);
         pending = leaves.size();
-        for (Leaf l : leaves) {
-            String prefix = view.isLeaf() ? "" : Session.relative(view, l) + " ";
-            l.currentOrNextRun().thenCompose(r -> r.waitLine).whenComplete((line, e) -> {
+        for (int i = 0; i < leaves.size(); i++) {
+            String prefix = task >= 0 ? "" : i + " ";
+            leaves.get(i).currentOrNextRun().thenCompose(Run::waitLine).whenComplete((line, e) -> {
                 CompletableFuture<Void> wake;
                 synchronized (this) {
                     if (line != null) {

@@ -1,9 +1,5 @@
-package org.taskfs.coord.session;
+package org.taskfs.task;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,34 +11,33 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
-import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.server.OpenFile;
-import org.taskfs.task.EnvLines;
-import org.taskfs.task.Scratch;
 
 /**
- * The sessions of a coordinator, numbered from 0 and never reused. Sweeps out sessions that are
- * finished and untouched for the idle timeout.
+ * The sessions of a server, numbered from 0 and never reused (a reused number would let a client's cached qid
+ * name another session). Sweeps out sessions finished and untouched for the idle timeout.
  */
-public final class SessionTable implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(SessionTable.class.getName());
+public final class Sessions implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Sessions.class.getName());
     private static final int SPLICE_CHUNK = 32 * 1024;
+
+    /** Opens a path of this server's tree for reading as a session's owner (splice). */
+    @FunctionalInterface
+    interface Opener {
+        CompletableFuture<OpenFile> open(Session as, String path);
+    }
 
     private final Map<Integer, Session> sessions = new ConcurrentSkipListMap<>();
     private final AtomicInteger next = new AtomicInteger();
-    private final Pool pool;
-    private final Path scratchRoot;
+    private final Backend backend;
+    private final Opener files;
     private final Duration idleTimeout;
     private final ScheduledExecutorService sweeper;
-    private volatile String address = "";
     private volatile Map<String, String> defaultEnv = Map.of();
-    /** Opens a path of this coordinator's tree for reading, for splice; set by the file tree. */
-    private volatile BiFunction<Session, String, CompletableFuture<OpenFile>> localFiles;
 
-    public SessionTable(Pool pool, Path scratchRoot, Duration idleTimeout) {
-        this.pool = pool;
-        this.scratchRoot = scratchRoot;
+    Sessions(Backend backend, Opener files, Duration idleTimeout) {
+        this.backend = backend;
+        this.files = files;
         this.idleTimeout = idleTimeout;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "session-sweeper");
@@ -55,13 +50,7 @@ public final class SessionTable implements AutoCloseable {
 
     public Session create(String owner) {
         int id = next.getAndIncrement();
-        Path dir = scratchRoot.resolve(Integer.toString(id));
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the session directory " + dir, e);
-        }
-        Session s = new Session(id, owner, this, dir, defaultEnv);
+        Session s = new Session(id, owner, this, defaultEnv);
         sessions.put(id, s);
         return s;
     }
@@ -78,22 +67,14 @@ public final class SessionTable implements AutoCloseable {
         if (!sessions.remove(s.id(), s)) {
             return CompletableFuture.completedFuture(null);
         }
-        return s.releaseNow().whenComplete((v, e) -> Scratch.deleteTree(s.scratch()));
+        return s.releaseNow();
     }
 
-    public Pool pool() {
-        return pool;
+    public Backend backend() {
+        return backend;
     }
 
-    /** The dial string of this coordinator, given to tasks as TASKFS_ADDR. */
-    public String address() {
-        return address;
-    }
-
-    public void address(String dial) {
-        address = dial;
-    }
-
+    /** The root env: what new sessions start with. */
     public String defaultEnv() {
         return EnvLines.format(defaultEnv);
     }
@@ -101,20 +82,21 @@ public final class SessionTable implements AutoCloseable {
     public void defaultEnv(String text) {
         Map<String, String> env = new LinkedHashMap<>();
         EnvLines.parseInto(text, env);
-        defaultEnv = Map.copyOf(env);
+        defaultEnv = java.util.Collections.unmodifiableMap(env); // in the order written
     }
 
-    public void localFiles(BiFunction<Session, String, CompletableFuture<OpenFile>> opener) {
-        localFiles = opener;
+    public Map<String, String> defaultEnvMap() {
+        return defaultEnv;
     }
 
     /**
-     * Copies the file at {@code path} (in this coordinator's tree) into the stdin of {@code target}
-     * until its end, then closes that stdin. Runs in the background; the ctl write returns at once.
+     * Copies the file at {@code path} (in this server's tree) into the stdin of {@code s}'s task {@code task}
+     * (-1: the session's, spread by its input mode) until its end, then closes that stdin. Runs in the
+     * background; the ctl write returns at once.
      */
-    void splice(Session s, String path, TaskView target) {
-        SpreadWriter to = new SpreadWriter(s, target);
-        localFiles.apply(s, path).whenComplete((from, e) -> {
+    void splice(Session s, String path, int task) {
+        SpreadWriter to = new SpreadWriter(s, task);
+        files.open(s, path).whenComplete((from, e) -> {
             if (e != null) {
                 LOG.log(System.Logger.Level.WARNING, "splice {0}: {1}", path, e.toString());
                 to.close();
@@ -150,8 +132,7 @@ public final class SessionTable implements AutoCloseable {
         }
     }
 
-
-    /** Releases every session: the tasks they hold are killed on their members. */
+    /** Releases every session (their tasks are killed where they run), then stops the backend. */
     @Override
     public void close() {
         List<CompletableFuture<Void>> all = new ArrayList<>();
@@ -159,10 +140,11 @@ public final class SessionTable implements AutoCloseable {
             all.add(release(s));
         }
         try {
-            CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
+            Session.allOf(all).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "sessions not all released: {0}", e.toString());
         }
         sweeper.shutdownNow();
+        backend.close();
     }
 }

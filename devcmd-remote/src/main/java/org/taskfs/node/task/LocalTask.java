@@ -1,0 +1,334 @@
+package org.taskfs.node.task;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.taskfs.node.exec.ExitStatus;
+import org.taskfs.node.exec.RunningProcess;
+import org.taskfs.node.exec.SpawnException;
+import org.taskfs.node.exec.SpawnSpec;
+import org.taskfs.node.exec.Spawner;
+import org.taskfs.styx.server.Futures;
+import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.util.PlanNineQuoting;
+import org.taskfs.task.CtlRequest;
+import org.taskfs.task.Leaf;
+import org.taskfs.task.OutputLog;
+import org.taskfs.task.Run;
+import org.taskfs.task.TaskState;
+
+/**
+ * One task of a node: a scratch directory and at most one process running at a time (a new exec on a finished
+ * task starts a new run). Numbered node-wide ({@code cmd/K} of its status line, its scratch directory); it
+ * lives until its session releases it. Thread-safe: requests of several connections reach it.
+ */
+final class LocalTask implements Leaf {
+    /** Bytes written to stdin before exec that are kept for the coming run. */
+    static final int STDIN_BEFORE_EXEC_LIMIT = 16 << 20;
+
+    private static final String HUNGUP = "i/o on hungup channel";
+
+    /** A run of a process, or of an exec that failed (empty logs, the failure as its wait line). */
+    private record ProcessRun(OutputLog stdout, OutputLog stderr, RunningProcess process,
+                              CompletableFuture<String> waitLine) implements Run {}
+
+    private final int id;
+    private final Path scratch;
+    private final Spawner spawner;
+    private final Executor spawnExecutor;
+
+    private TaskState state = TaskState.Closed;
+    private int stdinWriters;
+    /** A stdin writer came while nothing ran: if all such writers are gone by exec, the run starts at EOF. */
+    private boolean stdinWriterBeforeExec;
+    private boolean released;
+
+    private ProcessRun run;
+    /** Earlier runs' processes: released with the task, so what they left running is killed too. */
+    private final List<RunningProcess> pastRuns = new ArrayList<>();
+    private int runs;
+    private String argv0 = "";
+    /** Completes when the next run starts: readers that opened before it wait on this. */
+    private CompletableFuture<Run> nextRun = new CompletableFuture<>();
+    private final ByteArrayOutputStream stdinBeforeExec = new ByteArrayOutputStream();
+    private boolean eofBeforeExec;
+    /**
+     * An exec was accepted and its process is being spawned: the task counts as running, but input and EOF that
+     * come meanwhile are kept for the new process, not given to the last one.
+     */
+    private boolean spawning;
+
+    LocalTask(int id, Path scratch, Spawner spawner, Executor spawnExecutor) {
+        this.id = id;
+        this.scratch = scratch;
+        this.spawner = spawner;
+        this.spawnExecutor = spawnExecutor;
+    }
+
+    int id() {
+        return id;
+    }
+
+    Path scratch() {
+        return scratch;
+    }
+
+    synchronized TaskState state() {
+        return state;
+    }
+
+    /** Reserved and not finished: it holds a slot (nothing ran yet, or its run goes on). */
+    synchronized boolean holdsSlot() {
+        return !released && (state == TaskState.Closed || state == TaskState.Execute);
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return state == TaskState.Execute;
+    }
+
+    private void checkLive() {
+        if (released) {
+            throw new StyxException("task " + id + " has been released");
+        }
+    }
+
+    // ------------------------------------------------------------------ exec, kill, eof
+
+    /** Makes {@code argv} the next run; completes once the process started, fails with devcmd's reason. */
+    CompletableFuture<Void> exec(java.util.function.Function<Path, SpawnSpec> specIn) {
+        SpawnSpec spec;
+        int number;
+        synchronized (this) {
+            checkLive();
+            if (state == TaskState.Execute) {
+                throw new StyxException(CtlRequest.IN_USE);
+            }
+            number = ++runs;
+            try {
+                spec = specIn.apply(scratch.resolve("run" + number));
+            } catch (IllegalArgumentException e) {
+                throw new StyxException("exec failed: " + e.getMessage());
+            }
+            // Seen as running from now on, so a second exec racing this one is refused.
+            state = TaskState.Execute;
+            spawning = true;
+            argv0 = spec.argv().get(0);
+        }
+        return CompletableFuture.runAsync(() -> spawn(spec, number), spawnExecutor);
+    }
+
+    /** Runs on the spawn executor: posix_spawn takes a millisecond or more, too long for an event loop. */
+    private void spawn(SpawnSpec spec, int number) {
+        RunningProcess p;
+        try {
+            p = spawner.spawn(spec);
+        } catch (SpawnException e) {
+            failed(spec, e.getMessage());
+            throw new StyxException(e.getMessage());
+        }
+        ProcessRun r = new ProcessRun(p.stdout(), p.stderr(), p, new CompletableFuture<>());
+        CompletableFuture<Run> started;
+        byte[] early;
+        boolean eofNow;
+        synchronized (this) {
+            if (released) {
+                p.signal(9);
+                p.release();
+                throw new StyxException("task " + id + " has been released");
+            }
+            if (run != null && run.process != null) {
+                pastRuns.add(run.process);
+            }
+            run = r;
+            spawning = false;
+            started = nextRun;
+            nextRun = new CompletableFuture<>();
+            early = stdinBeforeExec.toByteArray();
+            stdinBeforeExec.reset();
+            // "echo data > stdin; echo exec cat > ctl": the last writer left before the run, so EOF follows the data.
+            eofNow = eofBeforeExec || (stdinWriterBeforeExec && stdinWriters == 0);
+            eofBeforeExec = false;
+            stdinWriterBeforeExec = false;
+        }
+        if (early.length > 0) {
+            p.writeStdin(early);
+        }
+        if (eofNow) {
+            p.closeStdin();
+        }
+        p.exit().whenComplete((status, err) -> ended(r, status, err));
+        started.complete(r);
+    }
+
+    /** The exec failed: a run of empty logs whose wait line is the failure, so readers and waiters end. */
+    private void failed(SpawnSpec spec, String why) {
+        ProcessRun r;
+        try {
+            OutputLog out = OutputLog.open(spec.stdoutLog());
+            OutputLog err = spec.stderrLog().equals(spec.stdoutLog()) ? out : OutputLog.open(spec.stderrLog());
+            out.markComplete();
+            err.markComplete();
+            r = new ProcessRun(out, err, null, CompletableFuture.completedFuture("0 0 0 0 " + PlanNineQuoting.quote(why)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CompletableFuture<Run> waiting;
+        synchronized (this) {
+            state = TaskState.Fail;
+            spawning = false;
+            if (run != null && run.process != null) {
+                pastRuns.add(run.process);
+            }
+            run = r;
+            waiting = nextRun;
+            nextRun = new CompletableFuture<>();
+        }
+        waiting.complete(r);
+    }
+
+    private void ended(ProcessRun r, ExitStatus status, Throwable err) {
+        String line = status != null ? status.waitLine() : "0 0 0 0 " + PlanNineQuoting.quote(String.valueOf(err));
+        if (line.endsWith("\n")) {
+            line = line.substring(0, line.length() - 1);
+        }
+        synchronized (this) {
+            if (run == r) {
+                state = TaskState.Done;
+            }
+        }
+        r.waitLine.complete(line);
+    }
+
+    /** Signals the run's process group; false if nothing runs. */
+    boolean signal(int sig) {
+        ProcessRun r;
+        synchronized (this) {
+            r = run;
+            if (r == null || r.process == null || state != TaskState.Execute || spawning) {
+                return false;
+            }
+        }
+        r.process.signal(sig);
+        return true;
+    }
+
+    void eof() {
+        ProcessRun r;
+        synchronized (this) {
+            r = run;
+            if (r == null || r.process == null || state != TaskState.Execute || spawning) {
+                eofBeforeExec = true;
+                return;
+            }
+        }
+        r.process.closeStdin();
+    }
+
+    /** Kills every run's process group and forgets everything; readers waiting for a run end. */
+    void release() {
+        List<RunningProcess> processes;
+        CompletableFuture<Run> waiting;
+        synchronized (this) {
+            if (released) {
+                return;
+            }
+            released = true;
+            processes = new ArrayList<>(pastRuns);
+            if (run != null && run.process != null) {
+                processes.add(run.process);
+            }
+            waiting = nextRun;
+        }
+        waiting.completeExceptionally(new StyxException("task " + id + " has been released"));
+        for (RunningProcess p : processes) {
+            // The whole group, also when the leader is gone but left children behind.
+            p.signal(9);
+            p.exit().whenComplete((s, e) -> p.release());
+        }
+    }
+
+    // ------------------------------------------------------------------ data
+
+    @Override
+    public synchronized CompletableFuture<Run> currentOrNextRun() {
+        if (released) {
+            return CompletableFuture.failedFuture(new StyxException("task " + id + " has been released"));
+        }
+        return run != null ? CompletableFuture.completedFuture(run) : nextRun;
+    }
+
+    @Override
+    public synchronized void stdinWriterOpened() {
+        stdinWriters++;
+        if (state != TaskState.Execute) {
+            stdinWriterBeforeExec = true;
+        }
+    }
+
+    /** The last stdin writer gone after exec means EOF. */
+    @Override
+    public void stdinWriterClosed() {
+        ProcessRun r = null;
+        synchronized (this) {
+            if (--stdinWriters > 0) {
+                return;
+            }
+            if (state == TaskState.Closed || spawning) {
+                // The last writer is gone before the process is there: what it wrote is all the input there
+                // is, so the coming run sees it and then EOF.
+                eofBeforeExec = true;
+            } else if (state == TaskState.Execute) {
+                r = run;
+            }
+        }
+        if (r != null && r.process != null) {
+            r.process.closeStdin();
+        }
+    }
+
+    /** stdin: to the running process, or, before the first exec or while it is spawned, kept for it. */
+    @Override
+    public CompletableFuture<Integer> writeStdin(byte[] data) {
+        ProcessRun r;
+        synchronized (this) {
+            checkLive();
+            r = state == TaskState.Execute && !spawning ? run : null;
+            if (r == null && state != TaskState.Closed && !spawning) {
+                throw new StyxException(HUNGUP);
+            }
+            if (r == null) {
+                if (stdinBeforeExec.size() + data.length > STDIN_BEFORE_EXEC_LIMIT) {
+                    throw new StyxException("stdin: more than " + STDIN_BEFORE_EXEC_LIMIT + " bytes written before exec");
+                }
+                stdinBeforeExec.write(data, 0, data.length);
+                return CompletableFuture.completedFuture(data.length);
+            }
+        }
+        // The pipe fails with IOExceptions (hung up, queue full): their text is the user's error, not an internal one.
+        CompletableFuture<Integer> inner = r.process.writeStdin(data);
+        CompletableFuture<Integer> out = new CompletableFuture<>();
+        inner.whenComplete((n, e) -> {
+            Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (t == null) {
+                out.complete(n);
+            } else {
+                out.completeExceptionally(t instanceof IOException ? new StyxException(t.getMessage()) : t);
+            }
+        });
+        return Futures.cancelsInner(out, inner); // a flushed write still withdraws its queued data
+    }
+
+    /** devcmd's status line: {@code cmd/K REFS STATE DIR ARG0}. */
+    synchronized String statusLine(int refs, String dir) {
+        String d = dir != null ? dir : scratch.toString();
+        return "cmd/" + id + " " + refs + " " + state + " " + PlanNineQuoting.quote(d) + " "
+                + PlanNineQuoting.quote(argv0) + "\n";
+    }
+}

@@ -1,0 +1,170 @@
+package org.taskfs.node.task;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.taskfs.node.exec.Spawner;
+import org.taskfs.styx.server.StyxException;
+import org.taskfs.task.Backend;
+import org.taskfs.task.Capacity;
+import org.taskfs.task.CtlTable;
+import org.taskfs.task.Disk;
+import org.taskfs.task.HostInfo;
+import org.taskfs.task.Part;
+import org.taskfs.task.Scratch;
+import org.taskfs.task.Session;
+
+/**
+ * A node daemon's tasks: local processes, numbered node-wide from 0 and never reused, each with a scratch
+ * directory. A reservation takes slots: a task holds one from {@code res} until its run ends.
+ */
+public final class NodeTasks implements Backend {
+    private final Map<Integer, LocalTask> tasks = new ConcurrentSkipListMap<>();
+    private final AtomicInteger next = new AtomicInteger();
+    private final Path scratchRoot;
+    private final Spawner spawner = new Spawner();
+    private final ExecutorService spawnExecutor;
+    private final HostInfo host;
+    private volatile int slots;
+    private volatile String address = "";
+
+    public NodeTasks(Path scratchRoot, int slots, HostInfo host) {
+        this.scratchRoot = scratchRoot;
+        this.slots = slots;
+        this.host = host;
+        try {
+            Files.createDirectories(scratchRoot);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the scratch directory " + scratchRoot, e);
+        }
+        AtomicInteger n = new AtomicInteger();
+        // Spawning blocks for a millisecond or more per process; two threads keep both cores busy.
+        spawnExecutor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "spawn-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public HostInfo host() {
+        return host;
+    }
+
+    @Override
+    public String address() {
+        return address;
+    }
+
+    /** The daemon's dial string, once it listens. */
+    public void address(String dial) {
+        address = dial;
+    }
+
+    public int slots() {
+        return slots;
+    }
+
+    /** Tasks reserved and not finished. */
+    public int busy() {
+        int n = 0;
+        for (LocalTask t : tasks.values()) {
+            if (t.holdsSlot()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** How many tasks the node holds, finished or not (for tests and diagnostics). */
+    public int taskCount() {
+        return tasks.size();
+    }
+
+    @Override
+    public CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch) {
+        List<LocalTask> made = new ArrayList<>();
+        synchronized (this) {
+            int free = host.matches(os, arch) ? Math.max(0, slots - busy()) : 0;
+            if (free < n) {
+                String constraint = os.equals("*") && arch.equals("*") ? host.toString() : os + " " + arch;
+                throw new StyxException("res: not enough capacity: asked " + n + ", " + free + " free slot"
+                        + (free == 1 ? "" : "s") + " (" + constraint + ")");
+            }
+            for (int i = 0; i < n; i++) {
+                int id = next.getAndIncrement();
+                LocalTask t = new LocalTask(id, scratchRoot.resolve(Integer.toString(id)), spawner, spawnExecutor);
+                tasks.put(id, t);
+                made.add(t);
+            }
+        }
+        return Disk.run(() -> {
+            for (LocalTask t : made) {
+                Files.createDirectories(t.scratch());
+            }
+        }).handle((v, e) -> {
+            if (e != null) {
+                release(made);
+                throw new StyxException("res: cannot make the tasks' directories: " + e.getMessage());
+            }
+            return List.<Part>of(new LocalPart(this, session, made));
+        });
+    }
+
+    /** Kills what the tasks run and removes them with their scratch directories. */
+    void release(List<LocalTask> which) {
+        for (LocalTask t : which) {
+            if (tasks.remove(t.id(), t)) {
+                t.release();
+                Disk.execute(() -> Scratch.deleteTree(t.scratch()));
+            }
+        }
+    }
+
+    @Override
+    public String census() {
+        return slots + " " + host + "\n";
+    }
+
+    @Override
+    public String capacity() {
+        return new Capacity(address, "local", slots, busy(), Capacity.State.UP).line();
+    }
+
+    @Override
+    public String settings() {
+        return "slots " + slots + "\n";
+    }
+
+    private final CtlTable<Void> rootVerbs = new CtlTable<Void>().add("slots", 1, 1, "slots N", (x, c) -> {
+        int k = c.intArg(0, "slot count");
+        if (k < 1) {
+            throw new StyxException("slots: at least 1 slot is needed");
+        }
+        slots = k;
+        return CompletableFuture.completedFuture(null);
+    });
+
+    @Override
+    public CtlTable<Void> rootVerbs() {
+        return rootVerbs;
+    }
+
+    /** Kills every task's process group: a daemon that stops leaves no orphans. */
+    @Override
+    public void close() {
+        release(new ArrayList<>(tasks.values()));
+        spawner.shutdown(Duration.ofSeconds(2));
+        spawnExecutor.shutdownNow();
+    }
+}

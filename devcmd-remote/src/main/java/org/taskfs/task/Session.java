@@ -1,0 +1,631 @@
+package org.taskfs.task;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.util.Failures;
+import org.taskfs.styx.util.PlanNineQuoting;
+
+/**
+ * A session: tasks reserved in parts (a node's own, or sessions on a coordinator's members), numbered 0..R-1
+ * and driven together. The same class serves on a node and on a coordinator; what differs is in the
+ * {@link Part}s. Settings (env, args, dir, nice) are kept here, for reading and for local parts, and mirrored
+ * to parts that live on another server. A session belongs to no connection: it ends on {@code release}, on
+ * {@code killonclose} with its last file closed, or when finished and untouched for the idle timeout.
+ * Thread-safe.
+ */
+public final class Session {
+    /** How gathered reads merge the tasks' output (DESIGN §3.4). */
+    public enum Output { ORDERED, LINES, TAGGED }
+
+    /** How stdin writes spread over the tasks (DESIGN §3.5). */
+    public enum Input { BCAST, RR, HASH }
+
+    /** Where task i lives: its part, its number in the part, and the part's first task in the session. */
+    private record Place(Part part, int inPart) {}
+
+    private final int id;
+    private final String owner;
+    private final Sessions table;
+
+    private final List<Part> parts = new ArrayList<>();
+    private final List<Integer> partFirst = new ArrayList<>();
+    private final List<Leaf> leaves = new ArrayList<>();
+    private final List<Place> places = new ArrayList<>();
+    private final Map<String, String> env;
+    private final Map<Integer, Map<String, String>> taskEnv = new LinkedHashMap<>();
+    private final Map<Integer, List<String>> taskArgs = new LinkedHashMap<>();
+    private String dir;
+    private int nice;
+    /** Set by a coordinator that reserved this session as a part of its own; null: named as here. */
+    private Identity given;
+    private volatile Output output = Output.ORDERED;
+    private volatile Input input = Input.BCAST;
+    private int refs;
+    private boolean killOnClose;
+    private boolean ran;
+    private long touched = System.nanoTime();
+    private boolean released;
+    /** Serialises res, exec and release: each sees the others' results. */
+    private CompletableFuture<Void> lastCommand = CompletableFuture.completedFuture(null);
+
+    Session(int id, String owner, Sessions table, Map<String, String> env) {
+        this.id = id;
+        this.owner = owner;
+        this.table = table;
+        this.env = new LinkedHashMap<>(env);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    public synchronized boolean isReleased() {
+        return released;
+    }
+
+    public synchronized List<Leaf> leaves() {
+        return List.copyOf(leaves);
+    }
+
+    /** Task {@code task}, or all of them for -1. */
+    public synchronized List<Leaf> leaves(int task) {
+        return task < 0 ? List.copyOf(leaves) : List.of(leaves.get(task));
+    }
+
+    public synchronized int size() {
+        return leaves.size();
+    }
+
+    public synchronized Leaf leaf(int i) {
+        return i >= 0 && i < leaves.size() ? leaves.get(i) : null;
+    }
+
+    public synchronized List<Part> parts() {
+        return List.copyOf(parts);
+    }
+
+    /** The session number of task 0 of {@code p}. */
+    public synchronized int firstOf(Part p) {
+        int i = parts.indexOf(p);
+        if (i < 0) {
+            throw new IllegalArgumentException("not a part of session " + id);
+        }
+        return partFirst.get(i);
+    }
+
+    public Output output() {
+        return output;
+    }
+
+    public Input input() {
+        return input;
+    }
+
+    /** How the session's tasks are named to their processes. */
+    public synchronized Identity identity() {
+        return given != null ? given : new Identity(table.backend().address(), "/" + id, 0, leaves.size());
+    }
+
+    // ------------------------------------------------------------------ what local parts read at exec
+
+    public synchronized Map<String, String> env() {
+        return new LinkedHashMap<>(env);
+    }
+
+    public synchronized Map<String, String> taskEnv(int i) {
+        return new LinkedHashMap<>(taskEnv.getOrDefault(i, Map.of()));
+    }
+
+    /** The pending argument lines of task {@code i}, now spent on its exec. */
+    public synchronized List<String> takeArgs(int i) {
+        List<String> a = taskArgs.remove(i);
+        return a == null ? List.of() : a;
+    }
+
+    public synchronized String dir() {
+        return dir;
+    }
+
+    public synchronized int nice() {
+        return nice;
+    }
+
+    // ------------------------------------------------------------------ references and lifetime
+
+    public synchronized void ref() {
+        refs++;
+        touched = System.nanoTime();
+    }
+
+    public void unref() {
+        boolean release;
+        synchronized (this) {
+            refs--;
+            touched = System.nanoTime();
+            // Only once something ran: `echo killonclose > ctl` alone must not end a session being set up.
+            release = refs == 0 && killOnClose && ran && !released;
+        }
+        if (release) {
+            table.release(this);
+        }
+    }
+
+    /** Open files of the session and its tasks (devcmd's REFS column). */
+    public synchronized int refs() {
+        return refs;
+    }
+
+    synchronized boolean isIdleSince(long nanos) {
+        if (refs > 0 || touched >= nanos) {
+            return false;
+        }
+        for (Leaf l : leaves) {
+            if (l.isRunning()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public synchronized void touch() {
+        touched = System.nanoTime();
+    }
+
+    private synchronized void checkLive() {
+        if (released) {
+            throw new StyxException("session " + id + " has been released");
+        }
+    }
+
+    // ------------------------------------------------------------------ ctl
+
+    /** What a ctl handler acts on: this session, and the task whose ctl it is (-1: the session's own). */
+    public record Target(Session session, int task) {}
+
+    /** Applies one command written to the session's ctl ({@code task} -1) or a task's. */
+    public CompletableFuture<Void> control(CtlRequest c, int task) {
+        checkLive();
+        touch();
+        CtlTable.Verb<Target> v = VERBS.verb(c.verb());
+        if (task >= 0 && v != null && !TASK_VERBS.contains(v.name())) {
+            throw new StyxException(c.verb() + ": a command for the whole session; write it to its ctl, not a task's");
+        }
+        return VERBS.dispatch(new Target(this, task), c);
+    }
+
+    private static final List<String> TASK_VERBS = List.of("exec", "kill", "eof");
+
+    /** The session ctl verbs (DESIGN §3.3), the same on every server. */
+    static final CtlTable<Target> VERBS = new CtlTable<Target>()
+            .add("res", 1, 3, "res N [OS [ARCH]]", (t, c) -> t.session.res(c))
+            .add("exec", 1, -1, "exec CMD [ARG...]", (t, c) -> t.session.serially(() -> t.session.exec(c, t.task)))
+            .add("kill", 0, 1, "kill [SIG]", (t, c) -> t.session.kill(c, t.task))
+            .add("killonclose", 0, 0, "killonclose", (t, c) -> t.session.killOnClose())
+            .add("dir", 1, 1, "dir PATH", (t, c) -> t.session.setting(c))
+            .add("nice", 0, 1, "nice [N]", (t, c) -> t.session.setting(c))
+            .add("output", 1, 1, "output ordered|lines|tagged", (t, c) -> {
+                t.session.output = mode(Output.class, c);
+                return done();
+            })
+            .add("input", 1, 1, "input bcast|rr|hash", (t, c) -> {
+                t.session.input = mode(Input.class, c);
+                return done();
+            })
+            .add("splice", 1, 1, "splice PATH", (t, c) -> {
+                t.session.table.splice(t.session, c.arg(0), -1);
+                return done();
+            })
+            .add("xsplice", 2, 2, "xsplice SRC DST", (t, c) -> {
+                Session s = t.session;
+                int src = s.taskNumber(c.arg(0));
+                int dst = s.taskNumber(c.arg(1));
+                s.table.splice(s, s.id + "/" + src + "/stdout", dst);
+                return done();
+            })
+            .add("eof", 0, 0, "eof", (t, c) -> t.session.eof(c, t.task))
+            .add("ident", 4, 4, "ident ADDR SESSION FIRST SIZE", (t, c) -> t.session.ident(c))
+            // Answered once the parts have freed the tasks, so their slots can be taken at once.
+            .add("release", 0, 0, "release", (t, c) -> t.session.serially(() -> t.session.table.release(t.session)));
+
+    private static CompletableFuture<Void> done() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private static <E extends Enum<E>> E mode(Class<E> type, CtlRequest c) {
+        try {
+            return Enum.valueOf(type, c.arg(0).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            StringBuilder allowed = new StringBuilder();
+            for (E v : type.getEnumConstants()) {
+                allowed.append(allowed.length() == 0 ? "" : ", ").append(v.name().toLowerCase(Locale.ROOT));
+            }
+            throw new StyxException(c.verb() + ": unknown mode \"" + c.arg(0) + "\"; use one of " + allowed);
+        }
+    }
+
+    /** A task of this session named in a command ({@code 2}). */
+    int taskNumber(String name) {
+        int n = TaskFile.directoryNumber(name);
+        if (n < 0 || leaf(n) == null) {
+            throw new StyxException("no task " + name + " in session " + id);
+        }
+        return n;
+    }
+
+    private CompletableFuture<Void> serially(Supplier<CompletableFuture<Void>> step) {
+        CompletableFuture<Void> next;
+        synchronized (this) {
+            next = lastCommand.handle((v, e) -> null).thenCompose(x -> step.get());
+            lastCommand = next;
+        }
+        return next;
+    }
+
+    private CompletableFuture<Void> res(CtlRequest c) {
+        int n = c.intArg(0, "count");
+        if (n < 1) {
+            throw new StyxException("res: asked for 0 tasks; ask for 1 or more");
+        }
+        return serially(() -> reserve(n, c.arg(1, "*"), c.arg(2, "*")));
+    }
+
+    private CompletableFuture<Void> reserve(int n, String os, String arch) {
+        return table.backend().reserve(this, n, os, arch).thenCompose(added -> {
+            List<CompletableFuture<Void>> told = new ArrayList<>();
+            synchronized (this) {
+                if (released) {
+                    added.forEach(Part::release);
+                    throw new StyxException("session " + id + " has been released");
+                }
+                for (Part p : added) {
+                    partFirst.add(leaves.size());
+                    parts.add(p);
+                    for (int i = 0; i < p.tasks().size(); i++) {
+                        leaves.add(p.tasks().get(i));
+                        places.add(new Place(p, i));
+                    }
+                    // A part on another server learns what was set before it came.
+                    if (!env.isEmpty()) {
+                        told.add(p.mirror("env", EnvLines.format(env)));
+                    }
+                    if (dir != null) {
+                        told.add(p.mirror("ctl", "dir " + PlanNineQuoting.quote(dir)));
+                    }
+                    if (nice != 0) {
+                        told.add(p.mirror("ctl", "nice " + nice));
+                    }
+                }
+            }
+            told.add(identifyParts());
+            return allOf(told);
+        });
+    }
+
+    /** Tells every part its tasks' names: the size changed, or the identity did. */
+    private CompletableFuture<Void> identifyParts() {
+        List<CompletableFuture<Void>> told = new ArrayList<>();
+        Identity whole = identity();
+        synchronized (this) {
+            for (int i = 0; i < parts.size(); i++) {
+                told.add(parts.get(i).mirror("ctl", whole.forPart(partFirst.get(i)).command()));
+            }
+        }
+        return allOf(told);
+    }
+
+    private CompletableFuture<Void> ident(CtlRequest c) {
+        int first = c.intArg(2, "first task");
+        int size = c.intArg(3, "size");
+        if (!c.arg(1).startsWith("/")) {
+            throw new StyxException("ident: bad session path \"" + c.arg(1) + "\"; expected /N");
+        }
+        synchronized (this) {
+            given = new Identity(c.arg(0), c.arg(1), first, size);
+        }
+        return identifyParts();
+    }
+
+    private CompletableFuture<Void> killOnClose() {
+        synchronized (this) {
+            killOnClose = true;
+        }
+        return done();
+    }
+
+    /** dir and nice: kept for later execs here, mirrored to parts elsewhere. */
+    private CompletableFuture<Void> setting(CtlRequest c) {
+        String mirrored;
+        synchronized (this) {
+            if (c.verb().equals("dir")) {
+                dir = c.arg(0);
+                mirrored = "dir " + PlanNineQuoting.quote(dir);
+            } else {
+                nice = c.args().isEmpty() ? 1 : c.intArg(0, "niceness");
+                mirrored = "nice " + nice;
+            }
+        }
+        List<CompletableFuture<Void>> told = new ArrayList<>();
+        for (Part p : parts()) {
+            told.add(p.mirror("ctl", mirrored));
+        }
+        return allOf(told);
+    }
+
+    /**
+     * Runs the command on every task (or one), one message per part. If any part fails to start, those that
+     * started are killed before the error is answered: nothing of a failed exec is left running.
+     */
+    private CompletableFuture<Void> exec(CtlRequest c, int task) {
+        CompletableFuture<Void> reserved;
+        synchronized (this) {
+            reserved = parts.isEmpty() ? reserve(1, "*", "*") : done();
+        }
+        return reserved.thenCompose(x -> {
+            // devcmd's answer, given before anything is sent: all or nothing, and no run replaced.
+            for (Leaf l : leaves(task)) {
+                if (l.isRunning()) {
+                    throw new StyxException(CtlRequest.IN_USE);
+                }
+            }
+            synchronized (this) {
+                ran = true;
+            }
+            Map<Part, Integer> to = scope(task);
+            Map<Part, CompletableFuture<Void>> sent = new LinkedHashMap<>();
+            to.forEach((p, t) -> sent.put(p, p.command(c, t)));
+            return settle(sent).thenCompose(failure -> {
+                if (failure == null) {
+                    return done();
+                }
+                List<CompletableFuture<Void>> kills = new ArrayList<>();
+                sent.forEach((p, f) -> {
+                    if (!f.isCompletedExceptionally()) {
+                        kills.add(p.command(KILL, to.get(p)).handle((a, b) -> null));
+                    }
+                });
+                return allOf(kills).thenApply(killed -> {
+                    throw new StyxException(failure);
+                });
+            });
+        });
+    }
+
+    private static final CtlRequest KILL = CtlRequest.parse("kill 9".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    /** Which parts a command for {@code task} goes to, with the task's number there (-1: all of theirs). */
+    private synchronized Map<Part, Integer> scope(int task) {
+        Map<Part, Integer> to = new LinkedHashMap<>();
+        if (task >= 0) {
+            Place at = places.get(task);
+            to.put(at.part, at.inPart);
+        } else {
+            for (Part p : parts) {
+                to.put(p, -1);
+            }
+        }
+        return to;
+    }
+
+    /** Completes, once all have answered, with the first failure's text, or null if none failed. */
+    private static CompletableFuture<String> settle(Map<Part, CompletableFuture<Void>> sent) {
+        return allOf(new ArrayList<>(sent.values())).handle((v, e) -> {
+            for (CompletableFuture<Void> f : sent.values()) {
+                if (f.isCompletedExceptionally()) {
+                    return Failures.text(f.handle((a, b) -> b).join());
+                }
+            }
+            return null;
+        });
+    }
+
+    /** kill: to the parts with something running; "not started" from some of them is fine. */
+    private CompletableFuture<Void> kill(CtlRequest c, int task) {
+        if (!c.args().isEmpty()) {
+            Signals.parse(c.arg(0));
+        }
+        if (size() == 0) {
+            throw new StyxException("kill: no tasks reserved; write \"res N\" first");
+        }
+        Map<Part, Integer> to = new LinkedHashMap<>();
+        scope(task).forEach((p, t) -> {
+            List<? extends Leaf> ts = t < 0 ? p.tasks() : List.of(p.tasks().get(t));
+            if (ts.stream().anyMatch(l -> l.isRunning() && !l.isLost())) {
+                to.put(p, t);
+            }
+        });
+        if (to.isEmpty()) {
+            throw new StyxException(CtlRequest.NOT_STARTED);
+        }
+        Map<Part, CompletableFuture<Void>> sent = new LinkedHashMap<>();
+        to.forEach((p, t) -> sent.put(p, p.command(c, t)));
+        return allOf(new ArrayList<>(sent.values())).handle((v, e) -> {
+            String firstError = null;
+            int accepted = 0;
+            for (CompletableFuture<Void> f : sent.values()) {
+                if (!f.isCompletedExceptionally()) {
+                    accepted++;
+                    continue;
+                }
+                String text = Failures.text(f.handle((a, b) -> b).join());
+                if (!text.equals(CtlRequest.NOT_STARTED) && firstError == null) {
+                    firstError = text;
+                }
+            }
+            if (firstError != null) {
+                throw new StyxException(firstError);
+            }
+            if (accepted == 0) {
+                throw new StyxException(CtlRequest.NOT_STARTED);
+            }
+            return null;
+        });
+    }
+
+    /** eof: every task's stdin closes (a task not yet run starts with it closed). */
+    private CompletableFuture<Void> eof(CtlRequest c, int task) {
+        if (size() == 0) {
+            throw new StyxException(c.verb() + ": no tasks reserved; write \"res N\" first");
+        }
+        Map<Part, CompletableFuture<Void>> sent = new LinkedHashMap<>();
+        scope(task).forEach((p, t) -> {
+            if (p.tasks().stream().anyMatch(l -> !l.isLost())) {
+                sent.put(p, p.command(c, t));
+            }
+        });
+        if (sent.isEmpty()) {
+            throw new StyxException("every task of session " + id + " is lost");
+        }
+        return settle(sent).thenAccept(failure -> {
+            if (failure != null) {
+                throw new StyxException(failure);
+            }
+        });
+    }
+
+    static CompletableFuture<Void> allOf(List<? extends CompletableFuture<?>> fs) {
+        return CompletableFuture.allOf(fs.toArray(new CompletableFuture<?>[0]));
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /** The env file of the session ({@code task} -1) or a task. */
+    public synchronized String envText(int task) {
+        return EnvLines.format(task < 0 ? env : taskEnv.getOrDefault(task, Map.of()));
+    }
+
+    public CompletableFuture<Void> addEnv(int task, String text) {
+        checkLive();
+        touch();
+        Place at;
+        synchronized (this) {
+            // Parsed before it is kept or sent: a refused line changes nothing anywhere.
+            Map<String, String> into = new LinkedHashMap<>(task < 0 ? env : taskEnv.getOrDefault(task, Map.of()));
+            EnvLines.parseInto(text, into);
+            if (task < 0) {
+                env.clear();
+                env.putAll(into);
+            } else {
+                taskEnv.put(task, into);
+            }
+            at = task < 0 ? null : places.get(task);
+        }
+        if (at != null) {
+            return at.part.mirror(at.inPart + "/env", text);
+        }
+        List<CompletableFuture<Void>> told = new ArrayList<>();
+        for (Part p : parts()) {
+            told.add(p.mirror("env", text));
+        }
+        return allOf(told);
+    }
+
+    /** Line i of a write goes to task i (of the session, or the one task). */
+    public CompletableFuture<Void> addArgs(int task, String text) {
+        checkLive();
+        touch();
+        String[] lines = text.split("\n");
+        Map<Part, StringBuilder> mirrored = new LinkedHashMap<>();
+        synchronized (this) {
+            int count = task < 0 ? leaves.size() : 1;
+            if (lines.length > count) {
+                throw new StyxException("args: " + lines.length + " lines for " + count + " task"
+                        + (count == 1 ? "" : "s"));
+            }
+            for (int i = 0; i < lines.length; i++) {
+                int t = task < 0 ? i : task;
+                if (!lines[i].isBlank()) {
+                    taskArgs.computeIfAbsent(t, k -> new ArrayList<>()).add(lines[i]);
+                }
+            }
+            // Each part gets one args write: a line per task of its own, in its own numbering.
+            for (Part p : parts) {
+                int first = partFirst.get(parts.indexOf(p));
+                StringBuilder b = new StringBuilder();
+                boolean any = false;
+                for (int k = 0; k < p.tasks().size(); k++) {
+                    int t = first + k;
+                    int line = task < 0 ? t : (t == task ? 0 : -1);
+                    String l = line >= 0 && line < lines.length ? lines[line] : "";
+                    any |= !l.isBlank();
+                    b.append(l).append('\n');
+                }
+                if (any) {
+                    mirrored.put(p, b);
+                }
+            }
+        }
+        List<CompletableFuture<Void>> told = new ArrayList<>();
+        mirrored.forEach((p, b) -> told.add(p.mirror("args", b.toString())));
+        return allOf(told);
+    }
+
+    /** Per task, its pending argument lines joined, one line per task. */
+    public synchronized String argsText(int task) {
+        StringBuilder b = new StringBuilder();
+        int from = task < 0 ? 0 : task;
+        int to = task < 0 ? leaves.size() : task + 1;
+        for (int t = from; t < to; t++) {
+            b.append(String.join(" ", taskArgs.getOrDefault(t, List.of()))).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** The binding table: {@code bind ADDR!DIR I} per task. */
+    public synchronized String ns(int task) {
+        StringBuilder b = new StringBuilder();
+        for (int t = 0; t < leaves.size(); t++) {
+            if (task < 0 || t == task) {
+                Place at = places.get(t);
+                b.append("bind ").append(at.part.binding(at.inPart)).append(' ')
+                        .append(task < 0 ? Integer.toString(t) : ".").append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    /** One status line per task, in task order; one request per part. */
+    public CompletableFuture<String> status(int task) {
+        Map<Part, CompletableFuture<List<String>>> asked = new LinkedHashMap<>();
+        List<Place> which;
+        synchronized (this) {
+            which = task < 0 ? List.copyOf(places) : List.of(places.get(task));
+        }
+        for (Place at : which) {
+            asked.computeIfAbsent(at.part, Part::status);
+        }
+        return allOf(new ArrayList<>(asked.values())).thenApply(v -> {
+            StringBuilder b = new StringBuilder();
+            for (Place at : which) {
+                b.append(asked.get(at.part).join().get(at.inPart));
+            }
+            return b.toString();
+        });
+    }
+
+    /** Ends the session: kills what runs, frees every part. Called by the table. */
+    CompletableFuture<Void> releaseNow() {
+        List<Part> ps;
+        synchronized (this) {
+            if (released) {
+                return done();
+            }
+            released = true;
+            ps = List.copyOf(parts);
+        }
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Part p : ps) {
+            all.add(p.release());
+        }
+        return allOf(all);
+    }
+}

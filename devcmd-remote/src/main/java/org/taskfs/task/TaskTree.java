@@ -1,0 +1,403 @@
+package org.taskfs.task;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import org.taskfs.styx.codec.Dir;
+import org.taskfs.styx.codec.P9;
+import org.taskfs.styx.codec.Qid;
+import org.taskfs.styx.server.Caller;
+import org.taskfs.styx.server.Errors;
+import org.taskfs.styx.server.FileServer;
+import org.taskfs.styx.server.Files9;
+import org.taskfs.styx.server.Node;
+import org.taskfs.styx.server.OpenFile;
+import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.server.SyntheticFile;
+import org.taskfs.styx.server.SyntheticNode;
+import org.taskfs.styx.server.TextHandle;
+
+/**
+ * The tree every task server serves (DESIGN §3), a node daemon and a coordinator alike: a root with
+ * {@code clone ctl arch status ns env} and one directory per session; in a session its tasks {@code 0..R-1},
+ * then the files of {@link TaskFile}; the same files in every task directory. What differs between servers
+ * is the {@link Backend}.
+ */
+public final class TaskTree implements FileServer, AutoCloseable {
+    /** Root files belong to the user running the server: that user administers it (writes root ctl, env). */
+    private static final String ADMIN = System.getProperty("user.name", "taskfs");
+
+    private final Backend backend;
+    private final Sessions sessions;
+    private final Root root = new Root();
+
+    public TaskTree(Backend backend, Duration idleTimeout) {
+        this.backend = backend;
+        this.sessions = new Sessions(backend, this::openForSplice, idleTimeout);
+    }
+
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public CompletableFuture<Node> attach(Caller caller, OpenFile auth) {
+        return CompletableFuture.completedFuture(root);
+    }
+
+    /** Releases every session, then stops the backend. */
+    @Override
+    public void close() {
+        sessions.close();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Qid paths: root files 1..6; a session's and its tasks' directories and files by their numbers. */
+    private static long qidPath(Session s, int task, int code) {
+        return ((s.id() + 1L) << 28) | ((task + 1L) << 8) | code;
+    }
+
+    // ------------------------------------------------------------------ root
+
+    private static SyntheticFile rootFile(long path, String name, int perm, BiFunction<Node, Caller, OpenFile> opener) {
+        return new SyntheticFile(path, name, perm, () -> ADMIN, opener);
+    }
+
+    private final class Root extends SyntheticNode {
+        private final List<SyntheticNode> files = List.of(
+                // Opening clone makes a session; the open fid then is that session's ctl (devcmd).
+                rootFile(1, "clone", 0666, (n, caller) -> {
+                    Session s = sessions.create(caller.user());
+                    return new CtlHandle(new FileNode(s, -1, TaskFile.CTL), s, -1);
+                }),
+                rootFile(2, "ctl", 0664, (n, caller) -> new TextHandle(n, backend::settings) {
+                    @Override
+                    public CompletableFuture<Integer> write(long offset, byte[] data) {
+                        return backend.rootVerbs().dispatch(null, CtlRequest.parse(data)).thenApply(v -> data.length);
+                    }
+                }),
+                rootFile(3, "arch", 0444, (n, caller) -> new TextHandle(n, () -> backend.host() + "\n")),
+                rootFile(4, "status", 0444, (n, caller) -> new TextHandle(n, backend::census)),
+                rootFile(5, "ns", 0444, (n, caller) -> new TextHandle(n, backend::capacity)),
+                rootFile(6, "env", 0666, (n, caller) -> new EnvFile(n, sessions::defaultEnv, sessions::defaultEnv)));
+
+        Root() {
+            super(Qid.directory(0), "/", 0555, () -> ADMIN);
+        }
+
+        @Override
+        public CompletableFuture<Node> walk(String name, Caller caller) {
+            for (SyntheticNode f : files) {
+                if (f.name().equals(name)) {
+                    return CompletableFuture.completedFuture(f);
+                }
+            }
+            int n = TaskFile.directoryNumber(name);
+            Session s = n < 0 ? null : sessions.get(n);
+            return s == null ? StyxException.failed(Errors.NOT_FOUND)
+                    : CompletableFuture.completedFuture(new TaskDir(s, -1));
+        }
+
+        @Override
+        public CompletableFuture<List<Dir>> list(Caller caller) {
+            List<Dir> out = new ArrayList<>();
+            for (Session s : sessions.sessions()) {
+                out.add(new TaskDir(s, -1).dir());
+            }
+            for (SyntheticNode f : files) {
+                out.add(f.dir());
+            }
+            return CompletableFuture.completedFuture(out);
+        }
+    }
+
+    // ------------------------------------------------------------------ session and task directories
+
+    /** A session's directory ({@code task} -1) or one of its tasks'. */
+    private static final class TaskDir extends SyntheticNode {
+        private final Session session;
+        private final int task;
+
+        TaskDir(Session session, int task) {
+            super(Qid.directory(qidPath(session, task, 0)), task < 0 ? Integer.toString(session.id())
+                    : Integer.toString(task), 0555, session::owner);
+            this.session = session;
+            this.task = task;
+        }
+
+        @Override
+        public CompletableFuture<Node> walk(String name, Caller caller) {
+            if (session.isReleased()) {
+                return StyxException.failed(Errors.NOT_FOUND);
+            }
+            TaskFile f = TaskFile.named(name);
+            if (f != null) {
+                return CompletableFuture.completedFuture(new FileNode(session, task, f));
+            }
+            int n = task < 0 ? TaskFile.directoryNumber(name) : -1;
+            return n >= 0 && session.leaf(n) != null ? CompletableFuture.completedFuture(new TaskDir(session, n))
+                    : StyxException.failed(Errors.NOT_FOUND);
+        }
+
+        @Override
+        public CompletableFuture<List<Dir>> list(Caller caller) {
+            List<Dir> out = new ArrayList<>();
+            if (task < 0) {
+                for (int i = 0; i < session.size(); i++) {
+                    out.add(new TaskDir(session, i).dir());
+                }
+            }
+            for (TaskFile f : TaskFile.values()) {
+                out.add(new FileNode(session, task, f).dir());
+            }
+            return CompletableFuture.completedFuture(out);
+        }
+    }
+
+    private static final class FileNode extends SyntheticNode {
+        private final Session session;
+        private final int task;
+        private final TaskFile kind;
+
+        FileNode(Session session, int task, TaskFile kind) {
+            super(Qid.file(qidPath(session, task, kind.code())), kind.fileName(), kind.mode(), session::owner);
+            this.session = session;
+            this.task = task;
+            this.kind = kind;
+        }
+
+        @Override
+        public CompletableFuture<OpenFile> open(int mode, Caller caller) {
+            if (session.isReleased()) {
+                return StyxException.failed("session " + session.id() + " has been released");
+            }
+            boolean writes = (mode & 3) == P9.OWRITE || (mode & 3) == P9.ORDWR;
+            OpenFile h;
+            switch (kind) {
+                case CTL:
+                    h = new CtlHandle(this, session, task);
+                    break;
+                case STDIO:
+                    h = new DataHandle(this, session, task, false, writes);
+                    break;
+                case STDIN:
+                    h = new DataHandle(this, session, task, false, true);
+                    break;
+                case STDOUT:
+                    h = new DataHandle(this, session, task, false, false);
+                    break;
+                case STDERR:
+                    h = new DataHandle(this, session, task, true, false);
+                    break;
+                case STATUS:
+                    h = new AsyncTextHandle(this, () -> session.status(task));
+                    break;
+                case WAIT:
+                    h = new WaitHandle(this, session, task);
+                    break;
+                case ARGS:
+                    h = new TextHandle(this, () -> session.argsText(task)) {
+                        @Override
+                        public CompletableFuture<Integer> write(long offset, byte[] data) {
+                            return session.addArgs(task, EnvLines.text(data)).thenApply(v -> data.length);
+                        }
+                    };
+                    break;
+                case ENV:
+                    h = new TextHandle(this, () -> session.envText(task)) {
+                        @Override
+                        public CompletableFuture<Integer> write(long offset, byte[] data) {
+                            return session.addEnv(task, EnvLines.text(data)).thenApply(v -> data.length);
+                        }
+                    };
+                    break;
+                case NS:
+                    h = new TextHandle(this, () -> session.ns(task)) {
+                        @Override
+                        public CompletableFuture<Integer> write(long offset, byte[] data) {
+                            throw new StyxException("ns: rebinding tasks is not supported yet");
+                        }
+                    };
+                    break;
+                default:
+                    throw new AssertionError(kind);
+            }
+            return CompletableFuture.completedFuture(h);
+        }
+    }
+
+    // ------------------------------------------------------------------ open files
+
+    /** Handles that count as devcmd's "inuse" references: they keep the session, and killonclose waits for them. */
+    private abstract static class RefHandle implements OpenFile {
+        private final Node node;
+        final Session session;
+        final int task;
+        private boolean clunked;
+
+        RefHandle(Node node, Session session, int task) {
+            this.node = node;
+            this.session = session;
+            this.task = task;
+            session.ref();
+        }
+
+        @Override
+        public Node node() {
+            return node;
+        }
+
+        @Override
+        public void clunk() {
+            synchronized (this) {
+                if (clunked) {
+                    return;
+                }
+                clunked = true;
+            }
+            closed();
+            session.unref();
+        }
+
+        void closed() {}
+    }
+
+    /** ctl (and an opened clone): reads the session's number (a task's: its own), no newline; writes are commands. */
+    private static final class CtlHandle extends RefHandle {
+        CtlHandle(Node node, Session session, int task) {
+            super(node, session, task);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> read(long offset, int count) {
+            String text = Integer.toString(task < 0 ? session.id() : task);
+            return CompletableFuture.completedFuture(Files9.slice(utf8(text), offset, count));
+        }
+
+        @Override
+        public CompletableFuture<Integer> write(long offset, byte[] data) {
+            return session.control(CtlRequest.parse(data), task).thenApply(x -> data.length);
+        }
+    }
+
+    /** stdout, stderr, stdin and stdio: gathered reads and spread writes over the tasks. */
+    private static final class DataHandle extends RefHandle {
+        private final boolean stderr;
+        private final SpreadWriter writer;
+        private GatherReader reader;
+
+        DataHandle(Node node, Session session, int task, boolean stderr, boolean writes) {
+            super(node, session, task);
+            this.stderr = stderr;
+            this.writer = writes ? new SpreadWriter(session, task) : null;
+        }
+
+        @Override
+        public CompletableFuture<byte[]> read(long offset, int count) {
+            GatherReader r;
+            synchronized (this) {
+                if (reader == null) {
+                    reader = new GatherReader(session, task, stderr);
+                }
+                r = reader;
+            }
+            return r.read(offset, count);
+        }
+
+        @Override
+        public CompletableFuture<Integer> write(long offset, byte[] data) {
+            return writer.write(data);
+        }
+
+        @Override
+        void closed() {
+            GatherReader r;
+            synchronized (this) {
+                r = reader;
+            }
+            if (r != null) {
+                r.close();
+            }
+            if (writer != null) {
+                writer.close();
+            }
+        }
+    }
+
+    private static final class WaitHandle extends RefHandle {
+        private final WaitReader reader;
+
+        WaitHandle(Node node, Session session, int task) {
+            super(node, session, task);
+            this.reader = new WaitReader(session, task);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> read(long offset, int count) {
+            return reader.read(offset, count);
+        }
+    }
+
+    /** A generated text whose making may take requests elsewhere (status): snapshot at offset 0. */
+    private static final class AsyncTextHandle implements OpenFile {
+        private final Node node;
+        private final Supplier<CompletableFuture<String>> text;
+        private CompletableFuture<byte[]> snapshot;
+
+        AsyncTextHandle(Node node, Supplier<CompletableFuture<String>> text) {
+            this.node = node;
+            this.text = text;
+        }
+
+        @Override
+        public Node node() {
+            return node;
+        }
+
+        @Override
+        public CompletableFuture<byte[]> read(long offset, int count) {
+            CompletableFuture<byte[]> s;
+            synchronized (this) {
+                if (offset == 0 || snapshot == null) {
+                    snapshot = text.get().thenApply(TaskTree::utf8);
+                }
+                s = snapshot;
+            }
+            return s.thenApply(b -> Files9.slice(b, offset, count));
+        }
+    }
+
+    // ------------------------------------------------------------------ splice
+
+    /** Opens a path of this tree for reading on behalf of a session's owner (splice, xsplice). */
+    private CompletableFuture<OpenFile> openForSplice(Session s, String path) {
+        Caller caller = new Caller(s.owner(), "", null);
+        CompletableFuture<Node> at = CompletableFuture.completedFuture(root);
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                return StyxException.failed("splice: \"..\" is not allowed in " + path);
+            }
+            at = at.thenCompose(n -> n.walk(part, caller));
+        }
+        return at.thenCompose(n -> {
+            if (n.isDirectory()) {
+                throw new StyxException("splice: " + path + " is a directory");
+            }
+            return n.open(P9.OREAD, caller);
+        });
+    }
+}

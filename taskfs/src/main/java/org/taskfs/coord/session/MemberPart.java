@@ -1,0 +1,134 @@
+package org.taskfs.coord.session;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.taskfs.coord.pool.Pool;
+import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.util.Failures;
+import org.taskfs.task.CtlRequest;
+import org.taskfs.task.Disk;
+import org.taskfs.task.Part;
+
+/**
+ * A session's tasks on one member: a session there, reached through the ctl fid it was made with. A command
+ * for all of them is one write to that ctl; settings are mirrored to the session's files there as they change.
+ */
+final class MemberPart implements Part {
+    private final Pool.Reservation at;
+    private final List<RemoteTask> tasks;
+
+    MemberPart(Pool.Reservation at, Path scratch) {
+        this.at = at;
+        List<RemoteTask> made = new ArrayList<>();
+        for (int i = 0; i < at.count(); i++) {
+            RemoteTask t = new RemoteTask(at.member(), at.remoteDir() + "/" + i, scratch.resolve(Integer.toString(i)));
+            at.member().placed(t);
+            made.add(t);
+        }
+        this.tasks = List.copyOf(made);
+    }
+
+    @Override
+    public List<RemoteTask> tasks() {
+        return tasks;
+    }
+
+    @Override
+    public String binding(int i) {
+        return at.member().address() + "!" + tasks.get(i).remoteDir();
+    }
+
+    private CompletableFuture<Void> write(int task, String text) {
+        if (task < 0) {
+            return at.ctl().write(0, text.getBytes(StandardCharsets.UTF_8)).thenApply(n -> null);
+        }
+        return at.member().write(tasks.get(task).remote("ctl"), text);
+    }
+
+    @Override
+    public CompletableFuture<Void> command(CtlRequest c, int task) {
+        if (!c.verb().equals("exec")) {
+            return write(task, c.text());
+        }
+        List<RemoteTask> which = task < 0 ? tasks : List.of(tasks.get(task));
+        // The copies' files are made before the exec is sent, so its answer can begin the runs at once.
+        return Disk.supply(() -> {
+            List<RemoteTask.Copy> copies = new ArrayList<>();
+            for (RemoteTask t : which) {
+                copies.add(t.newCopy());
+            }
+            return copies;
+        }).thenCompose(copies -> write(task, c.text()).handle((v, e) -> {
+            boolean refused = e != null && Failures.text(e).equals(CtlRequest.IN_USE);
+            for (int i = 0; i < which.size(); i++) {
+                if (refused) {
+                    copies.get(i).close();
+                } else {
+                    // Started, failed or killed there: each task has a new run, and readers follow it.
+                    which.get(i).beginRun(copies.get(i), c.text());
+                }
+            }
+            if (e != null) {
+                throw new StyxException(Failures.text(e));
+            }
+            return null;
+        }));
+    }
+
+    @Override
+    public CompletableFuture<Void> mirror(String file, String text) {
+        if (file.equals("ctl")) {
+            return write(-1, text);
+        }
+        return at.member().write(at.remoteDir() + "/" + file, text);
+    }
+
+    /** The member session's status, one read; tasks whose member is gone show their last line as Lost. */
+    @Override
+    public CompletableFuture<List<String>> status() {
+        if (tasks.stream().allMatch(RemoteTask::isLost)) {
+            return CompletableFuture.completedFuture(lostLines());
+        }
+        return at.member().read(at.remoteDir() + "/status").handle((text, e) -> {
+            if (e != null) {
+                if (tasks.stream().anyMatch(RemoteTask::isLost)) {
+                    return lostLines();
+                }
+                throw new StyxException(Failures.text(e));
+            }
+            String[] lines = text.split("\n");
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < tasks.size(); i++) {
+                RemoteTask t = tasks.get(i);
+                if (i < lines.length) {
+                    t.statusSeen(lines[i] + "\n");
+                }
+                out.add(t.isLost() || i >= lines.length ? t.lostStatus() : lines[i] + "\n");
+            }
+            return out;
+        });
+    }
+
+    private List<String> lostLines() {
+        List<String> out = new ArrayList<>();
+        for (RemoteTask t : tasks) {
+            out.add(t.lostStatus());
+        }
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<Void> release() {
+        for (RemoteTask t : tasks) {
+            t.release();
+        }
+        return at.release().whenComplete((v, e) -> {
+            for (RemoteTask t : tasks) {
+                at.member().released(t);
+            }
+        });
+    }
+}
