@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,18 +67,18 @@ class NodeDaemonMountTest extends MountTestBase {
     }
 
     @Test
-    void ctrlCOnABlockedCatReturnsPromptly() throws Exception {
+    void ctrlCOnABlockedCatEndsTheReadWhileTheTaskRunsOn() throws Exception {
         String n = newTask();
         assertThat(sh(mnt, "echo exec sleep 1000 > " + n + "/ctl").exit()).isZero();
         Process following = start(mnt, "exec cat " + n + "/stdout");
         // The signal must find cat blocked in its read of the mount.
         await().until(() -> blockedReadingFd3(following));
 
-        long sent = System.nanoTime();
         int signal = signal(following, "INT");
+        // WAIT is only a hang guard: the read has no other way to end, as the task neither writes nor exits.
         assertThat(following.waitFor(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         assertThat(following.exitValue()).isEqualTo(128 + signal);
-        assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(2));
+        assertThat(following.getInputStream().readAllBytes()).isEmpty();
         assertThat(sh(mnt, "cat " + n + "/status").output()).contains(" Execute "); // the task itself runs on
     }
 }

@@ -5,10 +5,12 @@ import static org.taskfs.node.exec.Native.C;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jnr.ffi.Pointer;
@@ -16,23 +18,32 @@ import org.taskfs.node.exec.Native.LibC;
 import org.taskfs.task.OutputLog;
 
 /**
- * The one thread that waits on behalf of every task: it writes queued stdin data as pipes drain, notices
- * stdin pipes whose readers are gone, and wakes parked log readers when a log file grows.
+ * The one thread that waits on behalf of every task: it reaps processes as they exit, writes queued stdin data as
+ * pipes drain, notices stdin pipes whose readers are gone, and wakes parked log readers when a log file grows.
  *
  * <p>It is a {@code poll(2)} loop over an eventfd (wake-ups from other threads), an inotify descriptor
- * ({@code IN_MODIFY} on logs that have parked readers) and the stdin pipes that have data queued or whose
- * process has exited. If inotify is unavailable (no instances left, or a watch cannot be added) the affected logs
- * are polled by size every {@value #POLL_INTERVAL_MS} ms instead.
+ * ({@code IN_MODIFY} on logs that have parked readers), a pidfd per running process (readable once it has
+ * exited; then it is reaped with {@code wait4(pid, WNOHANG)}, which also yields its CPU times) and the stdin pipes
+ * that have data queued or whose process has exited. If inotify is unavailable (no instances left, or a watch
+ * cannot be added) the affected logs are polled by size every {@value #POLL_INTERVAL_MS} ms instead; processes
+ * without a pidfd ({@code pidfd_open} failed) are polled with {@code wait4(pid, WNOHANG)} every
+ * {@value #REAP_POLL_INTERVAL_MS} ms. Either way a node needs this one thread however many processes it runs.
+ * Only our own children are waited for, each by its pid, never with {@code wait(-1)}, so the JVM's own child
+ * handling is untouched.
  *
  * <p>Every descriptor this loop polls is also closed by this loop, so a descriptor number can never be recycled
- * under a pending {@code poll}. Futures completed here run their dependent actions on this thread: they must
- * not block.
+ * under a pending {@code poll}. Futures completed here (process exits, parked log reads, stdin writes) run their
+ * dependent actions on this thread: they must not block, or every process, pipe and log of the node waits.
  */
 final class IoLoop implements OutputLog.Watch {
 
     private static final System.Logger LOG = System.getLogger(IoLoop.class.getName());
 
     static final int POLL_INTERVAL_MS = 2;
+    /** How often processes without a pidfd are checked for having exited. */
+    static final int REAP_POLL_INTERVAL_MS = 10;
+    /** struct rusage on Linux x86_64 and aarch64. */
+    private static final long RUSAGE_SIZE = 144;
     /** One write(2) at most; a default pipe holds 64 KiB, so larger chunks would only be copied for nothing. */
     static final int WRITE_CHUNK = 64 * 1024;
     private static final int EVENT_BUFFER = 64 * 1024;
@@ -46,6 +57,8 @@ final class IoLoop implements OutputLog.Watch {
     private final Pointer scratch;
     private final Pointer writeBuffer;
     private final Pointer eventBuffer;
+    private final Pointer waitStatus;
+    private final Pointer rusage;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Thread thread;
@@ -56,6 +69,11 @@ final class IoLoop implements OutputLog.Watch {
     private final Map<OutputLog, Integer> watchOf = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<OutputLog> polledLogs = new LinkedHashSet<>();
     private final Set<StdinPipe> pipes = new LinkedHashSet<>();
+    /** Running processes and their pidfds. */
+    private final Map<RunningProcess, Integer> exitFds = new LinkedHashMap<>();
+    /** Running processes without a pidfd, checked every {@link #REAP_POLL_INTERVAL_MS}. */
+    private final Set<RunningProcess> polledExits = new LinkedHashSet<>();
+    private long nextExitScan;
     private Pointer pollFds;
     private int pollCapacity;
     private boolean warnedInotify;
@@ -92,6 +110,8 @@ final class IoLoop implements OutputLog.Watch {
         scratch = Native.malloc(8);
         writeBuffer = Native.malloc(WRITE_CHUNK);
         eventBuffer = Native.malloc(EVENT_BUFFER);
+        waitStatus = Native.malloc(8);
+        rusage = Native.malloc(RUSAGE_SIZE);
         pollCapacity = 64;
         pollFds = Native.malloc((long) pollCapacity * POLLFD_SIZE);
         thread = new Thread(this::run, "exec-io");
@@ -207,6 +227,89 @@ final class IoLoop implements OutputLog.Watch {
         }
     }
 
+    // ---- exits ---------------------------------------------------------------------------------------------
+
+    /**
+     * Reaps {@code p} when it exits and then calls {@link RunningProcess#exited} on this thread. {@code pidfd}
+     * is the process's pidfd, which this loop polls and closes, or -1 to poll the pid instead.
+     */
+    void watchExit(RunningProcess p, int pidfd) {
+        execute(() -> {
+            if (pidfd >= 0) {
+                exitFds.put(p, pidfd);
+            } else {
+                pollExit(p);
+            }
+        });
+    }
+
+    /** Processes watched for their exit, through a pidfd or by polling; for tests. */
+    int[] watchedExits() {
+        CompletableFuture<int[]> counts = new CompletableFuture<>();
+        execute(() -> counts.complete(new int[] {exitFds.size(), polledExits.size()}));
+        return counts.join();
+    }
+
+    private void pollExit(RunningProcess p) {
+        if (polledExits.isEmpty()) {
+            nextExitScan = System.nanoTime();
+        }
+        polledExits.add(p);
+    }
+
+    private void exitReported(RunningProcess p, int pidfd) {
+        Integer fd = exitFds.get(p);
+        if (fd == null || fd != pidfd) {
+            return;
+        }
+        exitFds.remove(p);
+        C.close(pidfd);
+        if (tryReap(p) < 0) {
+            // Readable but not yet waitable (a tracer holds the zombie): polling the pid instead cannot spin.
+            pollExit(p);
+        }
+    }
+
+    private void scanPolledExits() {
+        polledExits.removeIf(p -> tryReap(p) > 0);
+        nextExitScan = System.nanoTime() + REAP_POLL_INTERVAL_MS * 1_000_000L;
+    }
+
+    /** {@code wait4(pid, WNOHANG)}: 1 once {@code p} is reaped (or cannot be waited for), -1 while it runs. */
+    private int tryReap(RunningProcess p) {
+        ExitStatus status;
+        try {
+            int r;
+            int errno = 0;
+            do {
+                r = C.wait4(p.pid(), waitStatus, LibC.WNOHANG, rusage);
+                if (r < 0) {
+                    errno = Native.errno();
+                }
+            } while (r < 0 && errno == LibC.EINTR);
+            if (r == 0) {
+                return -1;
+            }
+            long realMs = (System.nanoTime() - p.startNanos()) / 1_000_000;
+            if (r == p.pid()) {
+                // struct rusage starts with ru_utime and ru_stime, two struct timeval {tv_sec; tv_usec}.
+                long userMs = rusage.getLong(0) * 1000 + rusage.getLong(8) / 1000;
+                long sysMs = rusage.getLong(16) * 1000 + rusage.getLong(24) / 1000;
+                status = ExitStatus.fromWaitStatus(p.pid(), userMs, sysMs, realMs, waitStatus.getInt(0));
+            } else {
+                status = new ExitStatus(p.pid(), 0, 0, realMs, null, null, "wait4: " + Native.strerror(errno));
+            }
+        } catch (RuntimeException | Error e) {
+            status = new ExitStatus(p.pid(), 0, 0, 0, null, null, "wait4: " + e);
+        }
+        try {
+            p.exited(status);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "exit of pid " + p.pid(), e);
+        }
+        return 1;
+    }
+
     // ---- the loop ------------------------------------------------------------------------------------------
 
     private void run() {
@@ -221,7 +324,10 @@ final class IoLoop implements OutputLog.Watch {
 
     private void iterate() {
         StdinPipe[] polled = pipes.toArray(new StdinPipe[0]);
-        int n = 2 + polled.length;
+        RunningProcess[] watched = exitFds.keySet().toArray(new RunningProcess[0]);
+        int[] watchedFds = new int[watched.length];
+        int exitsAt = 2 + polled.length;
+        int n = exitsAt + watched.length;
         if (n > pollCapacity) {
             Native.free(pollFds);
             pollCapacity = Math.max(n, pollCapacity * 2);
@@ -233,8 +339,16 @@ final class IoLoop implements OutputLog.Watch {
             // Events 0 still reports POLLERR, which is how a pipe says its last reader is gone.
             setPollFd(2 + i, polled[i].fd(), polled[i].hasQueued() ? LibC.POLLOUT : 0);
         }
+        for (int i = 0; i < watched.length; i++) {
+            watchedFds[i] = exitFds.get(watched[i]);
+            setPollFd(exitsAt + i, watchedFds[i], LibC.POLLIN);
+        }
         // Tasks queued by this very thread (a completion that wrote again) did not signal the eventfd.
         int timeout = !tasks.isEmpty() ? 0 : polledLogs.isEmpty() ? -1 : POLL_INTERVAL_MS;
+        if (timeout != 0 && !polledExits.isEmpty()) {
+            long untilScan = Math.max(0, (nextExitScan - System.nanoTime() + 999_999) / 1_000_000);
+            timeout = timeout < 0 ? (int) untilScan : (int) Math.min(timeout, untilScan);
+        }
         int ready = C.poll(pollFds, n, timeout);
         if (ready < 0) {
             int errno = Native.errno();
@@ -269,6 +383,14 @@ final class IoLoop implements OutputLog.Watch {
             } else if ((ev & LibC.POLLOUT) != 0) {
                 service(pipe);
             }
+        }
+        for (int i = 0; i < watched.length; i++) {
+            if (revents(exitsAt + i) != 0) {
+                exitReported(watched[i], watchedFds[i]);
+            }
+        }
+        if (!polledExits.isEmpty() && System.nanoTime() - nextExitScan >= 0) {
+            scanPolledExits();
         }
         if (!polledLogs.isEmpty()) {
             List<OutputLog> idle = new ArrayList<>();

@@ -78,6 +78,14 @@ final class Native {
         }
     }
 
+    /**
+     * A pidfd for our child {@code pid} (close-on-exec, readable once the process has exited), or -1 with
+     * {@link #errno} set. Through {@code syscall}: glibc gained the wrapper only in 2.36.
+     */
+    static int pidfdOpen(int pid) {
+        return (int) C.syscall(LibC.SYS_PIDFD_OPEN, pid, 0);
+    }
+
     /** Closes {@code fd} if it is valid; errors are ignored because there is nothing useful to do about them. */
     static void closeQuietly(int fd) {
         if (fd >= 0) {
@@ -117,6 +125,10 @@ final class Native {
 
         int PRIO_PROCESS = 0;
 
+        // wait4(2), pidfd_open(2): the same syscall number on x86_64 and aarch64 (both use the common table)
+        int WNOHANG = 1;
+        long SYS_PIDFD_OPEN = 434;
+
         // signals
         int SIGINT = 2;
         int SIGKILL = 9;
@@ -128,9 +140,13 @@ final class Native {
         int EINTR = 4;
         int ECHILD = 10;
         int EAGAIN = 11;
+        int ENOMEM = 12;
         int EACCES = 13;
         int ENOTDIR = 20;
+        int ENFILE = 23;
+        int EMFILE = 24;
         int EPIPE = 32;
+        int ENOSYS = 38;
 
         // poll(2)
         short POLLIN = 0x1;
@@ -187,6 +203,13 @@ final class Native {
         @ssize_t long read(int fd, Pointer buf, @size_t long count);
 
         int wait4(int pid, Pointer status, int options, Pointer rusage);
+
+        /**
+         * {@code syscall(2)} for calls glibc may have no wrapper for. Declared with two fixed arguments: glibc's
+         * {@code syscall} only moves registers, and on x86_64 and aarch64 integer variadic arguments travel in the
+         * same registers as fixed ones.
+         */
+        long syscall(long number, long arg1, long arg2);
 
         int kill(int pid, int sig);
 

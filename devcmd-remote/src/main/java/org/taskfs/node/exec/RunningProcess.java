@@ -111,6 +111,9 @@ public final class RunningProcess {
      * Completes when the process has been reaped, after both logs have been marked complete (so a reader that
      * follows this future sees all output, then EOF). Each call returns a new future: cancelling it does not affect
      * the process or other callers.
+     *
+     * <p>It completes on the shared I/O thread, which also reaps every other process and serves every pipe and log:
+     * actions chained onto it run there unless given an executor, and must not block.
      */
     public CompletableFuture<ExitStatus> exit() {
         return exit.copy();
@@ -136,7 +139,7 @@ public final class RunningProcess {
         onRelease.accept(this);
     }
 
-    /** Called by the reaper once {@code wait4} has returned. */
+    /** Called on the I/O loop once {@code wait4} has reaped the process. */
     void exited(ExitStatus status) {
         exitStatus = status;
         stdout.markComplete();

@@ -16,16 +16,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jnr.ffi.Pointer;
 import org.taskfs.node.exec.Native.LibC;
 import org.taskfs.task.OutputLog;
 
 /**
- * Starts processes with glibc's {@code posix_spawn} and reaps them with {@code wait4}.
+ * Starts processes with glibc's {@code posix_spawn}; the shared {@link IoLoop} reaps them with {@code wait4}.
  *
  * <p>Why not {@link ProcessBuilder}: it costs more than twice as much per spawn (it goes through jspawnhelper),
  * cannot make the child a process-group leader (so a kill would miss the command's own children), and the JVM
@@ -33,9 +33,11 @@ import org.taskfs.task.OutputLog;
  *
  * <p>Each child leads its own process group, starts with an empty signal mask and every signal at its default
  * action (the JVM blocks and handles some; a child must not inherit that), has stdin on a pipe, stdout and stderr
- * appended straight to log files, and no other descriptor of the daemon. Every child is waited for individually
- * by a blocking {@code wait4(pid)} on a thread of its own, never by {@code wait(-1)}, so the JVM's own child
- * handling is untouched.
+ * appended straight to log files, and no other descriptor of the daemon. No thread waits for a child: each gets a
+ * pidfd, which the I/O loop polls along with everything else and which becomes readable when the child exits; the
+ * loop then reaps it with {@code wait4(pid, WNOHANG)}, never {@code wait(-1)}, so the JVM's own child handling is
+ * untouched. Where {@code pidfd_open} fails (a kernel older than 5.3, or no descriptors left) the loop polls that
+ * child's pid instead. So {@link RunningProcess#exit} completes on the loop thread.
  *
  * <p>{@link #shutdown} kills every process group still known, so stopping the daemon leaves no orphans.
  */
@@ -49,7 +51,6 @@ public final class Spawner implements AutoCloseable {
     private static final long ATTR_SIZE = 512;          // glibc: posix_spawnattr_t is 336 bytes
     private static final long ACTIONS_SIZE = 512;       // glibc: posix_spawn_file_actions_t is 80 bytes
     private static final long SIGSET_SIZE = 128;
-    private static final long RUSAGE_SIZE = 144;
     private static final long PID_OFF = 0;
     private static final long ATTR_OFF = 16;
     private static final long ACTIONS_OFF = ATTR_OFF + ATTR_SIZE;
@@ -68,19 +69,12 @@ public final class Spawner implements AutoCloseable {
         ALL_SIGNALS.setMemory(0, SIGSET_SIZE, (byte) 0xff);
     }
 
-    /**
-     * One blocking {@code wait4} per running process. Threads are daemons with small stacks, named
-     * {@code reaper-PID} while they wait, and go away after a minute idle.
-     */
-    private static final ExecutorService REAPERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), r -> {
-                Thread t = new Thread(null, r, "reaper-idle", 256 * 1024);
-                t.setDaemon(true);
-                return t;
-            });
+    /** Whether a failed pidfd_open has been logged; once is enough. */
+    private static final AtomicBoolean WARNED_PIDFD = new AtomicBoolean();
 
     private final IoLoop loop = IoLoop.shared();
     private final long stdinLimit;
+    private final boolean pidfds;
     private final Map<Integer, RunningProcess> processes = new ConcurrentHashMap<>();
     private boolean shutDown;
 
@@ -90,10 +84,16 @@ public final class Spawner implements AutoCloseable {
 
     /** @param stdinLimit bytes of stdin data that may wait for one process before writes fail */
     public Spawner(long stdinLimit) {
+        this(stdinLimit, true);
+    }
+
+    /** @param pidfds false to watch every process by polling its pid (the fallback, selectable for tests) */
+    Spawner(long stdinLimit, boolean pidfds) {
         if (stdinLimit <= 0) {
             throw new IllegalArgumentException("stdin limit " + stdinLimit);
         }
         this.stdinLimit = stdinLimit;
+        this.pidfds = pidfds;
     }
 
     /**
@@ -149,6 +149,8 @@ public final class Spawner implements AutoCloseable {
             if (nice > 0 && C.setpriority(LibC.PRIO_PROCESS, pid, nice) != 0) {
                 LOG.log(Level.DEBUG, "setpriority {0} {1}: {2}", pid, nice, Native.strerror(Native.errno()));
             }
+            // Opened before anything can reap the child, so the pid is still ours; from here on the loop owns it.
+            int pidfd = pidfds ? openPidfd(pid) : -1;
             RunningProcess p = new RunningProcess(pid, spec, out, err, new StdinPipe(loop, pipe[1], pid, stdinLimit),
                     start, released -> processes.remove(released.pid(), released));
             boolean late;
@@ -156,15 +158,7 @@ public final class Spawner implements AutoCloseable {
                 late = shutDown;
                 processes.put(pid, p);
             }
-            try {
-                REAPERS.execute(() -> reap(p));
-            } catch (RuntimeException | OutOfMemoryError e) {
-                // No thread to wait for it: kill it and reap it here rather than leave it running unwatched.
-                p.signal(LibC.SIGKILL);
-                reap(p);
-                p.release();
-                throw new SpawnException("exec failed: cannot start a reaper thread: " + e.getMessage(), 0);
-            }
+            loop.watchExit(p, pidfd);
             if (late) {
                 p.release();
                 throw new IllegalStateException("spawner is shut down");
@@ -452,36 +446,13 @@ public final class Spawner implements AutoCloseable {
         return moved;
     }
 
-    private void reap(RunningProcess p) {
-        Thread t = Thread.currentThread();
-        String name = t.getName();
-        t.setName("reaper-" + p.pid());
-        Pointer mem = Native.malloc(8 + RUSAGE_SIZE);
-        ExitStatus status;
-        try {
-            int r;
-            int errno = 0;
-            do {
-                r = C.wait4(p.pid(), mem, 0, mem.slice(8));
-                if (r < 0) {
-                    errno = Native.errno();
-                }
-            } while (r < 0 && errno == LibC.EINTR);
-            long realMs = (System.nanoTime() - p.startNanos()) / 1_000_000;
-            if (r == p.pid()) {
-                // struct rusage starts with ru_utime and ru_stime, two struct timeval {tv_sec; tv_usec}.
-                long userMs = mem.getLong(8) * 1000 + mem.getLong(16) / 1000;
-                long sysMs = mem.getLong(24) * 1000 + mem.getLong(32) / 1000;
-                status = ExitStatus.fromWaitStatus(p.pid(), userMs, sysMs, realMs, mem.getInt(0));
-            } else {
-                status = new ExitStatus(p.pid(), 0, 0, realMs, null, null, "wait4: " + Native.strerror(errno));
-            }
-        } catch (RuntimeException | Error e) {
-            status = new ExitStatus(p.pid(), 0, 0, 0, null, null, "wait4: " + e);
-        } finally {
-            Native.free(mem);
-            t.setName(name);
+    /** A pidfd for our unreaped child {@code pid}, or -1 if there can be none (the loop then polls the pid). */
+    private static int openPidfd(int pid) {
+        int fd = Native.pidfdOpen(pid);
+        if (fd < 0 && WARNED_PIDFD.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "pidfd_open: {0}; such processes are checked for their exit every {1} ms",
+                    Native.strerror(Native.errno()), IoLoop.REAP_POLL_INTERVAL_MS);
         }
-        p.exited(status);
+        return fd;
     }
 }

@@ -14,7 +14,9 @@
  * </ul>
  *
  * <p>Nothing here blocks a caller's thread: every result is a {@link java.util.concurrent.CompletableFuture}, and
- * futures complete on internal threads (one reaper per running process, one shared I/O thread), so what is chained
- * onto them must not block either.
+ * futures complete on internal threads, chiefly one shared I/O thread: a {@code poll(2)} loop that reaps every process (through a pidfd per
+ * process, or by polling its pid where there is none), feeds every stdin pipe and wakes every parked log reader.
+ * However many processes run, no thread is added per process; in exchange, what is chained onto these futures
+ * must not block, or it stalls all of them.
  */
 package org.taskfs.node.exec;

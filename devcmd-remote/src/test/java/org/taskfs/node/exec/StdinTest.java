@@ -2,10 +2,14 @@ package org.taskfs.node.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.taskfs.node.exec.ExecTesting.await;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.taskfs.node.exec.ExecTesting.text;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -36,6 +40,18 @@ class StdinTest {
         return spawner.spawn(SpawnSpec.of(List.of(argv), dir, dir.resolve("out"), dir.resolve("err")));
     }
 
+    private static final int SIGCONT = 18;
+
+    /** The state letter of process {@code pid} in /proc, or '?' once it is gone. */
+    private static char state(int pid) throws IOException {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (NoSuchFileException gone) {
+            return '?';
+        }
+    }
+
     /** Writes {@code data} in chunks, each write issued when the previous one completes; then closes stdin. */
     private static CompletableFuture<Void> pump(RunningProcess p, byte[] data, int offset, int chunk) {
         if (offset >= data.length) {
@@ -50,11 +66,16 @@ class StdinTest {
     void catEchoesFiftyMegabytesByteForByte() throws Exception {
         byte[] data = new byte[50 << 20];
         new Random(42).nextBytes(data);
-        RunningProcess cat = run("cat");
+        // Stopped until the test lets it go, so what is queued meanwhile is provably not yet read.
+        RunningProcess cat = run("sh", "-c", "kill -STOP $$; exec cat");
+        await().atMost(Duration.ofSeconds(ExecTesting.TIMEOUT_S)).until(() -> state(cat.pid()) == 'T');
 
-        long t0 = System.nanoTime();
-        CompletableFuture<Void> written = pump(cat, data, 0, 1 << 20);
-        assertThat(System.nanoTime() - t0).as("writer returned at once").isLessThan(TimeUnit.SECONDS.toNanos(1));
+        CompletableFuture<Void> written = assertTimeoutPreemptively(Duration.ofSeconds(ExecTesting.TIMEOUT_S),
+                () -> pump(cat, data, 0, 1 << 20));
+        // The writer got its future back with the first megabyte still queued behind a full pipe.
+        assertThat(cat.queuedStdinBytes()).isGreaterThan(512 << 10);
+        assertThat(state(cat.pid())).isEqualTo('T');
+        assertThat(cat.signal(SIGCONT)).isTrue();
 
         MessageDigest got = MessageDigest.getInstance("SHA-256");
         long total = 0;
@@ -67,7 +88,7 @@ class StdinTest {
             total += b.length;
         }
         written.get(ExecTesting.TIMEOUT_S, TimeUnit.SECONDS);
-        assertThat(await(cat).success()).isTrue();
+        assertThat(ExecTesting.await(cat).success()).isTrue();
         assertThat(total).isEqualTo(data.length);
         assertThat(got.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
     }
@@ -77,22 +98,25 @@ class StdinTest {
         RunningProcess sleeper = run("sleep", "1000");
         List<CompletableFuture<Integer>> writes = new ArrayList<>();
 
-        long t0 = System.nanoTime();
-        for (int i = 0; i < 20; i++) {
-            writes.add(sleeper.writeStdin(new byte[1 << 20]));
-        }
-        assertThat(System.nanoTime() - t0).as("20 MB of writes returned at once").isLessThan(TimeUnit.SECONDS.toNanos(2));
+        // sleep never reads: a write that waited for its data to reach the process would never return.
+        assertTimeoutPreemptively(Duration.ofSeconds(ExecTesting.TIMEOUT_S), () -> {
+            for (int i = 0; i < 20; i++) {
+                writes.add(sleeper.writeStdin(new byte[1 << 20]));
+            }
+        });
 
-        // 16 MiB may wait for the process; beyond that writes fail at once, saying why.
+        // 16 MiB may wait for the process; beyond that writes fail at once, saying why. The first 16 stay
+        // pending for as long as sleep lives, which it still does: nothing can complete them meanwhile.
         List<CompletableFuture<Integer>> pending = writes.subList(0, 16);
         List<CompletableFuture<Integer>> refused = writes.subList(16, 20);
+        assertThat(ExecTesting.liveMembers(sleeper.pid())).containsExactly(sleeper.pid());
         assertThat(pending).allMatch(f -> !f.isDone());
         assertThat(refused).allSatisfy(f -> assertThat(f).failsWithin(Duration.ZERO)
                 .withThrowableOfType(ExecutionException.class).withMessageContaining("is not being read"));
         assertThat(sleeper.queuedStdinBytes()).isGreaterThan(15L << 20).isLessThanOrEqualTo(16L << 20);
 
         sleeper.signal(LibC.SIGTERM);
-        assertThat(await(sleeper).waitMessage()).isEqualTo("killed");
+        assertThat(ExecTesting.await(sleeper).waitMessage()).isEqualTo("killed");
         for (CompletableFuture<Integer> f : pending) {
             assertThat(f).failsWithin(Duration.ofSeconds(10))
                     .withThrowableOfType(ExecutionException.class).withMessageContaining("i/o on hungup channel");
@@ -108,7 +132,7 @@ class StdinTest {
         cat.writeStdin("world".getBytes(StandardCharsets.UTF_8));
         cat.closeStdin();
 
-        assertThat(await(cat).success()).isTrue();
+        assertThat(ExecTesting.await(cat).success()).isTrue();
         assertThat(text(cat.stdout())).isEqualTo("hello world");
         assertThatThrownBy(() -> cat.writeStdin(new byte[1]).get(10, TimeUnit.SECONDS))
                 .hasMessageContaining("i/o on hungup channel");
@@ -119,7 +143,7 @@ class StdinTest {
         RunningProcess head = run("head", "-c", "10");
         CompletableFuture<Integer> big = head.writeStdin(new byte[4 << 20]);
 
-        assertThat(await(head).success()).isTrue();
+        assertThat(ExecTesting.await(head).success()).isTrue();
         assertThat(big).failsWithin(Duration.ofSeconds(10))
                 .withThrowableOfType(ExecutionException.class).withMessageContaining("i/o on hungup channel");
         assertThat(head.stdout().size()).isEqualTo(10);
@@ -128,7 +152,7 @@ class StdinTest {
     @Test
     void writesAfterExitFail() throws Exception {
         RunningProcess t = run("true");
-        await(t);
+        ExecTesting.await(t);
 
         assertThatThrownBy(() -> t.writeStdin("late".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS))
                 .hasMessageContaining("i/o on hungup channel");
@@ -138,13 +162,13 @@ class StdinTest {
     void stdinIsKeptForDescendantsAfterTheLeaderExits() throws Exception {
         // A background job of a non-interactive shell gets /dev/null as stdin unless it is handed another fd.
         RunningProcess p = run("sh", "-c", "exec 3<&0; cat <&3 >" + dir.resolve("copy") + " 3<&- & echo leader done");
-        await(p);
+        ExecTesting.await(p);
 
         assertThat(p.writeStdin("for the child".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS)).isEqualTo(13);
         p.closeStdin();
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> java.nio.file.Files.exists(dir.resolve("copy"))
-                        && java.nio.file.Files.readString(dir.resolve("copy")).equals("for the child")
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Files.exists(dir.resolve("copy"))
+                        && Files.readString(dir.resolve("copy")).equals("for the child")
                         && ExecTesting.liveMembers(p.pid()).isEmpty());
     }
 }
