@@ -663,7 +663,7 @@ final class StyxFuse extends FuseStubFS {
                     throw new Errno(EINTR, "interrupted");
                 }
             } catch (ExecutionException e) {
-                throw Errnos.of(e.getCause(), op, path);
+                throw Errnos.of(e, op, path);
             } catch (java.util.concurrent.CancellationException e) {
                 throw new Errno(EINTR, "cancelled");
             } catch (InterruptedException e) {
