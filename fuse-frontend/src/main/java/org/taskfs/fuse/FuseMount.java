@@ -18,6 +18,7 @@ import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.util.Failures;
+import org.taskfs.styx.util.Futures;
 
 /**
  * A 9P2000 server mounted on a local directory with FUSE (libfuse2 through jnr-fuse).
@@ -191,7 +192,7 @@ public final class FuseMount implements AutoCloseable {
         }
         if (!fs.initialized().isDone()) {
             String why = loopEnded.isCompletedExceptionally()
-                    ? Failures.text(loopEnded.handle((v, e) -> e).join())
+                    ? Failures.text(Futures.failure(loopEnded).join())
                     : loopEnded.isDone() ? "libfuse returned without mounting (see its message on standard error)"
                     : "the kernel did not start the file system within " + READY_TIMEOUT.toSeconds() + " s";
             client.close();
@@ -289,7 +290,7 @@ public final class FuseMount implements AutoCloseable {
 
     /** Completes when the mount has gone, by {@link #close()} or by an unmount from outside. */
     public CompletableFuture<Void> whenUnmounted() {
-        return loopEnded.handle((v, e) -> (Void) null);
+        return Futures.settled(loopEnded);
     }
 
     /**
@@ -363,7 +364,7 @@ public final class FuseMount implements AutoCloseable {
 
     private boolean awaitLoop(Duration d) {
         try {
-            loopEnded.handle((v, e) -> null).get(d.toMillis(), TimeUnit.MILLISECONDS);
+            Futures.settled(loopEnded).get(d.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (TimeoutException | ExecutionException e) {
             return false;

@@ -34,6 +34,7 @@ import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.P9;
+import org.taskfs.styx.server.ProtocolRules;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
@@ -228,25 +229,14 @@ final class StyxFuse extends FuseStubFS {
             if (mask == 0) {
                 return 0; // F_OK: it exists
             }
+            // The check the server makes of an open, for the name this mount attached as.
             int need = (mask & R_OK) | (mask & W_OK) | (mask & X_OK);
-            return permits(d, need) ? 0 : -EACCES;
+            return ProtocolRules.permits(d, uname, need) ? 0 : -EACCES;
         } catch (Errno e) {
             return -e.errno;
         } catch (RuntimeException e) {
             return unexpected("access", path, e);
         }
-    }
-
-    /** The server's own rule (Plan 9's): the bits of every class the attach name belongs to count. */
-    private boolean permits(Dir d, int need) {
-        int have = d.mode() & 7;
-        if (d.gid().equals(uname)) {
-            have |= (d.mode() >> 3) & 7;
-        }
-        if (d.uid().equals(uname)) {
-            have |= (d.mode() >> 6) & 7;
-        }
-        return (have & need) == need;
     }
 
     // ------------------------------------------------------------------ directories
@@ -663,7 +653,7 @@ final class StyxFuse extends FuseStubFS {
                     throw new Errno(EINTR, "interrupted");
                 }
             } catch (ExecutionException e) {
-                throw Errnos.of(e.getCause(), op, path);
+                throw Errnos.of(e, op, path);
             } catch (java.util.concurrent.CancellationException e) {
                 throw new Errno(EINTR, "cancelled");
             } catch (InterruptedException e) {

@@ -1,9 +1,8 @@
 package org.taskfs.styx.client;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import org.taskfs.styx.util.Futures;
 
 /**
  * The future of an operation made of several requests. Cancelling it cancels the request in
@@ -39,14 +38,7 @@ final class Op<T> extends CompletableFuture<T> {
 
     /** Fails with the real cause, not the CompletionException wrapping it. */
     boolean fail(Throwable t) {
-        return completeExceptionally(unwrap(t));
-    }
-
-    static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
+        return completeExceptionally(Futures.cause(t));
     }
 
     /** {@code src} then {@code f}, as an Op whose cancellation reaches {@code src}. */

@@ -13,6 +13,7 @@ import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Qid;
 import org.taskfs.styx.codec.Rmessage;
 import org.taskfs.styx.codec.Tmessage;
+import org.taskfs.styx.util.Futures;
 
 /**
  * A fid: a handle on a file of the server, obtained from {@link StyxClient#attach},
@@ -130,7 +131,7 @@ public final class RemoteFid {
                 });
         op.step(call).whenComplete((r, e) -> {
             if (e != null) {
-                Throwable t = Op.unwrap(e);
+                Throwable t = Futures.cause(e);
                 op.fail(t instanceof StyxRemoteException x ? new StyxRemoteException(x.error(), String.join("/", names)) : t);
                 return;
             }

@@ -16,6 +16,7 @@ import org.taskfs.styx.codec.StyxCodecException;
 import org.taskfs.styx.codec.StyxWire;
 import org.taskfs.styx.codec.Tmessage;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.util.Futures;
 
 /**
  * An asynchronous 9P2000 client on one connection.
@@ -64,7 +65,7 @@ public final class StyxClient implements AutoCloseable {
         CompletableFuture<StyxClient> result = new CompletableFuture<>();
         Connection.open(address, options).whenComplete((c, e) -> {
             if (e != null) {
-                result.completeExceptionally(Op.unwrap(e));
+                result.completeExceptionally(Futures.cause(e));
             } else if (!result.complete(new StyxClient(c, options.requestTimeout().toNanos()))) {
                 c.close(); // cancelled by the caller meanwhile
             }
@@ -151,14 +152,7 @@ public final class StyxClient implements AutoCloseable {
             }
             CompletableFuture<RemoteFid.State> mine = new CompletableFuture<>();
             if (conn.root.compareAndSet(current, mine)) {
-                attachState(conn.options.uname(), conn.options.aname(), true).whenComplete((st, e) -> {
-                    if (e != null) {
-                        mine.completeExceptionally(Op.unwrap(e));
-                    } else {
-                        mine.complete(st);
-                    }
-                });
-                return mine;
+                return Futures.relay(attachState(conn.options.uname(), conn.options.aname(), true), mine);
             }
         }
     }

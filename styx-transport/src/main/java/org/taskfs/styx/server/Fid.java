@@ -1,7 +1,5 @@
 package org.taskfs.styx.server;
 
-import java.util.List;
-
 /** One fid of a connection. Touched only on the connection's event loop. */
 final class Fid {
     /** A walk position: the node and how it was reached, so ".." needs nothing from the node. */
@@ -26,10 +24,8 @@ final class Fid {
     boolean opening;
     boolean auth;
 
-    // Directory reads: entries generated at offset 0, then served in order.
-    List<byte[]> dirEntries;
-    int dirIndex;
-    long dirOffset;
+    /** Where reads of the fid are, when it is an open directory. */
+    final DirectoryReader directory = new DirectoryReader();
 
     Fid(int id, Caller caller, Path path) {
         this.id = id;
@@ -43,5 +39,10 @@ final class Fid {
 
     boolean isOpen() {
         return openMode != NOT_OPEN;
+    }
+
+    /** Open, or about to be: neither a walk nor another open may start. */
+    boolean busy() {
+        return isOpen() || opening;
     }
 }

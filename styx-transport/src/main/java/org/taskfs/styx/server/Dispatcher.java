@@ -1,0 +1,420 @@
+package org.taskfs.styx.server;
+
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+import org.taskfs.styx.codec.Dir;
+import org.taskfs.styx.codec.P9;
+import org.taskfs.styx.codec.Qid;
+import org.taskfs.styx.codec.Rmessage;
+import org.taskfs.styx.codec.StyxFrameDecoder;
+import org.taskfs.styx.codec.Tmessage;
+import org.taskfs.styx.util.Futures;
+
+/**
+ * Serves the requests of one connection: one method per message, each checked against
+ * {@link ProtocolRules} before a node sees it. Every request is answered exactly once, possibly
+ * later: its handler yields a future, and the reply goes out when that completes, unless a
+ * Tflush came first. Runs on the connection's event loop and never blocks it.
+ */
+final class Dispatcher {
+    private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
+
+    private final FileServer server;
+    private final ServerOptions options;
+    private final ConnectionInfo info;
+    private final EventExecutor loop;
+    private final Consumer<Rmessage> replies;
+    /** Sets the largest frame the decoder takes: msize once it is agreed. */
+    private final IntConsumer frameLimit;
+
+    private final FidTable fids;
+    private final Map<Integer, Request> inflight = new HashMap<>();
+    /** 0 until a Tversion has agreed on one. */
+    private int msize;
+
+    Dispatcher(FileServer server, ServerOptions options, ConnectionInfo info, EventExecutor loop,
+               Consumer<Rmessage> replies, IntConsumer frameLimit) {
+        this.server = server;
+        this.options = options;
+        this.info = info;
+        this.loop = loop;
+        this.replies = replies;
+        this.frameLimit = frameLimit;
+        this.fids = new FidTable(options.maxFids());
+    }
+
+    /** The agreed msize, or 0 before Tversion. */
+    int msize() {
+        return msize;
+    }
+
+    private int iounit() {
+        return msize - P9.IOHDRSZ;
+    }
+
+    // ------------------------------------------------------------------ requests and replies
+
+    void receive(Tmessage t) {
+        if (t instanceof Tmessage.Version v) {
+            version(v);
+            return;
+        }
+        if (msize == 0) {
+            replies.accept(new Rmessage.Error(t.tag(), Errors.NOT_VERSIONED));
+            return;
+        }
+        // A Tflush's own tag must be free too, or that tag would get its Rflush and a second reply.
+        if (inflight.containsKey(t.tag())) {
+            replies.accept(new Rmessage.Error(t.tag(), "tag " + t.tag() + " is already in use"));
+            return;
+        }
+        if (t instanceof Tmessage.Flush f) {
+            flush(f);
+            return;
+        }
+        if (inflight.size() >= options.maxOutstanding()) {
+            replies.accept(new Rmessage.Error(t.tag(), "too many outstanding requests (limit "
+                    + options.maxOutstanding() + ")"));
+            return;
+        }
+        Request req = new Request(t, loop);
+        inflight.put(t.tag(), req);
+        // A rule broken (StyxException) or a node that threw outright: either way this request
+        // fails, not the connection.
+        Futures.attempt(() -> dispatch(req)).whenComplete((r, e) -> finish(req, r, e));
+    }
+
+    private CompletableFuture<Rmessage> dispatch(Request req) {
+        Tmessage t = req.msg;
+        if (t instanceof Tmessage.Auth a) {
+            return auth(req, a);
+        } else if (t instanceof Tmessage.Attach a) {
+            return attach(req, a);
+        } else if (t instanceof Tmessage.Walk w) {
+            return walk(req, w);
+        } else if (t instanceof Tmessage.Open o) {
+            return open(req, o);
+        } else if (t instanceof Tmessage.Create c) {
+            return create(req, c);
+        } else if (t instanceof Tmessage.Read r) {
+            return read(req, r);
+        } else if (t instanceof Tmessage.Write w) {
+            return write(req, w);
+        } else if (t instanceof Tmessage.Clunk c) {
+            return clunk(c);
+        } else if (t instanceof Tmessage.Remove r) {
+            return remove(req, r);
+        } else if (t instanceof Tmessage.Stat s) {
+            return stat(req, s);
+        } else if (t instanceof Tmessage.Wstat w) {
+            return wstat(req, w);
+        }
+        throw new StyxException("unexpected message " + t.type());
+    }
+
+    /** Answers a request once, unless it was flushed (then its answer is dropped, as flush(5) allows). */
+    private void finish(Request req, Rmessage r, Throwable error) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> finish(req, r, error));
+            return;
+        }
+        if (req.flushed()) {
+            return;
+        }
+        inflight.remove(req.msg.tag());
+        Throwable e = error;
+        if (r == null && e == null) {
+            e = new IllegalStateException("no reply produced for " + req.msg.type());
+        }
+        replies.accept(r != null ? r : new Rmessage.Error(req.msg.tag(), errorText(e)));
+    }
+
+    private static String errorText(Throwable e) {
+        Throwable cause = Futures.cause(e);
+        if (cause instanceof StyxException) {
+            return cause.getMessage();
+        }
+        if (cause instanceof CancellationException) {
+            return Errors.INTERRUPTED;
+        }
+        LOG.log(System.Logger.Level.WARNING, "internal error serving a request", cause);
+        String text = cause.getMessage();
+        return "internal error: " + (text == null ? cause.getClass().getSimpleName() : text);
+    }
+
+    /** Cancels every request in flight (their replies are never sent) and clunks every fid. */
+    void abortAll() {
+        List<Request> requests = new ArrayList<>(inflight.values());
+        inflight.clear();
+        for (Request r : requests) {
+            r.flush();
+        }
+        fids.clunkAll();
+    }
+
+    // ------------------------------------------------------------------ version and flush
+
+    private void version(Tmessage.Version v) {
+        long asked = Integer.toUnsignedLong(v.msize());
+        if (asked < P9.MIN_MSIZE) {
+            replies.accept(new Rmessage.Error(v.tag(), "msize " + asked + " is too small; at least " + P9.MIN_MSIZE
+                    + " is needed"));
+            return;
+        }
+        // A new version starts a new session: nothing of the old one survives.
+        abortAll();
+        if (!v.version().startsWith(P9.VERSION)) {
+            msize = 0;
+            frameLimit.accept(StyxFrameDecoder.PRE_VERSION_LIMIT);
+            replies.accept(new Rmessage.Version(v.tag(), (int) Math.min(asked, options.maxMsize()), "unknown"));
+            return;
+        }
+        msize = (int) Math.min(asked, options.maxMsize());
+        frameLimit.accept(msize);
+        replies.accept(new Rmessage.Version(v.tag(), msize, P9.VERSION));
+    }
+
+    private void flush(Tmessage.Flush f) {
+        Request old = inflight.remove(f.oldtag());
+        if (old != null) {
+            // Cancelling first means the old reply can never follow the Rflush.
+            old.flush();
+        }
+        replies.accept(new Rmessage.Flush(f.tag()));
+    }
+
+    // ------------------------------------------------------------------ auth and attach
+
+    private CompletableFuture<Rmessage> auth(Request req, Tmessage.Auth a) {
+        fids.checkNew(a.afid());
+        Caller caller = new Caller(a.uname(), a.aname(), info);
+        return req.call(() -> server.auth(caller)).thenApply(handle -> {
+            if (req.flushed() || fids.contains(a.afid())) {
+                handle.clunk();
+                throw new StyxException(Errors.FID_IN_USE);
+            }
+            Fid f = new Fid(a.afid(), caller, new Fid.Path(handle.node(), null));
+            f.open = handle;
+            f.openMode = P9.ORDWR;
+            f.auth = true;
+            fids.add(f);
+            return new Rmessage.Auth(a.tag(), handle.node().qid());
+        });
+    }
+
+    private CompletableFuture<Rmessage> attach(Request req, Tmessage.Attach a) {
+        fids.checkNew(a.fid());
+        OpenFile authFile = null;
+        if (a.afid() != P9.NOFID) {
+            Fid af = fids.find(a.afid());
+            if (af == null || !af.auth) {
+                throw new StyxException(Errors.NOT_AUTH_FID);
+            }
+            authFile = af.open;
+        }
+        Caller caller = new Caller(a.uname(), a.aname(), info);
+        OpenFile auth = authFile;
+        return req.call(() -> server.attach(caller, auth)).thenApply(root -> {
+            if (req.flushed()) {
+                return null;
+            }
+            fids.checkNew(a.fid());
+            fids.add(new Fid(a.fid(), caller, new Fid.Path(root, null)));
+            return new Rmessage.Attach(a.tag(), root.qid());
+        });
+    }
+
+    // ------------------------------------------------------------------ walk
+
+    private CompletableFuture<Rmessage> walk(Request req, Tmessage.Walk w) {
+        Fid f = fids.get(w.fid());
+        ProtocolRules.checkWalkable(f.auth, f.busy());
+        if (w.newfid() != w.fid()) {
+            fids.checkNew(w.newfid());
+        }
+        ProtocolRules.checkWalkNames(w.names(), f.node().isDirectory());
+        return walkFrom(req, f, f.path, w, 0, new ArrayList<>(w.names().size()));
+    }
+
+    private CompletableFuture<Rmessage> walkFrom(Request req, Fid f, Fid.Path at, Tmessage.Walk w, int i,
+                                                 List<Qid> qids) {
+        if (i == w.names().size() || !at.node().isDirectory()) {
+            return CompletableFuture.completedFuture(walked(req, f, at, w, qids));
+        }
+        String name = w.names().get(i);
+        if (name.equals("..")) {
+            Fid.Path up = at.up();
+            qids.add(up.node().qid());
+            return walkFrom(req, f, up, w, i + 1, qids);
+        }
+        return req.call(() -> at.node().walk(name, f.caller)).handle((child, e) -> {
+            if (e != null || child == null) {
+                // walk(5): only a failure of the first name is an error; later ones end the walk short.
+                if (i == 0) {
+                    throw Futures.rethrow(e != null ? e : new StyxException(Errors.NOT_FOUND));
+                }
+                return CompletableFuture.completedFuture(walked(req, f, at, w, qids));
+            }
+            qids.add(child.qid());
+            return walkFrom(req, f, at.down(child), w, i + 1, qids);
+        }).thenCompose(x -> x);
+    }
+
+    /** Ends a walk: a full walk moves or makes newfid; a partial one changes nothing (walk(5)). */
+    private Rmessage walked(Request req, Fid f, Fid.Path at, Tmessage.Walk w, List<Qid> qids) {
+        if (req.flushed()) {
+            return null;
+        }
+        if (qids.size() == w.names().size()) {
+            if (w.newfid() == w.fid()) {
+                if (fids.holds(f)) {
+                    f.path = at;
+                }
+            } else {
+                fids.checkNew(w.newfid());
+                fids.add(new Fid(w.newfid(), f.caller, at));
+            }
+        }
+        return new Rmessage.Walk(w.tag(), qids);
+    }
+
+    // ------------------------------------------------------------------ open and create
+
+    private CompletableFuture<Rmessage> open(Request req, Tmessage.Open o) {
+        Fid f = fids.get(o.fid());
+        Node node = f.node();
+        ProtocolRules.checkOpen(f.busy(), o.mode(), node.isDirectory());
+        f.opening = true;
+        return req.call(node::stat).thenCompose(d -> {
+            ProtocolRules.checkPermits(d, f.caller.user(), ProtocolRules.access(o.mode()));
+            // open(5): ORCLOSE needs permission to remove the file, checked now, not at the clunk.
+            return (o.mode() & P9.ORCLOSE) != 0 ? mayRemove(req, f) : CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(x -> req.call(() -> node.open(o.mode(), f.caller))).handle((handle, e) -> {
+            adopt(req, f, handle, e, o.mode(), new Fid.Path(handle == null ? node : handle.node(), f.path.parent()));
+            return new Rmessage.Open(o.tag(), handle.node().qid(), iounit());
+        });
+    }
+
+    private CompletableFuture<Rmessage> create(Request req, Tmessage.Create c) {
+        Fid f = fids.get(c.fid());
+        Node dir = f.node();
+        ProtocolRules.checkCreate(f.busy(), dir.isDirectory(), c.name(), c.perm(), c.mode());
+        f.opening = true;
+        return req.call(dir::stat).thenCompose(d -> {
+            ProtocolRules.checkPermits(d, f.caller.user(), ProtocolRules.WRITE);
+            return req.call(() -> dir.create(c.name(), c.perm(), c.mode(), f.caller));
+        }).handle((handle, e) -> {
+            adopt(req, f, handle, e, c.mode(), handle == null ? f.path : f.path.down(handle.node()));
+            return new Rmessage.Create(c.tag(), handle.node().qid(), iounit());
+        });
+    }
+
+    /**
+     * Ends an open or create: the fid becomes the open handle at {@code at}, unless the request
+     * failed, was flushed, or the fid was clunked meanwhile (then the handle is let go).
+     */
+    private void adopt(Request req, Fid f, OpenFile handle, Throwable e, int mode, Fid.Path at) {
+        f.opening = false;
+        if (e != null) {
+            throw Futures.rethrow(e);
+        }
+        if (req.flushed() || !fids.holds(f)) {
+            handle.clunk();
+            throw new StyxException(Errors.UNKNOWN_FID);
+        }
+        f.open = handle;
+        f.openMode = mode;
+        f.path = at;
+    }
+
+    // ------------------------------------------------------------------ read and write
+
+    private CompletableFuture<Rmessage> read(Request req, Tmessage.Read r) {
+        Fid f = fids.get(r.fid());
+        long count = Integer.toUnsignedLong(r.count());
+        ProtocolRules.checkRead(f.openMode, count, iounit(), r.offset());
+        if (f.node().isDirectory() && !f.auth) {
+            return readDirectory(req, f, r);
+        }
+        OpenFile open = f.open;
+        return req.call(() -> open.read(r.offset(), (int) count)).thenApply(data -> {
+            if (data.length > count) {
+                throw new IllegalStateException("read handler returned " + data.length + " bytes for a count of "
+                        + count);
+            }
+            return new Rmessage.Read(r.tag(), data);
+        });
+    }
+
+    /** A read at offset 0 takes the listing afresh; later reads go on through it. */
+    private CompletableFuture<Rmessage> readDirectory(Request req, Fid f, Tmessage.Read r) {
+        if (r.offset() == 0) {
+            return req.call(() -> f.node().list(f.caller)).thenApply(dirs -> {
+                f.directory.restart(dirs);
+                return new Rmessage.Read(r.tag(), f.directory.read(0, r.count()));
+            });
+        }
+        return CompletableFuture.completedFuture(new Rmessage.Read(r.tag(), f.directory.read(r.offset(), r.count())));
+    }
+
+    private CompletableFuture<Rmessage> write(Request req, Tmessage.Write w) {
+        Fid f = fids.get(w.fid());
+        ProtocolRules.checkWrite(f.openMode, f.node().isDirectory() && !f.auth, w.data().length, iounit(), w.offset());
+        OpenFile open = f.open;
+        return req.call(() -> open.write(w.offset(), w.data())).thenApply(n -> {
+            if (n < 0 || n > w.data().length) {
+                throw new IllegalStateException("write handler reported " + n + " bytes of " + w.data().length);
+            }
+            return new Rmessage.Write(w.tag(), n);
+        });
+    }
+
+    // ------------------------------------------------------------------ clunk, remove, stat, wstat
+
+    private CompletableFuture<Rmessage> clunk(Tmessage.Clunk c) {
+        FidTable.release(fids.take(c.fid()));
+        return CompletableFuture.completedFuture(new Rmessage.Clunk(c.tag()));
+    }
+
+    private CompletableFuture<Rmessage> remove(Request req, Tmessage.Remove r) {
+        // remove(5): the fid is clunked whether or not the remove succeeds.
+        Fid f = fids.take(r.fid());
+        f.openMode &= ~P9.ORCLOSE;
+        FidTable.release(f);
+        if (f.auth) {
+            throw new StyxException(Errors.PERMISSION);
+        }
+        return mayRemove(req, f).thenCompose(x -> req.call(() -> f.node().remove(f.caller)))
+                .thenApply(x -> new Rmessage.Remove(r.tag()));
+    }
+
+    /** remove(5): removing needs write permission in the parent; the root has none to give. */
+    private CompletableFuture<Void> mayRemove(Request req, Fid f) {
+        Fid.Path parent = f.path.parent();
+        if (parent == null) {
+            return StyxException.failed(Errors.PERMISSION);
+        }
+        return req.call(() -> parent.node().stat())
+                .thenAccept(d -> ProtocolRules.checkPermits(d, f.caller.user(), ProtocolRules.WRITE));
+    }
+
+    private CompletableFuture<Rmessage> stat(Request req, Tmessage.Stat s) {
+        Fid f = fids.get(s.fid());
+        return req.call(() -> f.node().stat()).thenApply(d -> new Rmessage.Stat(s.tag(), d));
+    }
+
+    private CompletableFuture<Rmessage> wstat(Request req, Tmessage.Wstat w) {
+        Fid f = fids.get(w.fid());
+        Dir d = w.dir();
+        Node node = f.node();
+        ProtocolRules.checkWstat(d, node.qid(), node.isDirectory(), f.path.parent() == null);
+        return req.call(() -> node.wstat(d, f.caller)).thenApply(x -> new Rmessage.Wstat(w.tag()));
+    }
+}
