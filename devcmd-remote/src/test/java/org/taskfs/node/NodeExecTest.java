@@ -78,7 +78,7 @@ class NodeExecTest extends NodeTestBase {
     @Test
     void execOfAMissingBinaryFailsWithTheReason() throws Exception {
         String id = newTask();
-        assertThat(rerror(ctlAsync(id, "exec nope"))).isEqualTo("exec failed: nope: No such file or directory");
+        assertThat(rerror(ctlAsync(id, "exec nope"))).isEqualTo("task 0: exec failed: nope: No such file or directory");
         assertThat(text(id + "/status")).contains(" Fail ").endsWith(" nope\n");
         assertThat(waitLine(id)).isEqualTo("0 0 0 0 'exec failed: nope: No such file or directory'\n");
         // Nothing is half-done: the task can still run something.
@@ -89,11 +89,11 @@ class NodeExecTest extends NodeTestBase {
     @Test
     void aWaitReaderThatOpenedBeforeAFailedExecGetsTheFailure() throws Exception {
         String id = newTask();
-        CompletableFuture<String> wait = blocking.readString(id + "/wait");
+        CompletableFuture<String> wait = blocking.readString(id + "/0/wait");
         CompletableFuture<byte[]> out = blocking.readAll(id + "/stdout");
         // The reads are in flight once the task holds their fids.
         awaitRefs(id, 2);
-        assertThat(rerror(ctlAsync(id, "exec nope"))).startsWith("exec failed: nope");
+        assertThat(rerror(ctlAsync(id, "exec nope"))).startsWith("task 0: exec failed: nope");
         assertThat(get(wait)).isEqualTo("0 0 0 0 'exec failed: nope: No such file or directory'\n");
         assertThat(get(out)).isEmpty();
     }
@@ -103,10 +103,11 @@ class NodeExecTest extends NodeTestBase {
         String id = newTask();
         get(c.write(id + "/args", "a\n"));
         get(c.write(id + "/args", "b c\n"));
-        assertThat(text(id + "/args")).isEqualTo("a\nb c\n");
+        // One line per task: what it has pending, in the order written.
+        assertThat(text(id + "/args")).isEqualTo("a b c\n");
         ctl(id, "exec echo x");
         assertThat(follow(id + "/stdout")).isEqualTo("x a b c\n");
-        assertThat(text(id + "/args")).isEmpty(); // used up by that exec
+        assertThat(text(id + "/args")).isEqualTo("\n"); // used up by that exec
     }
 
     @Test
@@ -150,7 +151,7 @@ class NodeExecTest extends NodeTestBase {
         String id = newTask();
         ctl(id, "exec sh -c 'echo $TASKFS_TASK $TASKFS_SESSION $TASKFS_INDEX $TASKFS_SIZE $TASKFS_ADDR'");
         assertThat(follow(id + "/stdout"))
-                .isEqualTo("/" + id + " /" + id + " 0 1 " + daemon.address() + "\n");
+                .isEqualTo("/" + id + "/0 /" + id + " 0 1 " + daemon.address() + "\n");
     }
 
     @Test
@@ -173,7 +174,7 @@ class NodeExecTest extends NodeTestBase {
     void dirThatDoesNotExistFailsTheExec() throws Exception {
         String id = newTask();
         ctl(id, "dir /no/such/dir");
-        assertThat(rerror(ctlAsync(id, "exec pwd"))).isEqualTo("can't chdir to /no/such/dir: No such file or directory");
+        assertThat(rerror(ctlAsync(id, "exec pwd"))).isEqualTo("task 0: can't chdir to /no/such/dir: No such file or directory");
         assertThat(text(id + "/status")).contains(" Fail ");
     }
 
@@ -197,7 +198,8 @@ class NodeExecTest extends NodeTestBase {
     @Test
     void nsNamesTheTaskOnThisNode() throws Exception {
         String id = newTask();
-        assertThat(text(id + "/ns")).isEqualTo("bind " + daemon.address() + "!/" + id + " /" + id + "\n");
+        assertThat(text(id + "/ns")).isEqualTo("bind " + daemon.address() + "!/" + id + "/0 0\n");
+        assertThat(text(id + "/0/ns")).isEqualTo("bind " + daemon.address() + "!/" + id + "/0 .\n");
     }
 
     private void awaitRefs(String id, int refs) {

@@ -22,6 +22,12 @@ class NodeLifetimeTest extends NodeTestBase {
 
     private static final Duration AWAIT = Duration.ofSeconds(TIMEOUT_S);
 
+    /** Room for the hundred tasks run at once below. */
+    @Override
+    NodeDaemon.Config config() {
+        return super.config().withSlots(128);
+    }
+
     @Test
     void killEndsTheProcessAndLeavesNothingBehind() throws Exception {
         String id = newTask();
@@ -87,9 +93,10 @@ class NodeLifetimeTest extends NodeTestBase {
             get(open.get(i).clunk());
             assertThat(refs(id)).isEqualTo(open.size() - i - 1);
         }
-        // The clone fid counts as the task's ctl.
+        // The clone fid counts as the session's ctl.
         RemoteFid clone = get(c.open("clone", P9.ORDWR));
         String other = new String(get(clone.read(0, 64)), StandardCharsets.UTF_8);
+        get(clone.write(0, "res 1".getBytes(StandardCharsets.UTF_8)));
         assertThat(refs(other)).isEqualTo(1);
         get(clone.clunk());
         assertThat(refs(other)).isZero();
@@ -100,27 +107,31 @@ class NodeLifetimeTest extends NodeTestBase {
     }
 
     @Test
-    void moreTasksThanSlotsAllRun() throws Exception {
+    void aNodeReservesNoMoreTasksThanItsSlotsAndFreesThemAsRunsEnd() throws Exception {
         try (NodeDaemon small = NodeDaemon.start(config().withSlots(2).withScratch(scratch.resolve("small")));
              StyxClient sc = get(StyxClient.connect(small.address(), ClientOptions.defaults()))) {
             assertThat(get(sc.readString("status"))).isEqualTo("2 Linux amd64\n");
             List<String> ids = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 2; i++) {
                 RemoteFid clone = get(sc.open("clone", P9.ORDWR));
                 String id = new String(get(clone.read(0, 64)), StandardCharsets.UTF_8);
-                // All ten are running at once: each waits for a line on stdin.
+                // Both run at once: each waits for a line on stdin.
                 get(clone.write(0, "exec sh -c 'read x; echo $x'".getBytes(StandardCharsets.UTF_8)));
                 get(clone.clunk());
                 ids.add(id);
             }
-            assertThat(get(sc.readString("ns"))).contains("busy=10");
-            for (String id : ids) {
-                get(sc.write(id + "/stdin", "hi " + id + "\n"));
-            }
+            assertThat(get(sc.readString("ns"))).contains(" slots=2 busy=2 ");
+            RemoteFid third = get(sc.open("clone", P9.ORDWR));
+            assertThat(rerror(third.write(0, "res 1".getBytes(StandardCharsets.UTF_8))))
+                    .isEqualTo("res: not enough capacity: asked 1, 0 free slots (Linux amd64)");
             StyxClient sb = sc.withTimeout(Duration.ZERO);
-            for (String id : ids) {
-                assertThat(get(sb.readString(id + "/stdout"))).isEqualTo("hi " + id + "\n");
-            }
+            get(sc.write(ids.get(0) + "/stdin", "hi\n"));
+            assertThat(get(sb.readString(ids.get(0) + "/stdout"))).isEqualTo("hi\n");
+            // A finished run holds no slot: the third reservation goes through now.
+            await().atMost(AWAIT).untilAsserted(() -> assertThat(get(sc.readString("ns"))).contains(" busy=1 "));
+            get(third.write(0, "res 1".getBytes(StandardCharsets.UTF_8)));
+            assertThat(get(sc.readString("ns"))).contains(" busy=2 ");
+            get(third.clunk());
         }
     }
 
@@ -140,7 +151,7 @@ class NodeLifetimeTest extends NodeTestBase {
         List<String> ids = new ArrayList<>();
         for (CompletableFuture<String[]> r : runs) {
             String[] idAndOut = get(r);
-            assertThat(idAndOut[1]).isEqualTo("/" + idAndOut[0] + "\n");
+            assertThat(idAndOut[1]).isEqualTo("/" + idAndOut[0] + "/0\n");
             ids.add(idAndOut[0]);
         }
         assertThat(ids).doesNotHaveDuplicates().hasSize(100);

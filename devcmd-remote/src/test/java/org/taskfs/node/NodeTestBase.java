@@ -95,11 +95,18 @@ abstract class NodeTestBase {
 
     // ------------------------------------------------------------------ task helpers
 
-    /** Clones a task and lets go of the clone fid: the task stays (tasks outlive their fids). */
-    String newTask() throws Exception {
+    /** Clones a session and lets go of the clone fid: the session stays (sessions outlive their fids). */
+    String newSession() throws Exception {
         RemoteFid clone = get(c.open("clone", P9.ORDWR));
         String id = new String(get(clone.read(0, 64)), StandardCharsets.UTF_8);
         get(clone.clunk());
+        return id;
+    }
+
+    /** A session of one task, reserved: its files are that task's, gathered. */
+    String newTask() throws Exception {
+        String id = newSession();
+        ctl(id, "res 1");
         return id;
     }
 
@@ -125,8 +132,9 @@ abstract class NodeTestBase {
         return get(blocking.readAll(path));
     }
 
+    /** devcmd's wait line of the session's first task (its own wait, without the task number). */
     String waitLine(String id) throws Exception {
-        return follow(id + "/wait");
+        return follow(id + "/0/wait");
     }
 
     /** Runs {@code command} in a new task and waits for it to end; returns the task. */

@@ -39,7 +39,7 @@ class NodeTreeTest extends NodeTestBase {
     @Test
     void taskDirectoryHasItsFilesInOrderWithTheSeedModes() throws Exception {
         String id = newTask();
-        assertThat(modes(id)).containsExactly(
+        assertThat(modes(id + "/0")).containsExactly(
                 Map.entry("ctl", 0660), Map.entry("stdio", 0660), Map.entry("stdin", 0222),
                 Map.entry("stdout", 0444), Map.entry("stderr", 0444), Map.entry("status", 0444),
                 Map.entry("wait", 0444), Map.entry("args", 0660), Map.entry("env", 0660), Map.entry("ns", 0660));
