@@ -39,13 +39,12 @@ class HierarchyTest extends ClusterTestBase {
     }
 
     @Test
-    void resSpreadsOverTheLeavesBelow() throws Exception {
+    void resSpreadsOverTheLeavesBelowAndNumbersThemFlat() throws Exception {
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 4");
-        assertThat(sh.ls("/" + s)).startsWith("0", "1", "ctl");
-        assertThat(sh.ls("/" + s + "/0")).startsWith("0", "1", "ctl");
-        assertThat(sh.ls("/" + s + "/1")).startsWith("0", "1", "ctl");
-        assertThat(sh.ls("/" + s + "/1/1")).first().isEqualTo("ctl");
+        // A mounted coordinator is mounted like a node: its tasks are this session's tasks, 0..3.
+        assertThat(sh.ls("/" + s)).startsWith("0", "1", "2", "3", "ctl");
+        assertThat(sh.ls("/" + s + "/3")).first().isEqualTo("ctl");
         // One task on each of the four nodes.
         for (LocalCluster lower : List.of(lower1, lower2)) {
             for (NodeDaemon n : lower.nodes()) {
@@ -54,35 +53,50 @@ class HierarchyTest extends ClusterTestBase {
         }
         List<String> status = sh.lines("/" + s + "/status");
         assertThat(status).hasSize(4).allMatch(l -> l.matches("cmd/\\d+ \\d+ Closed \\S+ ''"));
-        assertThat(sh.lines("/" + s + "/1/status")).containsExactly(status.get(2), status.get(3));
-        assertThat(sh.lines("/" + s + "/1/0/status")).containsExactly(status.get(2));
-        assertThat(sh.lines("/" + s + "/ns")).hasSize(4).extracting(l -> l.split(" ")[2])
-                .containsExactly("0/0", "0/1", "1/0", "1/1");
+        assertThat(sh.lines("/" + s + "/2/status")).containsExactly(status.get(2));
+        // ns says where each task is reached: through the coordinator below.
+        List<String> ns = sh.lines("/" + s + "/ns");
+        assertThat(ns).extracting(l -> l.split(" ")[2]).containsExactly("0", "1", "2", "3");
+        assertThat(ns).extracting(l -> l.split(" ")[1].replaceAll("!/\\d+/\\d+$", "")).containsExactly(
+                lower1.address().toString(), lower1.address().toString(),
+                lower2.address().toString(), lower2.address().toString());
 
         sh.echo("/" + s + "/ctl", "exec sh -c 'echo $TASKFS_TASK $TASKFS_INDEX $TASKFS_SIZE $TASKFS_ADDR'");
         assertThat(sh.lines("/" + s + "/stdout")).containsExactly(
-                "/" + s + "/0/0 0 4 " + top.address(),
-                "/" + s + "/0/1 1 4 " + top.address(),
-                "/" + s + "/1/0 2 4 " + top.address(),
-                "/" + s + "/1/1 3 4 " + top.address());
+                "/" + s + "/0 0 4 " + top.address(),
+                "/" + s + "/1 1 4 " + top.address(),
+                "/" + s + "/2 2 4 " + top.address(),
+                "/" + s + "/3 3 4 " + top.address());
         List<String> waits = sh.lines("/" + s + "/wait");
-        assertThat(waits).hasSize(4).extracting(l -> l.split(" ")[0])
-                .containsExactlyInAnyOrder("0/0", "0/1", "1/0", "1/1");
+        assertThat(waits).hasSize(4).extracting(l -> l.split(" ")[0]).containsExactlyInAnyOrder("0", "1", "2", "3");
         assertThat(waits).allMatch(l -> PlanNineQuoting.tokenize(l).size() == 6 && l.endsWith(" ''"));
-        // Seen from a group, paths are relative to it.
-        assertThat(sh.lines("/" + s + "/1/wait")).extracting(l -> l.split(" ")[0]).containsExactlyInAnyOrder("0", "1");
+        // A task's own wait is its line alone.
+        assertThat(sh.lines("/" + s + "/2/wait")).singleElement().asString().endsWith(" ''")
+                .doesNotStartWith("2 ");
         assertThat(sh.lines("/" + s + "/status")).hasSize(4).allMatch(l -> l.contains(" Done "));
     }
 
     @Test
-    void taggedOutputNamesTheLeafPaths() throws Exception {
+    void taggedOutputNamesTheTasks() throws Exception {
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 4");
         sh.echo("/" + s + "/ctl", "output tagged");
         sh.echo("/" + s + "/ctl", "exec sh -c 'echo hi $TASKFS_INDEX'");
-        assertThat(sh.lines("/" + s + "/stdout"))
-                .containsExactlyInAnyOrder("0/0: hi 0", "0/1: hi 1", "1/0: hi 2", "1/1: hi 3");
-        assertThat(sh.lines("/" + s + "/1/stdout")).containsExactlyInAnyOrder("0: hi 2", "1: hi 3");
+        assertThat(sh.lines("/" + s + "/stdout")).containsExactlyInAnyOrder("0: hi 0", "1: hi 1", "2: hi 2", "3: hi 3");
+        assertThat(sh.lines("/" + s + "/2/stdout")).containsExactly("hi 2");
+    }
+
+    @Test
+    void aSiblingIsReachedByItsIndexWhereverItRuns() throws Exception {
+        String s = sh.newSession();
+        sh.echo("/" + s + "/ctl", "res 4");
+        sh.echo("/" + s + "/0/ctl", "exec echo from 0");
+        // Task 3 is task 1 of the session below, and task 0 of its node's: the error names it as here.
+        assertThat(sh.echoFails("/" + s + "/3/ctl", "exec taskfs-no-such-command"))
+                .isEqualTo("task 3: exec failed: taskfs-no-such-command: No such file or directory");
+        assertThat(sh.cat("/" + s + "/0/stdout")).isEqualTo("from 0\n");
+        assertThat(sh.lines("/" + s + "/status").get(3)).contains(" Fail ");
+        assertThat(sh.lines("/" + s + "/status").subList(1, 3)).allMatch(l -> l.contains(" Closed "));
     }
 
     @Test
@@ -123,7 +137,9 @@ class HierarchyTest extends ClusterTestBase {
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 4");
         String error = sh.echoFails("/" + s + "/ctl", "exec /nonexistent/taskfs-no-such-binary");
-        assertThat(error).contains("exec failed: /nonexistent/taskfs-no-such-binary");
+        // Named once, by its number here, though it failed two levels down.
+        assertThat(error).startsWith("task ").contains("exec failed: /nonexistent/taskfs-no-such-binary")
+                .doesNotContain(": task ");
         assertThat(sh.lines("/" + s + "/status")).hasSize(4).allMatch(l -> l.contains(" Fail "));
         sh.echo("/" + s + "/ctl", "exec echo ok");
         assertThat(sh.cat("/" + s + "/stdout")).isEqualTo("ok\n".repeat(4));

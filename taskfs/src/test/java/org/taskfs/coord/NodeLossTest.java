@@ -29,7 +29,7 @@ class NodeLossTest extends ClusterTestBase {
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 4");
         List<String> ns = sh.lines("/" + s + "/ns");
-        assertThat(ns).extracting(l -> l.split(" ")[1].replaceAll("!/\\d+$", "")).containsExactly(
+        assertThat(ns).extracting(l -> l.split(" ")[1].replaceAll("!/\\d+/\\d+$", "")).containsExactly(
                 alpha.address().toString(), alpha.address().toString(),
                 beta.address().toString(), beta.address().toString());
 

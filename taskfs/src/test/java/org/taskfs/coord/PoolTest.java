@@ -53,9 +53,9 @@ class PoolTest extends ClusterTestBase {
             String[] f = ns.get(i).split(" ");
             assertThat(f).hasSize(3);
             assertThat(f[0]).isEqualTo("bind");
-            assertThat(f[1]).matches("tcp!127\\.0\\.0\\.1!\\d+!/\\d+");
+            assertThat(f[1]).matches("tcp!127\\.0\\.0\\.1!\\d+!/\\d+/0");
             assertThat(f[2]).isEqualTo(Integer.toString(i));
-            nodes.add(f[1].substring(0, f[1].lastIndexOf('!')));
+            nodes.add(f[1].substring(0, f[1].lastIndexOf("!")));
         }
         assertThat(nodes).containsExactlyInAnyOrderElementsOf(
                 c.nodes().stream().map(n -> n.address().toString()).toList());
@@ -65,7 +65,7 @@ class PoolTest extends ClusterTestBase {
         // The least busy go first: two more land on two nodes, not on one.
         String t = sh.newSession();
         sh.echo("/" + t + "/ctl", "res 2");
-        assertThat(sh.lines("/" + t + "/ns")).extracting(l -> l.split(" ")[1].replaceAll("!/\\d+$", ""))
+        assertThat(sh.lines("/" + t + "/ns")).extracting(l -> l.split(" ")[1].replaceAll("!/\\d+/\\d+$", ""))
                 .doesNotHaveDuplicates();
     }
 

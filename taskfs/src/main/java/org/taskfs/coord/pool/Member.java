@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
@@ -69,7 +70,7 @@ public final class Member {
 
     /** Connects, attaches, and learns what the member is and what it offers. */
     CompletableFuture<Void> connect(ClientOptions options, Runnable onLoss) {
-        return StyxClient.connect(address, options).thenCompose(c -> refresh(c).handle((v, e) -> {
+        return StyxClient.connect(address, options).thenCompose(c -> refresh(c, () -> 0).handle((v, e) -> {
             if (e != null) {
                 c.close();
                 throw new java.util.concurrent.CompletionException(Failures.cause(e));
@@ -93,26 +94,28 @@ public final class Member {
     }
 
     /** Reads the member's capacity and census; the heartbeat calls this too. */
-    CompletableFuture<Void> refresh(StyxClient c) {
+    CompletableFuture<Void> refresh(StyxClient c, IntSupplier reserving) {
         // Ours as the member may count them busy: any of ours there when we asked or when it
-        // answered (a finished one may be running again: a new exec begins its run here only
-        // once every task of the session has started).
+        // answered, and those being reserved there (the member holds their slots before they are
+        // placed here).
         Set<Occupant> ours = new java.util.HashSet<>(leaves);
+        int inFlight = reserving.getAsInt();
         CompletableFuture<String> ns = c.readString("/ns");
         CompletableFuture<String> status = c.readString("/status");
         return ns.thenCombine(status, (n, s) -> {
             ours.addAll(leaves);
-            update(n, s, ours.size());
+            update(n, s, ours.size() + inFlight + reserving.getAsInt());
             return null;
         });
     }
 
-    CompletableFuture<Void> heartbeat() {
+    /** @param reserving slots of this member that reservations under way are taking */
+    CompletableFuture<Void> heartbeat(IntSupplier reserving) {
         StyxClient c = client;
         if (c == null || state == State.DOWN) {
             return CompletableFuture.completedFuture(null);
         }
-        return refresh(c).handle((v, e) -> {
+        return refresh(c, reserving).handle((v, e) -> {
             synchronized (this) {
                 missedBeats = e == null ? 0 : missedBeats + 1;
             }

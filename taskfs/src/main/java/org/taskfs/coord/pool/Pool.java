@@ -143,13 +143,19 @@ public final class Pool implements AutoCloseable {
             if (m.state() == Member.State.DOWN) {
                 continue;
             }
-            m.heartbeat().orTimeout(settings.heartbeat().toMillis() * 2, TimeUnit.MILLISECONDS)
+            m.heartbeat(() -> reserving(m)).orTimeout(settings.heartbeat().toMillis() * 2, TimeUnit.MILLISECONDS)
                     .whenComplete((v, e) -> {
                         if (e != null || m.missedBeats() >= 2) {
                             m.lost("no answer to the heartbeat for " + settings.heartbeat().multipliedBy(2).toMillis()
                                     + " ms");
                         }
                     });
+        }
+    }
+
+    private int reserving(Member m) {
+        synchronized (claimed) {
+            return claimed.getOrDefault(m, 0);
         }
     }
 
