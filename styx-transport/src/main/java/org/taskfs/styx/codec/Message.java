@@ -1,8 +1,21 @@
 package org.taskfs.styx.codec;
 
-/** A 9P2000 message: a request from a client ({@link Tmessage}) or a reply ({@link Rmessage}). */
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A 9P2000 message: a request from a client ({@link Tmessage}) or a reply ({@link Rmessage}).
+ * Each record spells out its own body, so its size, its encoding and (in the static
+ * {@code decode} its {@link MessageType} constant names) its decoding sit side by side, and a
+ * new message type that lacks one of them does not compile.
+ */
 public sealed interface Message permits Tmessage, Rmessage {
     int tag();
 
     MessageType type();
+
+    /** Bytes after the size[4] type[1] tag[2] header; {@link StyxWire#size} is the whole frame. */
+    int bodySize();
+
+    /** Writes exactly {@link #bodySize()} bytes after the header; {@link StyxWire#encode} frames them. */
+    void encodeBody(ByteBuf out);
 }

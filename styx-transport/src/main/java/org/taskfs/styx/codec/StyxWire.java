@@ -1,6 +1,7 @@
 package org.taskfs.styx.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -12,7 +13,10 @@ import java.util.List;
 
 /**
  * The 9P2000 wire format: little-endian integers, strings as a 2-byte length and UTF-8 bytes.
- * Decoding checks every length against the bytes that are really there before it allocates.
+ * This class frames messages and holds the field primitives; the layout of each message's body is
+ * written next to its record ({@link Message#bodySize}, {@link Message#encodeBody}, and the
+ * decoder each {@link MessageType} constant names). Decoding checks every length against the
+ * bytes that are really there before it allocates.
  */
 public final class StyxWire {
     private StyxWire() {}
@@ -22,81 +26,71 @@ public final class StyxWire {
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT));
 
-    // ---------------------------------------------------------------- sizes
+    // ---------------------------------------------------------------- frames
 
     /** The whole frame size of a message, size[4] included. */
     public static int size(Message m) {
-        return P9.HEADER_SIZE + bodySize(m);
+        return P9.HEADER_SIZE + m.bodySize();
     }
 
-    private static int bodySize(Message m) {
-        if (m instanceof Tmessage t) {
-            return tBodySize(t);
+    /** Appends the whole frame of {@code m} to {@code out}. */
+    public static void encode(Message m, ByteBuf out) {
+        int size = size(m);
+        out.ensureWritable(size);
+        int start = out.writerIndex();
+        out.writeIntLE(size);
+        out.writeByte(m.type().code());
+        out.writeShortLE(m.tag());
+        m.encodeBody(out);
+        // A wrong size field would put the peer out of step for the rest of the connection.
+        if (out.writerIndex() - start != size) {
+            throw new IllegalStateException(m.type() + ": bodySize() disagrees with encodeBody()");
         }
-        return rBodySize((Rmessage) m);
     }
 
-    private static int tBodySize(Tmessage m) {
-        if (m instanceof Tmessage.Version v) {
-            return 4 + str(v.version());
-        } else if (m instanceof Tmessage.Auth a) {
-            return 4 + str(a.uname()) + str(a.aname());
-        } else if (m instanceof Tmessage.Attach a) {
-            return 4 + 4 + str(a.uname()) + str(a.aname());
-        } else if (m instanceof Tmessage.Flush) {
-            return 2;
-        } else if (m instanceof Tmessage.Walk w) {
-            int n = 4 + 4 + 2;
-            for (String name : w.names()) {
-                n += str(name);
-            }
-            return n;
-        } else if (m instanceof Tmessage.Open) {
-            return 4 + 1;
-        } else if (m instanceof Tmessage.Create c) {
-            return 4 + str(c.name()) + 4 + 1;
-        } else if (m instanceof Tmessage.Read) {
-            return 4 + 8 + 4;
-        } else if (m instanceof Tmessage.Write w) {
-            return 4 + 8 + 4 + w.data().length;
-        } else if (m instanceof Tmessage.Clunk || m instanceof Tmessage.Remove || m instanceof Tmessage.Stat) {
-            return 4;
-        } else if (m instanceof Tmessage.Wstat w) {
-            return 4 + 2 + dirSize(w.dir());
+    /**
+     * Decodes one whole frame (size[4] included, {@code frame.readableBytes()} equal to it).
+     * A frame shorter than the header or whose size field disagrees is a framing error the caller
+     * must have ruled out; every other defect raises {@link StyxCodecException} with the tag.
+     */
+    public static Message decode(ByteBuf frame) {
+        int size = frame.readableBytes();
+        if (size < P9.HEADER_SIZE || frame.getIntLE(frame.readerIndex()) != size) {
+            throw new IllegalArgumentException("not a whole frame");
         }
-        throw new AssertionError(m);
-    }
-
-    private static int rBodySize(Rmessage m) {
-        if (m instanceof Rmessage.Version v) {
-            return 4 + str(v.version());
-        } else if (m instanceof Rmessage.Auth || m instanceof Rmessage.Attach) {
-            return Qid.SIZE;
-        } else if (m instanceof Rmessage.Error e) {
-            return str(e.ename());
-        } else if (m instanceof Rmessage.Walk w) {
-            return 2 + Qid.SIZE * w.qids().size();
-        } else if (m instanceof Rmessage.Open || m instanceof Rmessage.Create) {
-            return Qid.SIZE + 4;
-        } else if (m instanceof Rmessage.Read r) {
-            return 4 + r.data().length;
-        } else if (m instanceof Rmessage.Write) {
-            return 4;
-        } else if (m instanceof Rmessage.Stat s) {
-            return 2 + dirSize(s.dir());
-        } else if (m instanceof Rmessage.Flush || m instanceof Rmessage.Clunk
-                || m instanceof Rmessage.Remove || m instanceof Rmessage.Wstat) {
-            return 0;
+        frame.skipBytes(4);
+        int code = frame.readUnsignedByte();
+        int tag = frame.readUnsignedShortLE();
+        MessageType type = MessageType.of(code);
+        if (type == null) {
+            throw unknownType(tag, code);
         }
-        throw new AssertionError(m);
+        Message m = type.decodeBody(new Reader(frame, tag, type));
+        if (frame.isReadable()) {
+            throw new StyxCodecException(tag, type.name() + " has " + frame.readableBytes() + " trailing bytes");
+        }
+        return m;
     }
 
-    /** Bytes of a stat entry including its own size[2]. */
-    public static int dirSize(Dir d) {
-        return 2 + Dir.FIXED_SIZE + str(d.name()) + str(d.uid()) + str(d.gid()) + str(d.muid());
+    static StyxCodecException unknownType(int tag, int code) {
+        return new StyxCodecException(tag, "unknown message type " + code);
     }
 
-    private static int str(String s) {
+    /** Decodes a directory read's data: a sequence of stat entries. */
+    public static List<Dir> decodeDirs(byte[] data) {
+        ByteBuf buf = Unpooled.wrappedBuffer(data);
+        Reader r = new Reader(buf, P9.NOTAG, MessageType.RREAD);
+        List<Dir> dirs = new ArrayList<>();
+        while (buf.isReadable()) {
+            dirs.add(r.dir());
+        }
+        return dirs;
+    }
+
+    // ---------------------------------------------------------------- writing fields
+
+    /** Bytes of a string on the wire, its n[2] included; refuses one that n[2] cannot count. */
+    static int stringSize(String s) {
         int n = utf8Length(s);
         if (n > 0xFFFF) {
             throw new IllegalArgumentException("string of " + n + " bytes does not fit 9P's 16-bit length");
@@ -125,114 +119,7 @@ public final class StyxWire {
         return n;
     }
 
-    // ---------------------------------------------------------------- encoding
-
-    /** Appends the whole frame of {@code m} to {@code out}. */
-    public static void encode(Message m, ByteBuf out) {
-        int size = size(m);
-        out.ensureWritable(size);
-        int start = out.writerIndex();
-        out.writeIntLE(size);
-        out.writeByte(m.type().code());
-        out.writeShortLE(m.tag());
-        if (m instanceof Tmessage t) {
-            encodeT(t, out);
-        } else {
-            encodeR((Rmessage) m, out);
-        }
-        assert out.writerIndex() - start == size : "size() disagrees with encode() for " + m.type();
-    }
-
-    private static void encodeT(Tmessage m, ByteBuf out) {
-        if (m instanceof Tmessage.Version v) {
-            out.writeIntLE(v.msize());
-            writeString(out, v.version());
-        } else if (m instanceof Tmessage.Auth a) {
-            out.writeIntLE(a.afid());
-            writeString(out, a.uname());
-            writeString(out, a.aname());
-        } else if (m instanceof Tmessage.Attach a) {
-            out.writeIntLE(a.fid());
-            out.writeIntLE(a.afid());
-            writeString(out, a.uname());
-            writeString(out, a.aname());
-        } else if (m instanceof Tmessage.Flush f) {
-            out.writeShortLE(f.oldtag());
-        } else if (m instanceof Tmessage.Walk w) {
-            out.writeIntLE(w.fid());
-            out.writeIntLE(w.newfid());
-            out.writeShortLE(w.names().size());
-            for (String name : w.names()) {
-                writeString(out, name);
-            }
-        } else if (m instanceof Tmessage.Open o) {
-            out.writeIntLE(o.fid());
-            out.writeByte(o.mode());
-        } else if (m instanceof Tmessage.Create c) {
-            out.writeIntLE(c.fid());
-            writeString(out, c.name());
-            out.writeIntLE(c.perm());
-            out.writeByte(c.mode());
-        } else if (m instanceof Tmessage.Read r) {
-            out.writeIntLE(r.fid());
-            out.writeLongLE(r.offset());
-            out.writeIntLE(r.count());
-        } else if (m instanceof Tmessage.Write w) {
-            out.writeIntLE(w.fid());
-            out.writeLongLE(w.offset());
-            out.writeIntLE(w.data().length);
-            out.writeBytes(w.data());
-        } else if (m instanceof Tmessage.Clunk c) {
-            out.writeIntLE(c.fid());
-        } else if (m instanceof Tmessage.Remove r) {
-            out.writeIntLE(r.fid());
-        } else if (m instanceof Tmessage.Stat s) {
-            out.writeIntLE(s.fid());
-        } else if (m instanceof Tmessage.Wstat w) {
-            out.writeIntLE(w.fid());
-            out.writeShortLE(dirSize(w.dir()));
-            writeDir(out, w.dir());
-        } else {
-            throw new AssertionError(m);
-        }
-    }
-
-    private static void encodeR(Rmessage m, ByteBuf out) {
-        if (m instanceof Rmessage.Version v) {
-            out.writeIntLE(v.msize());
-            writeString(out, v.version());
-        } else if (m instanceof Rmessage.Auth a) {
-            writeQid(out, a.aqid());
-        } else if (m instanceof Rmessage.Attach a) {
-            writeQid(out, a.qid());
-        } else if (m instanceof Rmessage.Error e) {
-            writeString(out, e.ename());
-        } else if (m instanceof Rmessage.Walk w) {
-            out.writeShortLE(w.qids().size());
-            for (Qid q : w.qids()) {
-                writeQid(out, q);
-            }
-        } else if (m instanceof Rmessage.Open o) {
-            writeQid(out, o.qid());
-            out.writeIntLE(o.iounit());
-        } else if (m instanceof Rmessage.Create c) {
-            writeQid(out, c.qid());
-            out.writeIntLE(c.iounit());
-        } else if (m instanceof Rmessage.Read r) {
-            out.writeIntLE(r.data().length);
-            out.writeBytes(r.data());
-        } else if (m instanceof Rmessage.Write w) {
-            out.writeIntLE(w.count());
-        } else if (m instanceof Rmessage.Stat s) {
-            out.writeShortLE(dirSize(s.dir()));
-            writeDir(out, s.dir());
-        } else if (!(m instanceof Rmessage.Flush || m instanceof Rmessage.Clunk
-                || m instanceof Rmessage.Remove || m instanceof Rmessage.Wstat)) {
-            throw new AssertionError(m);
-        }
-    }
-
-    private static void writeString(ByteBuf out, String s) {
+    static void writeString(ByteBuf out, String s) {
         // Not ByteBuf.writeCharSequence: for a high surrogate followed by a non-ASCII char, Netty
         // writes the char's low byte alone, which is not UTF-8. The JDK replaces it with '?'.
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
@@ -240,10 +127,22 @@ public final class StyxWire {
         out.writeBytes(b);
     }
 
-    private static void writeQid(ByteBuf out, Qid q) {
+    /** count[4] then the bytes. */
+    static void writeData(ByteBuf out, byte[] data) {
+        out.writeIntLE(data.length);
+        out.writeBytes(data);
+    }
+
+    static void writeQid(ByteBuf out, Qid q) {
         out.writeByte(q.type());
         out.writeIntLE(q.version());
         out.writeLongLE(q.path());
+    }
+
+    /** Bytes of a stat entry including its own size[2]. */
+    public static int dirSize(Dir d) {
+        return 2 + Dir.FIXED_SIZE + stringSize(d.name()) + stringSize(d.uid()) + stringSize(d.gid())
+                + stringSize(d.muid());
     }
 
     /** Writes a stat entry, its own size[2] first. */
@@ -262,45 +161,24 @@ public final class StyxWire {
         writeString(out, d.muid());
     }
 
-    // ---------------------------------------------------------------- decoding
+    /** Bytes of a stat inside Tstat/Rstat or Twstat, which wrap it in an extra n[2]. */
+    static int wrappedDirSize(Dir d) {
+        return 2 + dirSize(d);
+    }
+
+    static void writeWrappedDir(ByteBuf out, Dir d) {
+        out.writeShortLE(dirSize(d));
+        writeDir(out, d);
+    }
+
+    // ---------------------------------------------------------------- reading fields
 
     /**
-     * Decodes one whole frame (size[4] included, {@code frame.readableBytes()} equal to it).
-     * A frame shorter than the header or whose size field disagrees is a framing error the caller
-     * must have ruled out; every other defect raises {@link StyxCodecException} with the tag.
+     * Reads the fields of one message body. Every read first checks that its bytes are there, and
+     * a failure names the message type and the field, e.g. "Tread: count runs past the end of
+     * the message", under the request's tag.
      */
-    public static Message decode(ByteBuf frame) {
-        int size = frame.readableBytes();
-        if (size < P9.HEADER_SIZE || frame.getIntLE(frame.readerIndex()) != size) {
-            throw new IllegalArgumentException("not a whole frame");
-        }
-        frame.skipBytes(4);
-        int code = frame.readUnsignedByte();
-        int tag = frame.readUnsignedShortLE();
-        MessageType type = MessageType.of(code);
-        if (type == null || type == MessageType.TERROR) {
-            throw new StyxCodecException(tag, "unknown message type " + code);
-        }
-        Reader r = new Reader(frame, tag, type);
-        Message m = type.isRequest() ? r.request() : r.reply();
-        if (frame.isReadable()) {
-            throw new StyxCodecException(tag, type.name() + " has " + frame.readableBytes() + " trailing bytes");
-        }
-        return m;
-    }
-
-    /** Decodes a directory read's data: a sequence of stat entries. */
-    public static List<Dir> decodeDirs(byte[] data) {
-        ByteBuf buf = io.netty.buffer.Unpooled.wrappedBuffer(data);
-        Reader r = new Reader(buf, P9.NOTAG, MessageType.RREAD);
-        List<Dir> dirs = new ArrayList<>();
-        while (buf.isReadable()) {
-            dirs.add(r.dir());
-        }
-        return dirs;
-    }
-
-    private static final class Reader {
+    static final class Reader {
         private final ByteBuf in;
         private final int tag;
         private final MessageType type;
@@ -311,7 +189,16 @@ public final class StyxWire {
             this.type = type;
         }
 
-        private StyxCodecException bad(String what) {
+        /** The tag from the header, for the record under construction. */
+        int tag() {
+            return tag;
+        }
+
+        MessageType type() {
+            return type;
+        }
+
+        StyxCodecException bad(String what) {
             return new StyxCodecException(tag, type.name().charAt(0) + type.name().substring(1).toLowerCase()
                     + ": " + what);
         }
@@ -355,6 +242,7 @@ public final class StyxWire {
             }
         }
 
+        /** count[4] then that many bytes, the count checked before the array is allocated. */
         byte[] data(String what) {
             long n = Integer.toUnsignedLong(u32(what + " count"));
             if (n > in.readableBytes()) {
@@ -400,67 +288,6 @@ public final class StyxWire {
                 throw bad("stat length " + n + " disagrees with the stat's own size");
             }
             return d;
-        }
-
-        Tmessage request() {
-            switch (type) {
-                case TVERSION: return new Tmessage.Version(tag, u32("msize"), string("version"));
-                case TAUTH: return new Tmessage.Auth(tag, u32("afid"), string("uname"), string("aname"));
-                case TATTACH: return new Tmessage.Attach(tag, u32("fid"), u32("afid"), string("uname"), string("aname"));
-                case TFLUSH: return new Tmessage.Flush(tag, u16("oldtag"));
-                case TWALK: {
-                    int fid = u32("fid");
-                    int newfid = u32("newfid");
-                    int n = u16("nwname");
-                    if (n > P9.MAXWELEM) {
-                        throw bad("walk of " + n + " names; at most " + P9.MAXWELEM + " are allowed");
-                    }
-                    List<String> names = new ArrayList<>(n);
-                    for (int i = 0; i < n; i++) {
-                        names.add(string("wname"));
-                    }
-                    return new Tmessage.Walk(tag, fid, newfid, names);
-                }
-                case TOPEN: return new Tmessage.Open(tag, u32("fid"), u8("mode"));
-                case TCREATE: return new Tmessage.Create(tag, u32("fid"), string("name"), u32("perm"), u8("mode"));
-                case TREAD: return new Tmessage.Read(tag, u32("fid"), u64("offset"), u32("count"));
-                case TWRITE: return new Tmessage.Write(tag, u32("fid"), u64("offset"), data("data"));
-                case TCLUNK: return new Tmessage.Clunk(tag, u32("fid"));
-                case TREMOVE: return new Tmessage.Remove(tag, u32("fid"));
-                case TSTAT: return new Tmessage.Stat(tag, u32("fid"));
-                case TWSTAT: return new Tmessage.Wstat(tag, u32("fid"), wrappedDir());
-                default: throw new AssertionError(type);
-            }
-        }
-
-        Rmessage reply() {
-            switch (type) {
-                case RVERSION: return new Rmessage.Version(tag, u32("msize"), string("version"));
-                case RAUTH: return new Rmessage.Auth(tag, qid("aqid"));
-                case RATTACH: return new Rmessage.Attach(tag, qid("qid"));
-                case RERROR: return new Rmessage.Error(tag, string("ename"));
-                case RFLUSH: return new Rmessage.Flush(tag);
-                case RWALK: {
-                    int n = u16("nwqid");
-                    if (n > P9.MAXWELEM) {
-                        throw bad("walk reply of " + n + " qids; at most " + P9.MAXWELEM + " are allowed");
-                    }
-                    List<Qid> qids = new ArrayList<>(n);
-                    for (int i = 0; i < n; i++) {
-                        qids.add(qid("wqid"));
-                    }
-                    return new Rmessage.Walk(tag, qids);
-                }
-                case ROPEN: return new Rmessage.Open(tag, qid("qid"), u32("iounit"));
-                case RCREATE: return new Rmessage.Create(tag, qid("qid"), u32("iounit"));
-                case RREAD: return new Rmessage.Read(tag, data("data"));
-                case RWRITE: return new Rmessage.Write(tag, u32("count"));
-                case RCLUNK: return new Rmessage.Clunk(tag);
-                case RREMOVE: return new Rmessage.Remove(tag);
-                case RSTAT: return new Rmessage.Stat(tag, wrappedDir());
-                case RWSTAT: return new Rmessage.Wstat(tag);
-                default: throw new AssertionError(type);
-            }
         }
     }
 }

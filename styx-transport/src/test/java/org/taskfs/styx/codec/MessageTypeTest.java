@@ -1,0 +1,70 @@
+package org.taskfs.styx.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * What the compiler cannot check about the type table: that a constant's decoder builds the record
+ * whose {@code type()} is that constant (not a neighbour's, after a copy and paste), that the
+ * record's size agrees with its encoding, and that the wire numbers are distinct and paired.
+ */
+class MessageTypeTest {
+
+    private static List<Message> goldenMessages() {
+        return StyxWireGoldenTest.golden().map(a -> (Message) a.get()[1]).collect(Collectors.toList());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = MessageType.class, mode = EnumSource.Mode.EXCLUDE, names = "TERROR")
+    void everyTypeDecodesIntoItsOwnRecord(MessageType type) {
+        List<Message> samples = goldenMessages().stream().filter(m -> m.type() == type).collect(Collectors.toList());
+        assertThat(samples).as("golden messages of %s", type).isNotEmpty();
+        for (Message m : samples) {
+            byte[] frame = Hex.encode(m);
+            assertThat(frame.length).as("size() of %s", m).isEqualTo(StyxWire.size(m));
+            assertThat(frame[4] & 0xff).as("type byte of %s", m).isEqualTo(type.code());
+            Message decoded = Hex.decode(frame);
+            assertThat(decoded.getClass()).as("record decoded for %s", type).isEqualTo(m.getClass());
+            assertThat(decoded.type()).isEqualTo(type);
+            assertThat(decoded).isEqualTo(m);
+        }
+    }
+
+    /** One record class per type and one type per record class. */
+    @Test
+    void recordsAndTypesCorrespondOneToOne() {
+        Set<Class<?>> seenClasses = new HashSet<>();
+        Set<MessageType> seenTypes = new HashSet<>();
+        for (Message m : goldenMessages()) {
+            seenClasses.add(m.getClass());
+            seenTypes.add(m.type());
+        }
+        assertThat(seenTypes).hasSameSizeAs(seenClasses);
+        for (Class<?> c : seenClasses) {
+            assertThat(goldenMessages().stream().filter(m -> m.getClass() == c).map(Message::type).distinct())
+                    .as("types of %s", c.getSimpleName()).hasSize(1);
+        }
+    }
+
+    @Test
+    void wireNumbersAreDistinctAndPairRequestWithReply() {
+        Set<Integer> codes = new HashSet<>();
+        for (MessageType t : MessageType.values()) {
+            assertThat(codes.add(t.code())).as("%s has a number of its own", t).isTrue();
+            assertThat(MessageType.of(t.code())).isSameAs(t);
+            assertThat(t.isRequest()).as("%s is a request", t).isEqualTo(t.name().startsWith("T"));
+            if (t.isRequest()) {
+                MessageType reply = MessageType.of(t.code() + 1);
+                assertThat(reply).as("reply to %s", t).isNotNull();
+                assertThat(reply.name()).isEqualTo("R" + t.name().substring(1));
+            }
+        }
+    }
+}
