@@ -41,7 +41,7 @@ public final class GatherReader {
     }
 
     private Cursor newCursor() {
-        return mode == Session.Output.ORDERED ? new Ordered() : new Lines(mode == Session.Output.TAGGED);
+        return mode == Session.Output.ORDERED ? new Ordered() : new InArrivalOrder(mode == Session.Output.TAGGED);
     }
 
     public synchronized CompletableFuture<byte[]> read(long offset, int count) {
@@ -119,7 +119,7 @@ public final class GatherReader {
     }
 
     /** Whole lines from all leaves as they arrive. */
-    private final class Lines extends Cursor {
+    private final class InArrivalOrder extends Cursor {
         private final boolean tagged;
         private final ArrayDeque<byte[]> ready = new ArrayDeque<>();
         private long readyBytes;
@@ -133,7 +133,7 @@ public final class GatherReader {
             final byte[] tag;
             CompletableFuture<Run> run;
             long offset;
-            final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+            final Lines lines = new Lines();
             boolean reading;
             boolean ended;
 
@@ -143,7 +143,7 @@ public final class GatherReader {
             }
         }
 
-        Lines(boolean tagged) {
+        InArrivalOrder(boolean tagged) {
             this.tagged = tagged;
             this.sources = new Source[leaves.size()];
             for (int i = 0; i < sources.length; i++) {
@@ -232,28 +232,16 @@ public final class GatherReader {
                 s.reading = false;
                 if (e != null || b.length == 0) {
                     s.ended = true;
-                    if (s.partial.size() > 0) {
+                    byte[] rest = s.lines.rest();
+                    if (rest.length > 0) {
                         // A last line without a newline still ends as a line of its own.
-                        s.partial.write('\n');
-                        emit(s, s.partial.toByteArray());
-                        s.partial.reset();
+                        byte[] line = Arrays.copyOf(rest, rest.length + 1);
+                        line[rest.length] = '\n';
+                        emit(s, line);
                     }
                 } else {
                     s.offset += b.length;
-                    int start = 0;
-                    for (int i = 0; i < b.length; i++) {
-                        if (b[i] == '\n') {
-                            if (s.partial.size() > 0) {
-                                s.partial.write(b, start, i + 1 - start);
-                                emit(s, s.partial.toByteArray());
-                                s.partial.reset();
-                            } else {
-                                emit(s, Arrays.copyOfRange(b, start, i + 1));
-                            }
-                            start = i + 1;
-                        }
-                    }
-                    s.partial.write(b, start, b.length - start);
+                    s.lines.feed(b, line -> emit(s, line));
                 }
                 wake = arrival;
             }

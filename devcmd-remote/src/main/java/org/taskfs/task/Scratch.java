@@ -3,8 +3,10 @@ package org.taskfs.task;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /** Scratch directories of tasks and sessions: made on demand, removed whole when done with. */
 public final class Scratch {
@@ -12,14 +14,33 @@ public final class Scratch {
 
     private Scratch() {}
 
-    /** Removes {@code dir} and everything below it; what cannot be removed is logged, not thrown. */
+    /**
+     * Removes {@code dir} and everything below it. What is already gone is fine (another remover may be at it
+     * too); what cannot be removed is logged, not thrown.
+     */
     public static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | java.io.UncheckedIOException e) {
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException gone) {
+            // removed meanwhile
+        } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot remove {0}: {1}", dir, e.getMessage());
         }
     }

@@ -20,7 +20,7 @@ public final class SpreadWriter {
     private final Session session;
     private final List<Leaf> leaves;
     private final Session.Input mode;
-    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private final Lines lines = new Lines();
     private int next;
     private boolean closed;
 
@@ -49,21 +49,13 @@ public final class SpreadWriter {
                 // The lines of one write are collected per task and sent as one write to each: a
                 // write of thousands of short lines must not become thousands of requests at once.
                 ByteArrayOutputStream[] dealt = new ByteArrayOutputStream[leaves.size()];
-                int start = 0;
-                for (int i = 0; i < data.length; i++) {
-                    if (data[i] == '\n') {
-                        partial.write(data, start, i + 1 - start);
-                        byte[] line = partial.toByteArray();
-                        int target = target(line);
-                        if (dealt[target] == null) {
-                            dealt[target] = new ByteArrayOutputStream();
-                        }
-                        dealt[target].write(line, 0, line.length);
-                        partial.reset();
-                        start = i + 1;
+                lines.feed(data, line -> {
+                    int target = target(line);
+                    if (dealt[target] == null) {
+                        dealt[target] = new ByteArrayOutputStream();
                     }
-                }
-                partial.write(data, start, data.length - start);
+                    dealt[target].write(line, 0, line.length);
+                });
                 for (int t = 0; t < dealt.length; t++) {
                     if (dealt[t] != null) {
                         sent.add(writeStdin(leaves.get(t), dealt[t].toByteArray()));
@@ -115,8 +107,7 @@ public final class SpreadWriter {
                 return;
             }
             closed = true;
-            rest = partial.toByteArray();
-            partial.reset();
+            rest = lines.rest();
         }
         CompletableFuture<?> flushed = rest.length > 0 ? deal(Arrays.copyOf(rest, rest.length))
                 : CompletableFuture.completedFuture(null);

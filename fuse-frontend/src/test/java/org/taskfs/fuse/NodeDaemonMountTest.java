@@ -23,19 +23,21 @@ class NodeDaemonMountTest extends MountTestBase {
         mnt = mount(node.address()).dir();
     }
 
-    /** {@code cat clone}: the new task's number. */
+    /** {@code cat clone}, then {@code echo res 1 > N/ctl}: a session of one of the node's own tasks. */
     private String newTask() throws Exception {
         Run r = sh(mnt, "cat clone");
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).matches("\\d+");
+        Run res = sh(mnt, "echo res 1 > " + r.output() + "/ctl");
+        assertThat(res.exit()).as(res.output()).isZero();
         return r.output();
     }
 
     @Test
     void cloneExecAndReadWhatTheTaskWrote() throws Exception {
         String n = newTask();
-        assertThat(Files.isDirectory(mnt.resolve(n))).isTrue();
-        assertThat(sh(mnt, "cat " + n + "/status").output()).startsWith("cmd/" + n + " ").contains(" Closed ");
+        assertThat(Files.isDirectory(mnt.resolve(n + "/0"))).isTrue();
+        assertThat(sh(mnt, "cat " + n + "/status").output()).startsWith("cmd/").contains(" Closed ");
 
         // Plan 9 quoting inside the ctl message; the shell's own quotes keep it whole.
         Run exec = sh(mnt, "echo \"exec sh -c 'echo hi; echo there'\" > " + n + "/ctl && cat " + n + "/wait && cat "
@@ -44,7 +46,7 @@ class NodeDaemonMountTest extends MountTestBase {
         assertThat(exec.output()).endsWith("hi\nthere\n");
         // The status file is length 0 and generated: the mount shows the new state, not a cached one.
         assertThat(sh(mnt, "cat " + n + "/status").output()).contains(" Done ");
-        assertThat(sh(mnt, "ls " + n).output().lines()).contains("ctl", "stdout", "status", "wait");
+        assertThat(sh(mnt, "ls " + n).output().lines()).contains("0", "ctl", "stdout", "status", "wait");
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.node.NodeDaemon;
@@ -122,10 +123,9 @@ class PoolTest extends ClusterTestBase {
         assertThat(refused).startsWith("mount: cannot reach tcp!127.0.0.1!" + closedPort + ": ");
 
         SilentPeers.Mute mute = closeLater(new SilentPeers.Mute());
-        long t0 = System.nanoTime();
+        // Answered (not left hanging), and by the handshake's timeout, not by anything else.
         String silent = admin.echoFails("/ctl", "mount " + mute.address() + " mute");
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
-        assertThat(silent).startsWith("mount: cannot reach " + mute.address() + ": ");
+        assertThat(silent).startsWith("mount: cannot reach " + mute.address() + ": ").contains("within 800");
         assertThat(admin.cat("/ns")).isEmpty();
 
         NodeDaemon real = closeLater(NodeDaemon.start(NodeDaemon.Config.defaults(LOOPBACK).withSlots(2)));
@@ -139,12 +139,12 @@ class PoolTest extends ClusterTestBase {
     void aMemberThatNeverAnswersIsSkippedAtStart() throws Exception {
         SilentPeers.Mute mute = closeLater(new SilentPeers.Mute());
         NodeDaemon real = closeLater(NodeDaemon.start(NodeDaemon.Config.defaults(LOOPBACK).withSlots(2)));
-        long t0 = System.nanoTime();
-        Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
+        // Start-up waits for every member to answer or time out: it returns, with the silent one down.
+        Coordinator c = closeLater(Sh.get(CompletableFuture.supplyAsync(() -> Coordinator.start(
+                Coordinator.Config.defaults(LOOPBACK)
                 .withPool(new Pool.Settings(Duration.ofSeconds(1), Duration.ofMillis(800), Duration.ofSeconds(1)))
                 .withMembers(List.of(new Coordinator.MemberSpec(mute.address(), "mute"),
-                        new Coordinator.MemberSpec(real.address(), "real")))));
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+                        new Coordinator.MemberSpec(real.address(), "real")))))));
         Sh sh = sh(c.address());
         assertThat(sh.lines("/ns")).containsExactly(
                 "mount " + mute.address() + " mute slots=0 busy=0 state=down",
@@ -171,9 +171,7 @@ class PoolTest extends ClusterTestBase {
         relay.freeze();
 
         String s = sh.newSession();
-        long t0 = System.nanoTime();
         sh.echo("/" + s + "/ctl", "res 4");
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
         List<String> ns = sh.lines("/" + s + "/ns");
         assertThat(ns).hasSize(4).allMatch(l -> l.startsWith("bind " + near.address() + "!/"));
         assertThat(ns).extracting(l -> l.split(" ")[2]).containsExactly("0", "1", "2", "3");
@@ -185,10 +183,9 @@ class PoolTest extends ClusterTestBase {
         // With nowhere else to go (near is full), the res fails in bounded time and says why.
         sh.echo("/" + s + "/ctl", "exec " + uniqueSleep(1000));
         String t = sh.newSession();
-        t0 = System.nanoTime();
+        // Answered, not left hanging: the silent member was given up on by the request timeout.
         assertThat(sh.echoFails("/" + t + "/ctl", "res 4")).startsWith("res: not enough capacity: asked 4, 0 free slots")
                 .contains(" after far: ").contains("no reply within 800ms");
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
         assertThat(near.tasks().taskCount()).isEqualTo(4);
         sh.echo("/" + s + "/ctl", "kill KILL");
     }

@@ -123,12 +123,20 @@ public final class NodeTasks implements Backend {
 
     /** Kills what the tasks run and removes them with their scratch directories. */
     void release(List<LocalTask> which) {
+        for (LocalTask t : removed(which)) {
+            Disk.execute(() -> Scratch.deleteTree(t.scratch()));
+        }
+    }
+
+    private List<LocalTask> removed(List<LocalTask> which) {
+        List<LocalTask> out = new ArrayList<>();
         for (LocalTask t : which) {
             if (tasks.remove(t.id(), t)) {
                 t.release();
-                Disk.execute(() -> Scratch.deleteTree(t.scratch()));
+                out.add(t);
             }
         }
+        return out;
     }
 
     @Override
@@ -163,8 +171,10 @@ public final class NodeTasks implements Backend {
     /** Kills every task's process group: a daemon that stops leaves no orphans. */
     @Override
     public void close() {
-        release(new ArrayList<>(tasks.values()));
+        List<LocalTask> all = removed(new ArrayList<>(tasks.values()));
         spawner.shutdown(Duration.ofSeconds(2));
         spawnExecutor.shutdownNow();
+        // Here and now, not on the disk executor: whoever stops the daemon may remove the directory next.
+        all.forEach(t -> Scratch.deleteTree(t.scratch()));
     }
 }

@@ -1,7 +1,6 @@
 package org.taskfs.node.exec;
 
 import java.io.ByteArrayOutputStream;
-import org.taskfs.task.OutputLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -10,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.taskfs.task.OutputLog;
 
 /** Helpers shared by the process tests. */
 final class ExecTesting {

@@ -1,0 +1,51 @@
+package org.taskfs.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.taskfs.styx.server.StyxException;
+
+class CapacityTest {
+
+    @Test
+    void aLineReadsBackAsItWasWritten() {
+        Capacity c = new Capacity("tcp!10.0.0.5!6666", "n1", 8, 3, Capacity.State.DRAINING);
+        assertThat(c.line()).isEqualTo("mount tcp!10.0.0.5!6666 n1 slots=8 busy=3 state=draining\n");
+        assertThat(Capacity.parse(c.line())).containsExactly(c);
+    }
+
+    @Test
+    void theTotalCountsOnlyWhatIsUp() {
+        List<Capacity> pool = Capacity.parse("""
+                mount tcp!a!6666 a slots=4 busy=1 state=up
+                mount tcp!b!6666 b slots=4 busy=4 state=down
+                mount tcp!c!5555 c slots=16 busy=2 state=up
+
+                mount tcp!d!6666 d slots=2 busy=0 state=draining
+                """);
+        assertThat(pool).hasSize(4);
+        Capacity total = Capacity.total("tcp!top!5555", "top", pool);
+        assertThat(total.slots()).isEqualTo(20);
+        assertThat(total.busy()).isEqualTo(3);
+        assertThat(total.free()).isEqualTo(17);
+    }
+
+    @Test
+    void freeIsNeverNegativeAndNothingWhenNotUp() {
+        assertThat(new Capacity("a", "a", 2, 5, Capacity.State.UP).free()).isZero();
+        assertThat(new Capacity("a", "a", 8, 0, Capacity.State.DRAINING).free()).isZero();
+    }
+
+    @Test
+    void anythingElseIsAnErrorNamingTheLine() {
+        for (String bad : List.of("local slots=4 busy=0", "mount a b slots=x busy=0 state=up",
+                "mount a b slots=4 busy=-1 state=up", "mount a b slots=4 busy=0 state=gone",
+                "mount a b busy=0 slots=4 state=up", "mount a b slots=4 busy=0")) {
+            assertThatThrownBy(() -> Capacity.parse(bad)).isInstanceOf(StyxException.class)
+                    .hasMessage("ns: not a capacity line: \"" + bad
+                            + "\"; expected mount ADDR NAME slots=K busy=B state=up|down|draining");
+        }
+    }
+}
