@@ -1,16 +1,11 @@
 package org.taskfs.node;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.taskfs.node.task.NodeTasks;
 import org.taskfs.styx.dial.DialAddress;
-import org.taskfs.styx.server.ServerOptions;
-import org.taskfs.styx.server.StyxServer;
 import org.taskfs.task.HostInfo;
-import org.taskfs.task.Scratch;
+import org.taskfs.task.TaskServer;
 import org.taskfs.task.TaskTree;
 
 /** A running node daemon: its local tasks served over 9P at an address, in the tree every task server serves. */
@@ -42,39 +37,15 @@ public final class NodeDaemon implements AutoCloseable {
         }
     }
 
-    private final TaskTree tree;
-    private final NodeTasks tasks;
-    private final StyxServer server;
-    /** The scratch directory the daemon made itself, removed when it stops; null if it was given one. */
-    private final Path ownScratch;
+    private final TaskServer server;
 
-    private NodeDaemon(TaskTree tree, NodeTasks tasks, StyxServer server, Path ownScratch) {
-        this.tree = tree;
-        this.tasks = tasks;
+    private NodeDaemon(TaskServer server) {
         this.server = server;
-        this.ownScratch = ownScratch;
     }
 
     public static NodeDaemon start(Config config) {
-        Path scratch = config.scratch();
-        if (scratch == null) {
-            try {
-                scratch = Files.createTempDirectory("taskfs-node-");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot make a scratch directory", e);
-            }
-        }
-        NodeTasks tasks = new NodeTasks(scratch, config.slots(), HostInfo.LOCAL);
-        TaskTree tree = new TaskTree(tasks, config.idleTimeout());
-        StyxServer server;
-        try {
-            server = StyxServer.listen(config.listen(), tree, ServerOptions.DEFAULTS);
-        } catch (RuntimeException e) {
-            tree.close();
-            throw e;
-        }
-        tasks.address(server.address().toString());
-        return new NodeDaemon(tree, tasks, server, config.scratch() == null ? scratch : null);
+        return new NodeDaemon(TaskServer.start(config.listen(), "node", config.scratch(), config.idleTimeout(),
+                scratch -> new NodeTasks(scratch, config.slots(), HostInfo.LOCAL)));
     }
 
     public DialAddress address() {
@@ -82,20 +53,16 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     public NodeTasks tasks() {
-        return tasks;
+        return (NodeTasks) server.tree().backend();
     }
 
     public TaskTree tree() {
-        return tree;
+        return server.tree();
     }
 
     /** Stops serving and kills every task's process group. */
     @Override
     public void close() {
         server.close();
-        tree.close();
-        if (ownScratch != null) {
-            Scratch.deleteTree(ownScratch);
-        }
     }
 }

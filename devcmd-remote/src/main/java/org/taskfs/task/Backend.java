@@ -8,31 +8,46 @@ import java.util.concurrent.CompletableFuture;
  * tasks on the members of a coordinator), its capacity, and its root ctl. {@link TaskTree} serves the rest,
  * identically for both.
  */
-public interface Backend {
-    /** The host, as the root {@code arch} file shows it. */
-    HostInfo host();
+public abstract class Backend {
+    private final HostInfo host;
+    private volatile String address = "";
 
-    /** This server's dial string: TASKFS_ADDR of sessions made here. */
-    String address();
+    protected Backend(HostInfo host) {
+        this.host = host;
+    }
+
+    /** The host, as the root {@code arch} file shows it. */
+    public final HostInfo host() {
+        return host;
+    }
+
+    /** This server's dial string, once it listens: TASKFS_ADDR of sessions made here. */
+    public final String address() {
+        return address;
+    }
+
+    final void address(String dial) {
+        address = dial;
+    }
 
     /**
      * Reserves {@code n} more tasks for {@code session}, all or nothing: on failure nothing stays reserved and
      * the error names the shortfall ({@code res: not enough capacity: asked 8, 5 free slots (Linux amd64)}).
      * {@code os} and {@code arch} are {@code *} for any.
      */
-    CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch);
+    public abstract CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch);
 
     /** The root {@code status}: the census, one {@code COUNT OS ARCH} line per kind. */
-    String census();
+    public abstract String census();
 
     /** The root {@code ns}: {@link Capacity} lines, one per pool entry. */
-    String capacity();
+    public abstract String capacity();
 
     /** The root {@code ctl}: what reading it shows, and the verbs writing it takes (admin only). */
-    String settings();
+    public abstract String settings();
 
-    CtlTable<Void> rootVerbs();
+    public abstract CtlTable<Void> rootVerbs();
 
     /** The server stops: free what the backend holds (sessions are released before). */
-    default void close() {}
+    public void close() {}
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.taskfs.styx.util.Futures;
 
 /**
  * One open gathered file (stdout, stderr, stdio) of a session or a task: the tasks' output merged
@@ -46,7 +47,7 @@ public final class GatherReader {
 
     public synchronized CompletableFuture<byte[]> read(long offset, int count) {
         CompletableFuture<byte[]> result = new CompletableFuture<>();
-        tail.handle((v, e) -> null).thenRun(() -> {
+        Futures.settled(tail).thenRun(() -> {
             Cursor c;
             synchronized (this) {
                 if (offset == 0 && cursor.position() != 0) {

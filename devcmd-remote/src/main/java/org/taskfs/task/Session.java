@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.PlanNineQuoting;
+import org.taskfs.styx.util.Futures;
 
 /**
  * A session: tasks reserved in parts (a node's own, or sessions on a coordinator's members), numbered 0..R-1
@@ -265,7 +266,7 @@ public final class Session {
     private CompletableFuture<Void> serially(Supplier<CompletableFuture<Void>> step) {
         CompletableFuture<Void> next;
         synchronized (this) {
-            next = lastCommand.handle((v, e) -> null).thenCompose(x -> step.get());
+            next = Futures.settled(lastCommand).thenCompose(x -> step.get());
             lastCommand = next;
         }
         return next;
@@ -390,7 +391,7 @@ public final class Session {
                 List<CompletableFuture<Void>> kills = new ArrayList<>();
                 sent.forEach((p, f) -> {
                     if (!f.isCompletedExceptionally()) {
-                        kills.add(p.command(KILL, to.get(p)).handle((a, b) -> null));
+                        kills.add(Futures.settled(p.command(KILL, to.get(p))));
                     }
                 });
                 return allOf(kills).thenApply(killed -> {
@@ -421,7 +422,7 @@ public final class Session {
         return allOf(new ArrayList<>(sent.values())).handle((v, e) -> {
             for (CompletableFuture<Void> f : sent.values()) {
                 if (f.isCompletedExceptionally()) {
-                    return Failures.text(f.handle((a, b) -> b).join());
+                    return Failures.text(Futures.failure(f).join());
                 }
             }
             return null;
@@ -456,7 +457,7 @@ public final class Session {
                     accepted++;
                     continue;
                 }
-                String text = Failures.text(f.handle((a, b) -> b).join());
+                String text = Failures.text(Futures.failure(f).join());
                 if (!text.equals(CtlRequest.NOT_STARTED) && firstError == null) {
                     firstError = text;
                 }

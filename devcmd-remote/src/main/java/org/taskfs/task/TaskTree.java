@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
-import java.util.function.Supplier;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Qid;
@@ -201,7 +200,7 @@ public final class TaskTree implements FileServer, AutoCloseable {
                     h = new DataHandle(this, session, task, true, false);
                     break;
                 case STATUS:
-                    h = new AsyncTextHandle(this, () -> session.status(task));
+                    h = TextHandle.later(this, () -> session.status(task));
                     break;
                 case WAIT:
                     h = new WaitHandle(this, session, task);
@@ -346,35 +345,6 @@ public final class TaskTree implements FileServer, AutoCloseable {
         @Override
         public CompletableFuture<byte[]> read(long offset, int count) {
             return reader.read(offset, count);
-        }
-    }
-
-    /** A generated text whose making may take requests elsewhere (status): snapshot at offset 0. */
-    private static final class AsyncTextHandle implements OpenFile {
-        private final Node node;
-        private final Supplier<CompletableFuture<String>> text;
-        private CompletableFuture<byte[]> snapshot;
-
-        AsyncTextHandle(Node node, Supplier<CompletableFuture<String>> text) {
-            this.node = node;
-            this.text = text;
-        }
-
-        @Override
-        public Node node() {
-            return node;
-        }
-
-        @Override
-        public CompletableFuture<byte[]> read(long offset, int count) {
-            CompletableFuture<byte[]> s;
-            synchronized (this) {
-                if (offset == 0 || snapshot == null) {
-                    snapshot = text.get().thenApply(TaskTree::utf8);
-                }
-                s = snapshot;
-            }
-            return s.thenApply(b -> Files9.slice(b, offset, count));
         }
     }
 

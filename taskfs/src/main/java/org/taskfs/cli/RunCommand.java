@@ -12,6 +12,7 @@ import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.util.PlanNineQuoting;
+import org.taskfs.styx.util.Futures;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,8 +65,8 @@ final class RunCommand implements Callable<Integer> {
                 err.get();
                 return report(waits);
             } finally {
-                ctl.write(0, "release".getBytes(StandardCharsets.UTF_8)).handle((v, e) -> null).get();
-                ctl.clunk().handle((v, e) -> null).get();
+                Futures.settled(ctl.write(0, "release".getBytes(StandardCharsets.UTF_8))).get();
+                Futures.settled(ctl.clunk()).get();
             }
         }
     }

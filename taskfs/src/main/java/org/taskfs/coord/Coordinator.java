@@ -1,8 +1,5 @@
 package org.taskfs.coord;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,11 +9,9 @@ import org.taskfs.coord.pool.Member;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.coord.session.CoordinatorTasks;
 import org.taskfs.styx.dial.DialAddress;
-import org.taskfs.styx.server.ServerOptions;
-import org.taskfs.styx.server.StyxServer;
-import org.taskfs.task.Scratch;
+import org.taskfs.styx.util.Futures;
 import org.taskfs.task.Sessions;
-import org.taskfs.task.TaskTree;
+import org.taskfs.task.TaskServer;
 
 /** A running coordinator: the pool of mounted servers and the sessions, served over 9P. */
 public final class Coordinator implements AutoCloseable {
@@ -53,16 +48,11 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private final Pool pool;
-    private final TaskTree tree;
-    private final StyxServer server;
-    /** The scratch directory the coordinator made itself, removed when it stops; null if it was given one. */
-    private final Path ownScratch;
+    private final TaskServer server;
 
-    private Coordinator(Pool pool, TaskTree tree, StyxServer server, Path ownScratch) {
+    private Coordinator(Pool pool, TaskServer server) {
         this.pool = pool;
-        this.tree = tree;
         this.server = server;
-        this.ownScratch = ownScratch;
     }
 
     /**
@@ -70,32 +60,21 @@ public final class Coordinator implements AutoCloseable {
      * was found unreachable (those are kept and dialled again until they answer).
      */
     public static Coordinator start(Config config) {
-        Path scratch = config.scratch();
-        try {
-            if (scratch == null) {
-                scratch = Files.createTempDirectory("taskfs-coordinator-");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot make a scratch directory", e);
-        }
         Pool pool = new Pool(config.pool(), System.getProperty("user.name", "taskfs"));
-        CoordinatorTasks tasks = new CoordinatorTasks(pool, scratch);
-        TaskTree tree = new TaskTree(tasks, config.idleTimeout());
-        StyxServer server;
+        TaskServer server;
         try {
-            server = StyxServer.listen(config.listen(), tree, ServerOptions.DEFAULTS);
+            server = TaskServer.start(config.listen(), "coordinator", config.scratch(), config.idleTimeout(),
+                    scratch -> new CoordinatorTasks(pool, scratch));
         } catch (RuntimeException e) {
-            tree.close();
             pool.close();
             throw e;
         }
-        tasks.address(server.address().toString());
-        Coordinator c = new Coordinator(pool, tree, server, config.scratch() == null ? scratch : null);
+        Coordinator c = new Coordinator(pool, server);
         List<CompletableFuture<Member>> mounting = new ArrayList<>();
         for (MemberSpec m : config.members()) {
             mounting.add(pool.add(m.address(), m.name(), null));
         }
-        CompletableFuture.allOf(mounting.toArray(new CompletableFuture<?>[0])).handle((v, e) -> null).join();
+        Futures.settled(CompletableFuture.allOf(mounting.toArray(new CompletableFuture<?>[0]))).join();
         return c;
     }
 
@@ -108,17 +87,13 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public Sessions sessions() {
-        return tree.sessions();
+        return server.tree().sessions();
     }
 
-    /** Releases every session (killing their tasks on the members), then stops serving. */
+    /** Stops serving, releases every session (killing their tasks on the members), then leaves the pool. */
     @Override
     public void close() {
-        tree.close();
         server.close();
         pool.close();
-        if (ownScratch != null) {
-            Scratch.deleteTree(ownScratch);
-        }
     }
 }

@@ -10,6 +10,7 @@ import org.taskfs.node.exec.SpawnSpec;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.PlanNineQuoting;
+import org.taskfs.styx.util.Futures;
 import org.taskfs.task.CtlRequest;
 import org.taskfs.task.Identity;
 import org.taskfs.task.Part;
@@ -120,7 +121,7 @@ final class LocalPart implements Part {
             }
             for (CompletableFuture<Void> f : started) {
                 if (f.isCompletedExceptionally()) {
-                    throw new StyxException(Failures.text(f.handle((a, b) -> b).join()));
+                    throw new StyxException(Failures.text(Futures.failure(f).join()));
                 }
             }
             return null;

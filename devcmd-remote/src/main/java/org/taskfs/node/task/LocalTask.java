@@ -7,16 +7,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.taskfs.node.exec.ExitStatus;
 import org.taskfs.node.exec.RunningProcess;
 import org.taskfs.node.exec.SpawnException;
 import org.taskfs.node.exec.SpawnSpec;
 import org.taskfs.node.exec.Spawner;
-import org.taskfs.styx.server.Futures;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.PlanNineQuoting;
+import org.taskfs.styx.util.Futures;
 import org.taskfs.task.CtlRequest;
 import org.taskfs.task.Leaf;
 import org.taskfs.task.OutputLog;
@@ -315,7 +314,7 @@ final class LocalTask implements Leaf {
         CompletableFuture<Integer> inner = r.process.writeStdin(data);
         CompletableFuture<Integer> out = new CompletableFuture<>();
         inner.whenComplete((n, e) -> {
-            Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable t = e == null ? null : Futures.cause(e);
             if (t == null) {
                 out.complete(n);
             } else {

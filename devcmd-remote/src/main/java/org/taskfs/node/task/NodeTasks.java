@@ -28,20 +28,18 @@ import org.taskfs.task.Session;
  * A node daemon's tasks: local processes, numbered node-wide from 0 and never reused, each with a scratch
  * directory. A reservation takes slots: a task holds one from {@code res} until its run ends.
  */
-public final class NodeTasks implements Backend {
+public final class NodeTasks extends Backend {
     private final Map<Integer, LocalTask> tasks = new ConcurrentSkipListMap<>();
     private final AtomicInteger next = new AtomicInteger();
     private final Path scratchRoot;
     private final Spawner spawner = new Spawner();
     private final ExecutorService spawnExecutor;
-    private final HostInfo host;
     private volatile int slots;
-    private volatile String address = "";
 
     public NodeTasks(Path scratchRoot, int slots, HostInfo host) {
+        super(host);
         this.scratchRoot = scratchRoot;
         this.slots = slots;
-        this.host = host;
         try {
             Files.createDirectories(scratchRoot);
         } catch (IOException e) {
@@ -54,21 +52,6 @@ public final class NodeTasks implements Backend {
             t.setDaemon(true);
             return t;
         });
-    }
-
-    @Override
-    public HostInfo host() {
-        return host;
-    }
-
-    @Override
-    public String address() {
-        return address;
-    }
-
-    /** The daemon's dial string, once it listens. */
-    public void address(String dial) {
-        address = dial;
     }
 
     public int slots() {
@@ -95,9 +78,9 @@ public final class NodeTasks implements Backend {
     public CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch) {
         List<LocalTask> made = new ArrayList<>();
         synchronized (this) {
-            int free = host.matches(os, arch) ? Math.max(0, slots - busy()) : 0;
+            int free = host().matches(os, arch) ? Math.max(0, slots - busy()) : 0;
             if (free < n) {
-                String constraint = os.equals("*") && arch.equals("*") ? host.toString() : os + " " + arch;
+                String constraint = os.equals("*") && arch.equals("*") ? host().toString() : os + " " + arch;
                 throw new StyxException("res: not enough capacity: asked " + n + ", " + free + " free slot"
                         + (free == 1 ? "" : "s") + " (" + constraint + ")");
             }
@@ -141,12 +124,12 @@ public final class NodeTasks implements Backend {
 
     @Override
     public String census() {
-        return slots + " " + host + "\n";
+        return slots + " " + host() + "\n";
     }
 
     @Override
     public String capacity() {
-        return new Capacity(address, "local", slots, busy(), Capacity.State.UP).line();
+        return new Capacity(address(), "local", slots, busy(), Capacity.State.UP).line();
     }
 
     @Override

@@ -24,6 +24,7 @@ import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.PlanNineQuoting;
+import org.taskfs.styx.util.Futures;
 
 /**
  * The servers a coordinator has mounted, with their health. A heartbeat reads each member's root
@@ -279,7 +280,7 @@ public final class Pool implements AutoCloseable {
                 if (f.isCompletedExceptionally()) {
                     failed.add(s.getKey());
                     missing += plan.get(s.getKey());
-                    why = s.getKey().name() + ": " + Failures.text(f.handle((a, b) -> b).join());
+                    why = s.getKey().name() + ": " + Failures.text(Futures.failure(f).join());
                 } else {
                     got.add(f.join());
                 }

@@ -17,31 +17,16 @@ import org.taskfs.task.Session;
  * A coordinator's tasks: tasks on the servers of its pool, reserved through the pool, driven one message per
  * member. Copies of their output are kept under the scratch directory.
  */
-public final class CoordinatorTasks implements Backend {
+public final class CoordinatorTasks extends Backend {
     private final Pool pool;
     private final Path scratchRoot;
     private final AtomicLong parts = new AtomicLong();
-    private volatile String address = "";
 
     public CoordinatorTasks(Pool pool, Path scratchRoot) {
+        super(HostInfo.LOCAL);
         this.pool = pool;
         this.scratchRoot = scratchRoot;
         this.rootVerbs = rootVerbs(pool);
-    }
-
-    @Override
-    public HostInfo host() {
-        return HostInfo.LOCAL;
-    }
-
-    @Override
-    public String address() {
-        return address;
-    }
-
-    /** The coordinator's dial string, once it listens. */
-    public void address(String dial) {
-        address = dial;
     }
 
     @Override
