@@ -74,6 +74,15 @@ public final class OutputLog implements AutoCloseable {
     private final List<ParkedRead> parked = new ArrayList<>();
     private final Object appendLock = new Object();
     private FileChannel appender;
+    /**
+     * The bytes after the last read, fetched while its answer travels: the next read of a reader that follows
+     * the stream is answered at once, without waiting for the disk executor. The file only grows, so bytes
+     * read ahead never go stale.
+     */
+    private final Object aheadLock = new Object();
+    private long aheadOffset = -1;
+    private byte[] ahead;
+    private boolean fetching;
     private volatile boolean complete;
     private volatile boolean closed;
     private OutputLog(Path path, Watch loop, FileChannel reader) {
@@ -120,12 +129,20 @@ public final class OutputLog implements AutoCloseable {
             return CompletableFuture.completedFuture(EOF);
         }
         int n = Math.min(max, MAX_READ);
+        byte[] hit = takeAhead(offset, n);
+        if (hit != null) {
+            readAhead(offset + hit.length, n);
+            return CompletableFuture.completedFuture(hit);
+        }
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         Disk.execute(() -> {
             try {
                 byte[] now = tryRead(offset, n);
                 if (now != null) {
                     answer.complete(now);
+                    if (now.length > 0) {
+                        readAhead(offset + now.length, n);
+                    }
                     return;
                 }
             } catch (IOException e) {
@@ -147,6 +164,48 @@ public final class OutputLog implements AutoCloseable {
             });
         });
         return answer;
+    }
+
+    /** Up to {@code max} of the bytes read ahead, if they start at {@code offset}; null otherwise. */
+    private byte[] takeAhead(long offset, int max) {
+        synchronized (aheadLock) {
+            if (ahead == null || aheadOffset != offset) {
+                return null;
+            }
+            byte[] out = ahead;
+            if (out.length <= max) {
+                ahead = null;
+                return out;
+            }
+            ahead = Arrays.copyOfRange(out, max, out.length);
+            aheadOffset += max;
+            return Arrays.copyOf(out, max);
+        }
+    }
+
+    /** Fetches the bytes at {@code offset} on the disk executor, if nothing is read ahead yet. */
+    private void readAhead(long offset, int max) {
+        synchronized (aheadLock) {
+            if (fetching || ahead != null || closed) {
+                return;
+            }
+            fetching = true;
+        }
+        Disk.execute(() -> {
+            byte[] b = null;
+            try {
+                b = tryRead(offset, max);
+            } catch (IOException e) {
+                // the reader that comes for these bytes will meet the error itself
+            }
+            synchronized (aheadLock) {
+                fetching = false;
+                if (b != null && b.length > 0 && !closed) {
+                    ahead = b;
+                    aheadOffset = offset;
+                }
+            }
+        });
     }
 
     private CompletableFuture<byte[]> park(long offset, int max) {
@@ -214,6 +273,9 @@ public final class OutputLog implements AutoCloseable {
             closed = true;
             complete = true;
             closeQuietly(appender);
+        }
+        synchronized (aheadLock) {
+            ahead = null;
         }
         deliverParked();
         closeQuietly(reader);

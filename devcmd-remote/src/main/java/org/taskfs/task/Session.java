@@ -45,6 +45,8 @@ public final class Session {
     private int nice;
     /** Set by a coordinator that reserved this session as a part of its own; null: named as here. */
     private Identity given;
+    /** The ident each part was last sent. */
+    private final Map<Part, String> identified = new java.util.HashMap<>();
     private volatile Output output = Output.ORDERED;
     private volatile Input input = Input.BCAST;
     private int refs;
@@ -307,21 +309,30 @@ public final class Session {
                     }
                 }
             }
-            told.add(identifyParts());
             return allOf(told);
         });
     }
 
-    /** Tells every part its tasks' names: the size changed, or the identity did. */
-    private CompletableFuture<Void> identifyParts() {
-        List<CompletableFuture<Void>> told = new ArrayList<>();
-        Identity whole = identity();
+    /**
+     * Gives {@code p} its tasks' names if they changed since it was last told (a res changed the size, or an
+     * ident the identity). Sent just before an exec, on the same ctl, so it costs that exec no round trip.
+     */
+    private CompletableFuture<Void> identify(Part p) {
+        String command;
         synchronized (this) {
-            for (int i = 0; i < parts.size(); i++) {
-                told.add(parts.get(i).mirror("ctl", whole.forPart(partFirst.get(i)).command()));
+            command = identity().forPart(firstOf(p)).command();
+            if (command.equals(identified.get(p))) {
+                return done();
             }
+            identified.put(p, command);
         }
-        return allOf(told);
+        return p.mirror("ctl", command).whenComplete((v, e) -> {
+            if (e != null) {
+                synchronized (this) {
+                    identified.remove(p, command);
+                }
+            }
+        });
     }
 
     private CompletableFuture<Void> ident(CtlRequest c) {
@@ -333,7 +344,7 @@ public final class Session {
         synchronized (this) {
             given = new Identity(c.arg(0), c.arg(1), first, size);
         }
-        return identifyParts();
+        return done();
     }
 
     private CompletableFuture<Void> killOnClose() {
@@ -383,7 +394,10 @@ public final class Session {
             }
             Map<Part, Integer> to = scope(task);
             Map<Part, CompletableFuture<Void>> sent = new LinkedHashMap<>();
-            to.forEach((p, t) -> sent.put(p, p.command(c, t)));
+            to.forEach((p, t) -> {
+                CompletableFuture<Void> named = identify(p);
+                sent.put(p, p.command(c, t).thenCombine(named, (a, b) -> null));
+            });
             return settle(sent).thenCompose(failure -> {
                 if (failure == null) {
                     return done();

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
+import org.taskfs.styx.util.Futures;
 import org.taskfs.task.CtlRequest;
 import org.taskfs.task.Disk;
 import org.taskfs.task.Part;
@@ -54,14 +55,17 @@ final class MemberPart implements Part {
             return write(task, c.text());
         }
         List<RemoteTask> which = task < 0 ? tasks : List.of(tasks.get(task));
-        // The copies' files are made before the exec is sent, so its answer can begin the runs at once.
-        return Disk.supply(() -> {
+        // The copies' files are made while the exec travels; the runs begin when both are done, before the
+        // exec is answered, so a read that follows the answer finds the new run.
+        CompletableFuture<List<RemoteTask.Copy>> made = Disk.supply(() -> {
             List<RemoteTask.Copy> copies = new ArrayList<>();
             for (RemoteTask t : which) {
                 copies.add(t.newCopy());
             }
             return copies;
-        }).thenCompose(copies -> write(task, c.text()).handle((v, e) -> {
+        });
+        CompletableFuture<Throwable> answered = Futures.failure(write(task, c.text()));
+        return made.thenCombine(answered, (copies, e) -> {
             boolean refused = e != null && Failures.text(e).equals(CtlRequest.IN_USE);
             for (int i = 0; i < which.size(); i++) {
                 if (refused) {
@@ -75,7 +79,7 @@ final class MemberPart implements Part {
                 throw new StyxException(Failures.text(e));
             }
             return null;
-        }));
+        });
     }
 
     @Override

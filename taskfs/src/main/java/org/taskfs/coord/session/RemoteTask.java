@@ -155,26 +155,39 @@ final class RemoteTask implements Leaf, Member.Occupant {
                 LOG.log(System.Logger.Level.DEBUG, "{0}: cannot open {1}: {2}", member.name(), file, e.toString());
                 return;
             }
-            copy(f, log, complete, 0);
+            copy(f, log, complete, 0, CompletableFuture.completedFuture(null));
         });
     }
 
-    /** Copies a remote stream into a local log until EOF: one read in flight, each chunk appended before the next. */
-    private static void copy(RemoteFid from, OutputLog to, Runnable complete, long offset) {
-        from.read(offset, from.iounit())
-                .thenCompose(b -> b.length == 0 ? CompletableFuture.completedFuture(-1)
-                        : to.appendLater(b).thenApply(v -> b.length))
-                .whenComplete((n, e) -> {
-                    if (e != null || n < 0) {
-                        if (e != null && !(Failures.cause(e) instanceof StyxConnectionException)) {
-                            LOG.log(System.Logger.Level.WARNING, "cannot copy output: {0}", Failures.text(e));
-                        }
-                        from.clunk();
-                        complete.run();
-                    } else {
-                        copy(from, to, complete, offset + n);
-                    }
+    /**
+     * Copies a remote stream into a local log until EOF, in order. The next read goes out while the chunk
+     * before is appended; at most one append waits behind another, so a slow disk holds the reads back.
+     */
+    private static void copy(RemoteFid from, OutputLog to, Runnable complete, long offset,
+                             CompletableFuture<Void> appended) {
+        from.read(offset, from.iounit()).whenComplete((b, e) -> {
+            if (e != null || b.length == 0) {
+                if (e != null && !(Failures.cause(e) instanceof StyxConnectionException)) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot copy output: {0}", Failures.text(e));
+                }
+                // End of file only once everything read is in the log.
+                appended.whenComplete((v, x) -> {
+                    from.clunk();
+                    complete.run();
                 });
+                return;
+            }
+            CompletableFuture<Void> next = appended.thenCompose(v -> to.appendLater(b));
+            appended.whenComplete((v, x) -> {
+                if (x != null) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot keep output: {0}", Failures.text(x));
+                    from.clunk();
+                    complete.run();
+                } else {
+                    copy(from, to, complete, offset + b.length, next);
+                }
+            });
+        });
     }
 
     private void pumpWait(Copy r) {
