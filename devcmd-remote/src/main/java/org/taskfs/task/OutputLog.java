@@ -68,8 +68,20 @@ public final class OutputLog implements AutoCloseable {
         }
     }
 
+    /** The last bytes appended from Java, kept in memory: small outputs and readers that keep up never wait on the disk. */
+    static final int TAIL = 64 * 1024;
+    /** What {@link #fromMemory} answers when the reader must wait for more. */
+    private static final byte[] WAIT = new byte[0];
+
     private final Path path;
     private final Watch loop;
+    /** Only this JVM appends (no watch): the length and the tail in memory are the whole truth. */
+    private final boolean appendedHere;
+    /** Bytes in the file, for a log appended here; guarded by appendLock. */
+    private long length;
+    private final byte[] tail;
+    private int tailLength;
+    private long tailStart;
     private final FileChannel reader;
     private final List<ParkedRead> parked = new ArrayList<>();
     private final Object appendLock = new Object();
@@ -85,10 +97,14 @@ public final class OutputLog implements AutoCloseable {
     private boolean fetching;
     private volatile boolean complete;
     private volatile boolean closed;
-    private OutputLog(Path path, Watch loop, FileChannel reader) {
+    private OutputLog(Path path, Watch loop, FileChannel reader) throws IOException {
         this.path = path;
         this.loop = loop;
         this.reader = reader;
+        this.appendedHere = loop == Watch.NONE;
+        this.tail = appendedHere ? new byte[TAIL] : null;
+        this.length = appendedHere ? reader.size() : 0;
+        this.tailStart = length;
     }
 
     /** Opens a log that only this JVM appends to, creating an empty file (mode 0600) if there is none. */
@@ -129,6 +145,13 @@ public final class OutputLog implements AutoCloseable {
             return CompletableFuture.completedFuture(EOF);
         }
         int n = Math.min(max, MAX_READ);
+        byte[] known = fromMemory(offset, n);
+        if (known == WAIT) {
+            return park(offset, n);
+        }
+        if (known != null) {
+            return CompletableFuture.completedFuture(known);
+        }
         byte[] hit = takeAhead(offset, n);
         if (hit != null) {
             readAhead(offset + hit.length, n);
@@ -164,6 +187,29 @@ public final class OutputLog implements AutoCloseable {
             });
         });
         return answer;
+    }
+
+    /**
+     * For a log appended here: the bytes at {@code offset} if they are in the tail, {@link #EOF} at the end of a
+     * complete log, {@link #WAIT} at the end of one still growing; null when only the disk has them.
+     */
+    private byte[] fromMemory(long offset, int max) {
+        if (!appendedHere) {
+            return null;
+        }
+        synchronized (appendLock) {
+            if (closed) {
+                return EOF;
+            }
+            if (offset >= length) {
+                return complete ? EOF : WAIT;
+            }
+            if (offset < tailStart) {
+                return null;
+            }
+            int from = (int) (offset - tailStart);
+            return Arrays.copyOfRange(tail, from, from + (int) Math.min(max, length - offset));
+        }
     }
 
     /** Up to {@code max} of the bytes read ahead, if they start at {@code offset}; null otherwise. */
@@ -241,8 +287,26 @@ public final class OutputLog implements AutoCloseable {
             while (b.hasRemaining()) {
                 appender.write(b);
             }
+            keepTail(data);
         }
         deliverParked();
+    }
+
+    private void keepTail(byte[] data) {
+        if (!appendedHere) {
+            return;
+        }
+        if (tailLength + data.length <= TAIL) {
+            System.arraycopy(data, 0, tail, tailLength, data.length);
+            tailLength += data.length;
+        } else {
+            // Start the tail anew with the newest bytes: readers that keep up read those.
+            int keep = Math.min(data.length, TAIL);
+            System.arraycopy(data, data.length - keep, tail, 0, keep);
+            tailLength = keep;
+            tailStart = length + data.length - keep;
+        }
+        length += data.length;
     }
 
     /** No more output will come (the writer has exited): readers at the end now get EOF. */
@@ -284,6 +348,10 @@ public final class OutputLog implements AutoCloseable {
 
     /** Data at {@code offset}, {@link #EOF}, or {@code null} when the reader has to wait. */
     private byte[] tryRead(long offset, int max) throws IOException {
+        byte[] known = fromMemory(offset, max);
+        if (known != null) {
+            return known == WAIT ? null : known;
+        }
         // Read the flag before the size: once complete, the size we then see is final.
         boolean done = complete;
         if (closed) {

@@ -2,7 +2,7 @@ package org.taskfs.node.task;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,6 +127,13 @@ final class LocalTask implements Leaf {
     private void spawn(SpawnSpec spec, int number) {
         RunningProcess p;
         try {
+            Files.createDirectories(scratch);
+        } catch (IOException e) {
+            String why = "exec failed: cannot make the task's directory " + scratch + ": " + e.getMessage();
+            failed(spec, why);
+            throw new StyxException(why);
+        }
+        try {
             p = spawner.spawn(spec);
         } catch (SpawnException e) {
             failed(spec, e.getMessage());
@@ -166,30 +173,41 @@ final class LocalTask implements Leaf {
         started.complete(r);
     }
 
-    /** The exec failed: a run of empty logs whose wait line is the failure, so readers and waiters end. */
+    /**
+     * The exec failed: a run of empty logs whose wait line is the failure, so readers and waiters end. If even
+     * the logs cannot be made, waiters get the failure as an error.
+     */
     private void failed(SpawnSpec spec, String why) {
-        ProcessRun r;
+        String line = "0 0 0 0 " + PlanNineQuoting.quote(why);
+        ProcessRun r = null;
+        IOException noLogs = null;
         try {
             OutputLog out = OutputLog.open(spec.stdoutLog());
             OutputLog err = spec.stderrLog().equals(spec.stdoutLog()) ? out : OutputLog.open(spec.stderrLog());
             out.markComplete();
             err.markComplete();
-            r = new ProcessRun(out, err, null, CompletableFuture.completedFuture("0 0 0 0 " + PlanNineQuoting.quote(why)));
+            r = new ProcessRun(out, err, null, CompletableFuture.completedFuture(line));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            noLogs = e;
         }
         CompletableFuture<Run> waiting;
         synchronized (this) {
             state = TaskState.Fail;
             spawning = false;
-            if (run != null && run.process != null) {
-                pastRuns.add(run.process);
+            if (r != null) {
+                if (run != null && run.process != null) {
+                    pastRuns.add(run.process);
+                }
+                run = r;
             }
-            run = r;
             waiting = nextRun;
             nextRun = new CompletableFuture<>();
         }
-        waiting.complete(r);
+        if (r != null) {
+            waiting.complete(r);
+        } else {
+            waiting.completeExceptionally(new StyxException(why + " (and its logs: " + noLogs.getMessage() + ")"));
+        }
     }
 
     private void ended(ProcessRun r, ExitStatus status, Throwable err) {

@@ -91,17 +91,8 @@ public final class NodeTasks extends Backend {
                 made.add(t);
             }
         }
-        return Disk.run(() -> {
-            for (LocalTask t : made) {
-                Files.createDirectories(t.scratch());
-            }
-        }).handle((v, e) -> {
-            if (e != null) {
-                release(made);
-                throw new StyxException("res: cannot make the tasks' directories: " + e.getMessage());
-            }
-            return List.<Part>of(new LocalPart(this, session, made));
-        });
+        // Their scratch directories are made by the first spawn, off the event loop.
+        return CompletableFuture.completedFuture(List.<Part>of(new LocalPart(this, session, made)));
     }
 
     /** Kills what the tasks run and removes them with their scratch directories. */

@@ -11,6 +11,7 @@ import java.util.function.IntSupplier;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
+import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.task.Capacity;
@@ -263,6 +264,17 @@ public final class Member {
         } catch (java.util.concurrent.CompletionException e) {
             return CompletableFuture.failedFuture(e.getCause());
         }
+    }
+
+    /**
+     * Reads a small generated file with one read, not waiting for its clunk; a file that fills the read is
+     * read on to its end.
+     */
+    public CompletableFuture<String> readShort(String path) {
+        return open(path, P9.OREAD, false).thenCompose(fid -> fid.read(0, fid.iounit())
+                .whenComplete((b, e) -> fid.clunk())
+                .thenCompose(b -> b.length < fid.iounit()
+                        ? CompletableFuture.completedFuture(new String(b, StandardCharsets.UTF_8)) : read(path)));
     }
 
     public CompletableFuture<String> read(String path) {

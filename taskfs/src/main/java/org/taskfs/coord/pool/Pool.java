@@ -308,22 +308,24 @@ public final class Pool implements AutoCloseable {
         return c.isEmpty() ? "no members up" : c;
     }
 
-    /** Opens a session on the member, reserves k tasks there and checks its ns lists them. */
+    /**
+     * Opens a session on the member, reserves k tasks there and checks its ns lists them. The session number
+     * is read and the res written at once, on the one fid: the member answers them in order.
+     */
     private CompletableFuture<Reservation> memberSession(Member m, int k, String os, String arch) {
         return m.open("/clone", P9.ORDWR, false).thenCompose(ctl -> {
-            CompletableFuture<Reservation> made = ctl.read(0, 32).thenCompose(b -> {
-                String remoteDir = "/" + new String(b, StandardCharsets.UTF_8).trim();
-                String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch);
-                return ctl.write(0, res.getBytes(StandardCharsets.UTF_8))
-                        .thenCompose(w -> m.read(remoteDir + "/ns"))
-                        .thenApply(ns -> {
-                            long tasks = ns.lines().filter(l -> l.startsWith("bind ")).count();
-                            if (tasks != k) {
-                                throw new StyxException("res " + k + " gave " + tasks + " tasks");
-                            }
-                            return new Reservation(m, remoteDir, ctl, k);
-                        });
-            });
+            String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch);
+            CompletableFuture<byte[]> number = ctl.read(0, 32);
+            CompletableFuture<Integer> reserved = ctl.write(0, res.getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<Reservation> made = number.thenCombine(reserved, (b, w) ->
+                    "/" + new String(b, StandardCharsets.UTF_8).trim())
+                    .thenCompose(remoteDir -> m.readShort(remoteDir + "/ns").thenApply(ns -> {
+                        long tasks = ns.lines().filter(l -> l.startsWith("bind ")).count();
+                        if (tasks != k) {
+                            throw new StyxException("res " + k + " gave " + tasks + " tasks");
+                        }
+                        return new Reservation(m, remoteDir, ctl, k);
+                    }));
             return made.whenComplete((s, e) -> {
                 if (e != null) {
                     ctl.write(0, "release".getBytes(StandardCharsets.UTF_8)).whenComplete((x, y) -> ctl.clunk());
