@@ -70,6 +70,8 @@ public final class OutputLog implements AutoCloseable {
 
     /** The last bytes appended from Java, kept in memory: small outputs and readers that keep up never wait on the disk. */
     static final int TAIL = 64 * 1024;
+    /** How far ahead of a reader that follows the stream a process-written log is read. */
+    static final int READ_AHEAD = 256 * 1024;
     /** What {@link #fromMemory} answers when the reader must wait for more. */
     private static final byte[] WAIT = new byte[0];
 
@@ -92,8 +94,10 @@ public final class OutputLog implements AutoCloseable {
      * read ahead never go stale.
      */
     private final Object aheadLock = new Object();
+    /** The file offset of ahead[aheadFrom]; bytes before aheadFrom were taken already. */
     private long aheadOffset = -1;
     private byte[] ahead;
+    private int aheadFrom;
     private boolean fetching;
     private volatile boolean complete;
     private volatile boolean closed;
@@ -154,7 +158,7 @@ public final class OutputLog implements AutoCloseable {
         }
         byte[] hit = takeAhead(offset, n);
         if (hit != null) {
-            readAhead(offset + hit.length, n);
+            readAhead(offset + hit.length);
             return CompletableFuture.completedFuture(hit);
         }
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
@@ -164,7 +168,7 @@ public final class OutputLog implements AutoCloseable {
                 if (now != null) {
                     answer.complete(now);
                     if (now.length > 0) {
-                        readAhead(offset + now.length, n);
+                        readAhead(offset + now.length);
                     }
                     return;
                 }
@@ -218,38 +222,57 @@ public final class OutputLog implements AutoCloseable {
             if (ahead == null || aheadOffset != offset) {
                 return null;
             }
-            byte[] out = ahead;
-            if (out.length <= max) {
+            int n = Math.min(max, ahead.length - aheadFrom);
+            byte[] out = Arrays.copyOfRange(ahead, aheadFrom, aheadFrom + n);
+            aheadFrom += n;
+            aheadOffset += n;
+            if (aheadFrom == ahead.length) {
                 ahead = null;
-                return out;
             }
-            ahead = Arrays.copyOfRange(out, max, out.length);
-            aheadOffset += max;
-            return Arrays.copyOf(out, max);
+            return out;
         }
     }
 
-    /** Fetches the bytes at {@code offset} on the disk executor, if nothing is read ahead yet. */
-    private void readAhead(long offset, int max) {
+    /**
+     * Keeps about {@value #READ_AHEAD} bytes read ahead of a reader now at {@code offset}: one trip to the disk
+     * executor serves several reads, and the next block is fetched while the last ones are taken.
+     */
+    private void readAhead(long offset) {
+        long at;
         synchronized (aheadLock) {
-            if (fetching || ahead != null || closed) {
+            if (fetching || closed) {
                 return;
             }
+            boolean following = ahead != null && aheadOffset == offset;
+            int left = following ? ahead.length - aheadFrom : 0;
+            if (left >= READ_AHEAD / 2) {
+                return;
+            }
+            at = offset + left;
             fetching = true;
         }
         Disk.execute(() -> {
             byte[] b = null;
             try {
-                b = tryRead(offset, max);
+                b = tryRead(at, READ_AHEAD);
             } catch (IOException e) {
                 // the reader that comes for these bytes will meet the error itself
             }
             synchronized (aheadLock) {
                 fetching = false;
-                if (b != null && b.length > 0 && !closed) {
-                    ahead = b;
-                    aheadOffset = offset;
+                if (b == null || b.length == 0 || closed) {
+                    return;
                 }
+                int left = ahead == null ? 0 : ahead.length - aheadFrom;
+                if (ahead != null && aheadOffset + left == at) {
+                    byte[] joined = Arrays.copyOfRange(ahead, aheadFrom, aheadFrom + left + b.length);
+                    System.arraycopy(b, 0, joined, left, b.length);
+                    ahead = joined;
+                } else {
+                    ahead = b;
+                    aheadOffset = at;
+                }
+                aheadFrom = 0;
             }
         });
     }
