@@ -7,6 +7,11 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** Scratch directories of tasks and sessions: made on demand, removed whole when done with. */
 public final class Scratch {
@@ -42,6 +47,28 @@ public final class Scratch {
             // removed meanwhile
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot remove {0}: {1}", dir, e.getMessage());
+        }
+    }
+
+    /** Directories being removed in the background: whoever stops a server waits for them, so none is left. */
+    public static final class Removals {
+        private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
+
+        /** Removes {@code dir} on the disk executor. */
+        public void later(Path dir) {
+            CompletableFuture<Void> gone = Disk.run(() -> deleteTree(dir));
+            pending.add(gone);
+            gone.whenComplete((v, e) -> pending.remove(gone));
+        }
+
+        /** Waits, up to {@code most}, for the removals under way. */
+        public void await(Duration most) {
+            try {
+                CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0]))
+                        .get(most.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.DEBUG, "scratch removals not all done: {0}", e.toString());
+            }
         }
     }
 }

@@ -18,7 +18,6 @@ import org.taskfs.styx.server.StyxException;
 import org.taskfs.task.Backend;
 import org.taskfs.task.Capacity;
 import org.taskfs.task.CtlTable;
-import org.taskfs.task.Disk;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.Part;
 import org.taskfs.task.Scratch;
@@ -30,6 +29,7 @@ import org.taskfs.task.Session;
  */
 public final class NodeTasks extends Backend {
     private final Map<Integer, LocalTask> tasks = new ConcurrentSkipListMap<>();
+    private final Scratch.Removals removals = new Scratch.Removals();
     private final AtomicInteger next = new AtomicInteger();
     private final Path scratchRoot;
     private final Spawner spawner = new Spawner();
@@ -98,7 +98,7 @@ public final class NodeTasks extends Backend {
     /** Kills what the tasks run and removes them with their scratch directories. */
     void release(List<LocalTask> which) {
         for (LocalTask t : removed(which)) {
-            Disk.execute(() -> Scratch.deleteTree(t.scratch()));
+            removals.later(t.scratch());
         }
     }
 
@@ -150,5 +150,6 @@ public final class NodeTasks extends Backend {
         spawnExecutor.shutdownNow();
         // Here and now, not on the disk executor: whoever stops the daemon may remove the directory next.
         all.forEach(t -> Scratch.deleteTree(t.scratch()));
+        removals.await(Duration.ofSeconds(10));
     }
 }

@@ -11,6 +11,7 @@ import org.taskfs.task.Backend;
 import org.taskfs.task.CtlTable;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.Part;
+import org.taskfs.task.Scratch;
 import org.taskfs.task.Session;
 
 /**
@@ -21,6 +22,7 @@ public final class CoordinatorTasks extends Backend {
     private final Pool pool;
     private final Path scratchRoot;
     private final AtomicLong parts = new AtomicLong();
+    private final Scratch.Removals removals = new Scratch.Removals();
 
     public CoordinatorTasks(Pool pool, Path scratchRoot) {
         super(HostInfo.LOCAL);
@@ -32,7 +34,13 @@ public final class CoordinatorTasks extends Backend {
     @Override
     public CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch) {
         return pool.reserve(n, os, arch, r -> (Part) new MemberPart(r,
-                scratchRoot.resolve(session.id() + "-" + parts.getAndIncrement())));
+                scratchRoot.resolve(session.id() + "-" + parts.getAndIncrement()), removals));
+    }
+
+    /** The copies of released tasks are gone before the coordinator's own scratch directory may go. */
+    @Override
+    public void close() {
+        removals.await(java.time.Duration.ofSeconds(10));
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.taskfs.styx.util.Futures;
 import org.taskfs.task.CtlRequest;
 import org.taskfs.task.Disk;
 import org.taskfs.task.Part;
+import org.taskfs.task.Scratch;
 
 /**
  * A session's tasks on one member: a session there, reached through the ctl fid it was made with. A command
@@ -21,11 +22,12 @@ final class MemberPart implements Part {
     private final Pool.Reservation at;
     private final List<RemoteTask> tasks;
 
-    MemberPart(Pool.Reservation at, Path scratch) {
+    MemberPart(Pool.Reservation at, Path scratch, Scratch.Removals removals) {
         this.at = at;
         List<RemoteTask> made = new ArrayList<>();
         for (int i = 0; i < at.count(); i++) {
-            RemoteTask t = new RemoteTask(at.member(), at.remoteDir() + "/" + i, scratch.resolve(Integer.toString(i)));
+            RemoteTask t = new RemoteTask(at.member(), at.remoteDir() + "/" + i, scratch.resolve(Integer.toString(i)),
+                    removals);
             at.member().placed(t);
             made.add(t);
         }

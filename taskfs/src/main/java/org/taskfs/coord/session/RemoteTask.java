@@ -46,6 +46,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
     private final Member member;
     private final String remoteDir;
     private final Path scratch;
+    private final Scratch.Removals removals;
 
     private Copy run;
     private int runs;
@@ -59,10 +60,11 @@ final class RemoteTask implements Leaf, Member.Occupant {
     private int stdinWriters;
     private boolean released;
 
-    RemoteTask(Member member, String remoteDir, Path scratch) {
+    RemoteTask(Member member, String remoteDir, Path scratch, Scratch.Removals removals) {
         this.member = member;
         this.remoteDir = remoteDir;
         this.scratch = scratch;
+        this.removals = removals;
     }
 
     Member member() {
@@ -336,7 +338,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
         if (in != null) {
             in.thenAccept(RemoteFid::clunk);
         }
-        Disk.execute(() -> Scratch.deleteTree(scratch));
+        removals.later(scratch);
     }
 
     @Override
