@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.taskfs.coord.Sh;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
@@ -55,8 +54,8 @@ abstract class TaskServerContract {
 
     private DialAddress address;
     /** The test's shell: a fresh connection per test. */
-    Shell sh;
-    private final List<Shell> shells = new ArrayList<>();
+    Sh sh;
+    private final List<Sh> shells = new ArrayList<>();
     private final List<String> sessions = new ArrayList<>();
     private final List<String> markers = new ArrayList<>();
 
@@ -89,9 +88,9 @@ abstract class TaskServerContract {
     @AfterEach
     void cleanUp() throws Exception {
         try {
-            Shell janitor = shell();
+            Sh janitor = shell();
             for (String s : sessions) {
-                Shell.get(janitor.client.write("/" + s + "/ctl", "release\n").handle((v, e) -> null));
+                Sh.get(janitor.client.write("/" + s + "/ctl", "release\n").handle((v, e) -> null));
             }
             for (String m : markers) {
                 for (long pid : processesWith(m)) {
@@ -100,12 +99,12 @@ abstract class TaskServerContract {
             }
             // The next test starts with every slot free (coordinators may take a heartbeat to see it).
             try {
-                await().atMost(Shell.WAIT).until(() -> anyBusy(janitor) == 0);
+                await().atMost(Sh.WAIT).until(() -> anyBusy(janitor) == 0);
             } catch (ConditionTimeoutException leaked) {
                 // the test that needs free slots says so itself
             }
         } finally {
-            for (Shell s : shells) {
+            for (Sh s : shells) {
                 s.close();
             }
             shells.clear();
@@ -118,8 +117,8 @@ abstract class TaskServerContract {
         return address;
     }
 
-    Shell shell() throws Exception {
-        Shell s = Shell.connect(address);
+    Sh shell() throws Exception {
+        Sh s = Sh.connect(address);
         shells.add(s);
         return s;
     }
@@ -160,7 +159,7 @@ abstract class TaskServerContract {
     }
 
     /** The root ns lines, each parsed: address, name, slots, busy, state. */
-    static List<Matcher> nsLines(Shell on) throws Exception {
+    static List<Matcher> nsLines(Sh on) throws Exception {
         List<Matcher> out = new ArrayList<>();
         for (String l : on.lines("/ns")) {
             Matcher m = NS_LINE.matcher(l);
@@ -170,12 +169,12 @@ abstract class TaskServerContract {
         return out;
     }
 
-    static int busy(Shell on) throws Exception {
+    static int busy(Sh on) throws Exception {
         return nsLines(on).stream().mapToInt(m -> Integer.parseInt(m.group(4))).sum();
     }
 
     /** The busy= counts of the root ns summed, however its lines are laid out (0 when it has none). */
-    private static int anyBusy(Shell on) throws Exception {
+    private static int anyBusy(Sh on) throws Exception {
         Matcher m = Pattern.compile("busy=(\\d+)").matcher(on.cat("/ns"));
         int sum = 0;
         while (m.find()) {
@@ -254,29 +253,8 @@ abstract class TaskServerContract {
         return processesWith(markerOf(sleepCommand)).size();
     }
 
-    /** Live (not zombie) processes whose command line has {@code token} as a word. */
     static List<Long> processesWith(String token) throws IOException {
-        List<Long> pids = new ArrayList<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path proc : procs) {
-                try {
-                    String stat = Files.readString(proc.resolve("stat"));
-                    if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
-                        continue;
-                    }
-                    String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
-                    for (String word : cmdline.split("\0")) {
-                        if (word.equals(token)) {
-                            pids.add(Long.parseLong(proc.getFileName().toString()));
-                            break;
-                        }
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited while we looked
-                }
-            }
-        }
-        return pids;
+        return Sh.processesWith(token);
     }
 
     // ================================================================== the root
@@ -297,16 +275,16 @@ abstract class TaskServerContract {
     void readingAnOpenedCloneGivesTheSessionNumberAndTheFidIsItsCtl() throws Exception {
         RemoteFid clone = sh.open("/clone", P9.ORDWR);
         try {
-            String s = adopt(new String(Shell.get(clone.read(0, 64)), StandardCharsets.UTF_8));
+            String s = adopt(new String(Sh.get(clone.read(0, 64)), StandardCharsets.UTF_8));
             assertThat(s).matches("\\d+");
-            assertThat(Shell.get(clone.read(s.length(), 64))).isEmpty();
-            assertThat(clone.qid()).isEqualTo(Shell.get(sh.client.stat("/" + s + "/ctl")).qid());
+            assertThat(Sh.get(clone.read(s.length(), 64))).isEmpty();
+            assertThat(clone.qid()).isEqualTo(Sh.get(sh.client.stat("/" + s + "/ctl")).qid());
             // Commands written to the clone fid go to the new session.
-            Shell.get(clone.write(0, utf8("res 1\n")));
+            Sh.get(clone.write(0, utf8("res 1\n")));
             assertThat(taskDirs(s)).containsExactly("0");
             assertThat(session()).isNotEqualTo(s);
         } finally {
-            Shell.get(clone.clunk());
+            Sh.get(clone.clunk());
         }
     }
 
@@ -332,12 +310,12 @@ abstract class TaskServerContract {
     @Test
     void busyCountsReservedTasksAndFallsOnRelease() throws Exception {
         String s = session(2);
-        await().atMost(Shell.WAIT).untilAsserted(() -> assertThat(busy()).isEqualTo(2));
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(busy()).isEqualTo(2));
         String t = session(3);
-        await().atMost(Shell.WAIT).untilAsserted(() -> assertThat(busy()).isEqualTo(5));
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(busy()).isEqualTo(5));
         ctl(s, "release");
         ctl(t, "release");
-        await().atMost(Shell.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
     }
 
     @Test
@@ -345,25 +323,25 @@ abstract class TaskServerContract {
         String s = session(2);
         String sleep = uniqueSleep(1000);
         ctl(s, "exec " + sleep);
-        await().atMost(Shell.WAIT).untilAsserted(() -> assertThat(busy()).isEqualTo(2));
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(busy()).isEqualTo(2));
         ctl(s, "kill");
         assertThat(lines(s, "wait")).hasSize(2);
         // Still reserved, but done: the slots are free again.
         assertThat(taskDirs(s)).containsExactly("0", "1");
-        await().atMost(Shell.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
     }
 
     @Test
     void rootEnvIsTheEnvironmentNewSessionsStartWith() throws Exception {
         String before = sh.cat("/env");
-        assertThat(Shell.split(before)).allMatch(l -> l.matches("[A-Za-z_][A-Za-z0-9_]*=.*"), "NAME=value lines");
+        assertThat(Sh.split(before)).allMatch(l -> l.matches("[A-Za-z_][A-Za-z0-9_]*=.*"), "NAME=value lines");
         try {
             sh.write("/env", utf8(before + "CONTRACT_DEFAULT=from root\n"));
             assertThat(sh.cat("/env")).contains("CONTRACT_DEFAULT=from root");
             String s = session();
             ctl(s, "exec sh -c 'echo \"$CONTRACT_DEFAULT\"'");
             assertThat(cat(s, "stdout")).isEqualTo("from root\n");
-            assertThat(Shell.split(cat(s, "env"))).contains("CONTRACT_DEFAULT=from root");
+            assertThat(Sh.split(cat(s, "env"))).contains("CONTRACT_DEFAULT=from root");
         } finally {
             sh.write("/env", utf8(before));
         }
@@ -498,11 +476,11 @@ abstract class TaskServerContract {
         ctlFails(s, "exec");
         ctlFails(s, "xsplice 0 7");
         sh.writeFails("/" + s + "/env", utf8("=\n"));
-        Shell.rerror(sh.client.stat("/" + s + "/nosuch/ctl"), "stat of a missing file");
+        Sh.rerror(sh.client.stat("/" + s + "/nosuch/ctl"), "stat of a missing file");
         // The same connection and a fresh one both still work.
         ctl(s, "exec echo still");
         assertThat(cat(s, "stdout")).isEqualTo("still\n");
-        Shell other = shell();
+        Sh other = shell();
         String t = adopt(other.cat("/clone"));
         other.echo("/" + t + "/ctl", "exec echo fresh");
         assertThat(other.cat("/" + t + "/stdout")).isEqualTo("fresh\n");
@@ -542,7 +520,7 @@ abstract class TaskServerContract {
         String first = uniqueSleep(1000);
         String second = uniqueSleep(1000);
         ctl(s, "exec " + first);
-        await().atMost(Shell.WAIT).until(() -> running(first) == 2);
+        await().atMost(Sh.WAIT).until(() -> running(first) == 2);
         assertThat(ctlFails(s, "exec " + second)).isEqualTo("device or object already in use");
         assertThat(sh.echoFails("/" + s + "/1/ctl", "exec " + second)).isEqualTo("device or object already in use");
         assertThat(running(second)).isZero();
@@ -588,7 +566,7 @@ abstract class TaskServerContract {
         String s = session(3);
         String sleep = uniqueSleep(1000);
         ctl(s, "exec " + sleep);
-        await().atMost(Shell.WAIT).until(() -> running(sleep) == 3);
+        await().atMost(Sh.WAIT).until(() -> running(sleep) == 3);
         ctl(s, "kill");
         assertThat(lines(s, "wait")).hasSize(3).allMatch(l -> l.endsWith(" killed"));
         assertThat(running(sleep)).isZero();
@@ -599,14 +577,14 @@ abstract class TaskServerContract {
         String a = session(1);
         String sleepA = uniqueSleep(1000);
         ctl(a, "exec " + sleepA);
-        await().atMost(Shell.WAIT).until(() -> running(sleepA) == 1);
+        await().atMost(Sh.WAIT).until(() -> running(sleepA) == 1);
         ctl(a, "kill KILL");
         assertThat(lines(a, "wait")).singleElement().satisfies(l -> assertThat(waitMessage(l)).isEqualTo("killed"));
 
         String b = session(1);
         String sleepB = uniqueSleep(1000);
         ctl(b, "exec " + sleepB);
-        await().atMost(Shell.WAIT).until(() -> running(sleepB) == 1);
+        await().atMost(Sh.WAIT).until(() -> running(sleepB) == 1);
         ctl(b, "kill USR1");
         assertThat(lines(b, "wait")).singleElement().satisfies(l -> assertThat(l).endsWith(" 'signal: 10'"));
         assertThat(running(sleepA) + running(sleepB)).isZero();
@@ -626,7 +604,7 @@ abstract class TaskServerContract {
         String s = session(1);
         String sleep = uniqueSleep(1000);
         ctl(s, "exec " + sleep);
-        await().atMost(Shell.WAIT).until(() -> running(sleep) == 1);
+        await().atMost(Sh.WAIT).until(() -> running(sleep) == 1);
         assertThat(ctlFails(s, "kill BOGUS"))
                 .isEqualTo("kill: unknown signal \"BOGUS\"; use a name such as TERM, KILL, INT or a number 1..64");
         assertThat(running(sleep)).isEqualTo(1);
@@ -640,19 +618,19 @@ abstract class TaskServerContract {
     void killoncloseReleasesTheSessionWithItsLastFile() throws Exception {
         String sleep = uniqueSleep(1000);
         RemoteFid ctl = sh.open("/clone", P9.ORDWR);
-        String s = adopt(new String(Shell.get(ctl.read(0, 64)), StandardCharsets.UTF_8));
+        String s = adopt(new String(Sh.get(ctl.read(0, 64)), StandardCharsets.UTF_8));
         for (String cmd : List.of("res 2", "killonclose", "exec " + sleep)) {
-            Shell.get(ctl.write(0, utf8(cmd + "\n")));
+            Sh.get(ctl.write(0, utf8(cmd + "\n")));
         }
-        await().atMost(Shell.WAIT).until(() -> running(sleep) == 2);
+        await().atMost(Sh.WAIT).until(() -> running(sleep) == 2);
         // Other files come and go meanwhile without ending it.
         assertThat(lines(s, "status")).hasSize(2);
         assertThat(sh.ls("/")).contains(s);
 
-        Shell.get(ctl.clunk());
-        await().atMost(Shell.WAIT).until(() -> running(sleep) == 0);
-        await().atMost(Shell.WAIT).until(() -> !sh.ls("/").contains(s));
-        await().atMost(Shell.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
+        Sh.get(ctl.clunk());
+        await().atMost(Sh.WAIT).until(() -> running(sleep) == 0);
+        await().atMost(Sh.WAIT).until(() -> !sh.ls("/").contains(s));
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
     }
 
     @Test
@@ -660,12 +638,12 @@ abstract class TaskServerContract {
         String s = session(2);
         String sleep = uniqueSleep(1000);
         ctl(s, "exec " + sleep);
-        await().atMost(Shell.WAIT).until(() -> running(sleep) == 2);
+        await().atMost(Sh.WAIT).until(() -> running(sleep) == 2);
         ctl(s, "release");
         assertThat(sh.ls("/")).doesNotContain(s);
         assertThat(sh.exists("/" + s + "/ctl")).isFalse();
-        await().atMost(Shell.WAIT).until(() -> running(sleep) == 0);
-        await().atMost(Shell.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
+        await().atMost(Sh.WAIT).until(() -> running(sleep) == 0);
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
         String again = session(SLOTS);
         assertThat(taskDirs(again)).hasSize(SLOTS);
     }
@@ -791,9 +769,9 @@ abstract class TaskServerContract {
         // Written in pieces that cut lines anywhere: whole lines still arrive.
         RemoteFid in = sh.open("/" + s + "/stdin", P9.OWRITE);
         for (int at = 0; at < all.length; at += 7) {
-            Shell.get(in.write(at, java.util.Arrays.copyOfRange(all, at, Math.min(all.length, at + 7))));
+            Sh.get(in.write(at, java.util.Arrays.copyOfRange(all, at, Math.min(all.length, at + 7))));
         }
-        Shell.get(in.clunk());
+        Sh.get(in.clunk());
         for (int t = 0; t < 3; t++) {
             List<String> expected = new ArrayList<>();
             for (int i = t; i < 300; i += 3) {
@@ -825,7 +803,7 @@ abstract class TaskServerContract {
                 delivered.add(l);
             }
         }
-        assertThat(delivered).containsExactlyInAnyOrderElementsOf(Shell.split(input.toString()));
+        assertThat(delivered).containsExactlyInAnyOrderElementsOf(Sh.split(input.toString()));
         assertThat(used).as("tasks that got keys").isGreaterThan(1);
     }
 
@@ -842,12 +820,12 @@ abstract class TaskServerContract {
         // A writer that stays open: only eof tells cat its input is over.
         RemoteFid in = sh.open("/" + s + "/stdin", P9.OWRITE);
         try {
-            Shell.get(in.write(0, utf8("a\n")));
+            Sh.get(in.write(0, utf8("a\n")));
             ctl(s, "eof");
             assertThat(lines(s, "wait")).hasSize(2).allMatch(l -> waitMessage(l).isEmpty());
             assertThat(cat(s, "stdout")).isEqualTo("a\na\n");
         } finally {
-            Shell.get(in.clunk());
+            Sh.get(in.clunk());
         }
     }
 
@@ -856,11 +834,11 @@ abstract class TaskServerContract {
         String s = session(1);
         RemoteFid in = sh.open("/" + s + "/stdin", P9.OWRITE);
         try {
-            Shell.get(in.write(0, utf8("early\n")));
+            Sh.get(in.write(0, utf8("early\n")));
             ctl(s, "exec head -n 1");
             assertThat(cat(s, "stdout")).isEqualTo("early\n");
         } finally {
-            Shell.get(in.clunk());
+            Sh.get(in.clunk());
         }
     }
 
@@ -940,7 +918,7 @@ abstract class TaskServerContract {
         assertThat(cat(s, "0/wait")).endsWith(" ''\n");
         assertThat(all).isNotDone();
         ctl(s, "kill");
-        List<String> got = Shell.split(Shell.get(all));
+        List<String> got = Sh.split(Sh.get(all));
         assertThat(got).hasSize(2);
         assertThat(got).filteredOn(l -> l.startsWith("1 ")).singleElement().asString().endsWith(" killed");
     }
@@ -967,7 +945,7 @@ abstract class TaskServerContract {
         String s = session(2);
         sh.echo("/" + s + "/env", "GREETING=hello world");
         sh.echo("/" + s + "/1/env", "GREETING=bonjour");
-        assertThat(Shell.split(cat(s, "env"))).contains("GREETING=hello world");
+        assertThat(Sh.split(cat(s, "env"))).contains("GREETING=hello world");
         ctl(s, "exec sh -c 'echo \"$GREETING\"'");
         assertThat(lines(s, "stdout")).containsExactly("hello world", "bonjour");
     }
@@ -1035,20 +1013,20 @@ abstract class TaskServerContract {
         assertThat(gathered).isNotDone();
         assertThat(one).isNotDone();
         ctl(s, "exec sh -c 'echo hello $TASKFS_INDEX'");
-        assertThat(Shell.get(gathered)).isEqualTo("hello 0\nhello 1\n");
-        assertThat(Shell.get(one)).isEqualTo("hello 1\n");
+        assertThat(Sh.get(gathered)).isEqualTo("hello 0\nhello 1\n");
+        assertThat(Sh.get(one)).isEqualTo("hello 1\n");
     }
 
     // ================================================================== bad paths
 
     @Test
     void dotDotAtTheRootStaysAtTheRoot() throws Exception {
-        RemoteFid root = Shell.get(sh.client.root());
-        RemoteFid up = Shell.get(root.walk("..", ".."));
+        RemoteFid root = Sh.get(sh.client.root());
+        RemoteFid up = Sh.get(root.walk("..", ".."));
         try {
             assertThat(up.qid()).isEqualTo(root.qid());
         } finally {
-            Shell.get(up.clunk());
+            Sh.get(up.clunk());
         }
         assertThat(sh.cat("/../../arch")).isEqualTo(ARCH + "\n");
         assertThat(sh.ls("/..")).containsAll(ROOT_FILES);
@@ -1056,11 +1034,11 @@ abstract class TaskServerContract {
 
     @Test
     void aSessionThatIsNotThereIsNotFound() throws Exception {
-        assertThat(Shell.rerror(sh.client.stat("/999999/ctl"), "stat /999999/ctl")).isEqualTo(Errors.NOT_FOUND);
-        assertThat(Shell.rerror(sh.client.write("/999999/ctl", "res 1\n"), "write /999999/ctl"))
+        assertThat(Sh.rerror(sh.client.stat("/999999/ctl"), "stat /999999/ctl")).isEqualTo(Errors.NOT_FOUND);
+        assertThat(Sh.rerror(sh.client.write("/999999/ctl", "res 1\n"), "write /999999/ctl"))
                 .isEqualTo(Errors.NOT_FOUND);
         String s = session(1);
-        assertThat(Shell.rerror(sh.client.stat("/" + s + "/7/ctl"), "a task that is not there"))
+        assertThat(Sh.rerror(sh.client.stat("/" + s + "/7/ctl"), "a task that is not there"))
                 .isEqualTo(Errors.NOT_FOUND);
         ctl(s, "exec echo fine");
         assertThat(cat(s, "stdout")).isEqualTo("fine\n");

@@ -1,8 +1,6 @@
 package org.taskfs.coord;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -90,27 +88,7 @@ abstract class ClusterTestBase {
 
     /** Live (not zombie) processes whose command line contains {@code token} as a word. */
     static List<Long> processesWith(String token) throws IOException {
-        List<Long> pids = new ArrayList<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path proc : procs) {
-                try {
-                    String stat = Files.readString(proc.resolve("stat"));
-                    if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
-                        continue;
-                    }
-                    String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
-                    for (String word : cmdline.split("\0")) {
-                        if (word.equals(token)) {
-                            pids.add(Long.parseLong(proc.getFileName().toString()));
-                            break;
-                        }
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited while we looked
-                }
-            }
-        }
-        return pids;
+        return Sh.processesWith(token);
     }
 
     /** This machine's name, as {@code hostname} prints it. */

@@ -3,7 +3,11 @@ package org.taskfs.coord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,54 +31,54 @@ import org.taskfs.styx.util.Failures;
  * {@code ls}) with its own walk, open and clunk, as separate shell commands would do. Every wait is
  * bounded by {@link #WAIT}.
  */
-final class Sh implements AutoCloseable {
-    static final Duration WAIT = Duration.ofSeconds(30);
+public final class Sh implements AutoCloseable {
+    public static final Duration WAIT = Duration.ofSeconds(30);
 
-    final StyxClient client;
+    public final StyxClient client;
     /** The same connection without request timeouts, for files that block (stdout, wait). */
-    final StyxClient blocking;
+    public final StyxClient blocking;
 
     private Sh(StyxClient client) {
         this.client = client;
         this.blocking = client.withTimeout(Duration.ZERO);
     }
 
-    static Sh connect(DialAddress at) throws Exception {
+    public static Sh connect(DialAddress at) throws Exception {
         return new Sh(get(StyxClient.connect(at, ClientOptions.defaults())));
     }
 
     /** Attached as {@code uname}; the pool's root ctl is writable by the admin, {@code taskfs}, alone. */
-    static Sh connect(DialAddress at, String uname) throws Exception {
+    public static Sh connect(DialAddress at, String uname) throws Exception {
         return new Sh(get(StyxClient.connect(at, ClientOptions.defaults().withUname(uname))));
     }
 
-    static <T> T get(CompletableFuture<T> f) throws Exception {
+    public static <T> T get(CompletableFuture<T> f) throws Exception {
         return get(f, WAIT);
     }
 
-    static <T> T get(CompletableFuture<T> f, Duration atMost) throws Exception {
+    public static <T> T get(CompletableFuture<T> f, Duration atMost) throws Exception {
         return f.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** {@code cat PATH}: to end of file, however long the file blocks (bounded by WAIT). */
-    String cat(String path) throws Exception {
+    public String cat(String path) throws Exception {
         return new String(catBytes(path), StandardCharsets.UTF_8);
     }
 
-    byte[] catBytes(String path) throws Exception {
+    public byte[] catBytes(String path) throws Exception {
         return get(blocking.readAll(path));
     }
 
     /** {@code cat PATH} started now, read later. */
-    CompletableFuture<String> catLater(String path) {
+    public CompletableFuture<String> catLater(String path) {
         return blocking.readString(path);
     }
 
-    List<String> lines(String path) throws Exception {
+    public List<String> lines(String path) throws Exception {
         return split(cat(path));
     }
 
-    static List<String> split(String text) {
+    public static List<String> split(String text) {
         List<String> out = new ArrayList<>(Arrays.asList(text.split("\n", -1)));
         if (!out.isEmpty() && out.get(out.size() - 1).isEmpty()) {
             out.remove(out.size() - 1);
@@ -83,21 +87,35 @@ final class Sh implements AutoCloseable {
     }
 
     /** {@code echo WORDS > PATH}: one write of the text and a newline. */
-    void echo(String path, String text) throws Exception {
+    public void echo(String path, String text) throws Exception {
         get(client.write(path, text + "\n"));
     }
 
-    /** {@code echo WORDS > PATH} that must fail; yields the server's error string. */
-    String echoFails(String path, String text) throws Exception {
-        Throwable t = catchThrowable(() -> echo(path, text));
-        assertThat(t).as("echo %s > %s should fail", text, path).isInstanceOf(ExecutionException.class);
+    /** One write of exactly {@code data}. */
+    public void write(String path, byte[] data) throws Exception {
+        get(client.write(path, data));
+    }
+
+    /** {@code echo TEXT > PATH} that must fail; yields the server's error string. */
+    public String echoFails(String path, String text) throws Exception {
+        return writeFails(path, (text + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    public String writeFails(String path, byte[] data) throws Exception {
+        return rerror(client.write(path, data), "write to " + path);
+    }
+
+    /** The Rerror text {@code f} fails with; fails the test if it succeeds or fails otherwise. */
+    public static String rerror(CompletableFuture<?> f, String what) {
+        Throwable t = catchThrowable(() -> get(f));
+        assertThat(t).as("%s should fail", what).isInstanceOf(ExecutionException.class);
         Throwable cause = Failures.cause(t);
-        assertThat(cause).as("an Rerror for echo %s > %s", text, path).isInstanceOf(StyxRemoteException.class);
+        assertThat(cause).as("an Rerror for %s", what).isInstanceOf(StyxRemoteException.class);
         return ((StyxRemoteException) cause).error();
     }
 
     /** Writes bulk data to a file with as many writes as it takes, then clunks (EOF for a stdin). */
-    void writeAll(String path, byte[] data) throws Exception {
+    public void writeAll(String path, byte[] data) throws Exception {
         RemoteFid f = get(client.open(path, P9.OWRITE));
         try {
             get(f.writeAll(0, data));
@@ -106,12 +124,16 @@ final class Sh implements AutoCloseable {
         }
     }
 
+    public RemoteFid open(String path, int mode) throws Exception {
+        return get(client.open(path, mode));
+    }
+
     /** {@code cat clone}: a new session, its number. */
-    String newSession() throws Exception {
+    public String newSession() throws Exception {
         return cat("/clone");
     }
 
-    List<String> ls(String path) throws Exception {
+    public List<String> ls(String path) throws Exception {
         List<String> names = new ArrayList<>();
         for (Dir d : get(client.list(path))) {
             names.add(d.name());
@@ -120,7 +142,7 @@ final class Sh implements AutoCloseable {
     }
 
     /** Name to permission bits (with DMDIR), in listing order. */
-    Map<String, Integer> modes(String path) throws Exception {
+    public Map<String, Integer> modes(String path) throws Exception {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (Dir d : get(client.list(path))) {
             out.put(d.name(), d.mode());
@@ -128,13 +150,38 @@ final class Sh implements AutoCloseable {
         return out;
     }
 
-    boolean exists(String path) throws Exception {
+    public boolean exists(String path) throws Exception {
         Throwable t = catchThrowable(() -> get(client.stat(path)));
         if (t == null) {
             return true;
         }
         assertThat(Failures.cause(t)).isInstanceOf(StyxRemoteException.class);
         return false;
+    }
+
+    /** Live (not zombie) processes whose command line contains {@code token} as a word. */
+    public static List<Long> processesWith(String token) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                try {
+                    String stat = Files.readString(proc.resolve("stat"));
+                    if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+                        continue;
+                    }
+                    String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+                    for (String word : cmdline.split("\0")) {
+                        if (word.equals(token)) {
+                            pids.add(Long.parseLong(proc.getFileName().toString()));
+                            break;
+                        }
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // exited while we looked
+                }
+            }
+        }
+        return pids;
     }
 
     @Override
