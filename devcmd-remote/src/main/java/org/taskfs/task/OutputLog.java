@@ -9,19 +9,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.taskfs.styx.util.Futures;
 
 /**
  * An append-only output stream of a task (its stdout or stderr), kept in a file and read by any number of
  * readers, each at its own offset.
  *
  * <p>The process writes the file itself (its fd 1 or 2 is the file), so no thread copies output and nothing is
- * lost however fast it writes or however slowly it is read. For the same reason nothing is buffered in the JVM:
- * the file is the spill space DESIGN §3.4 asks for, and the page cache is the in-memory part.
+ * lost however fast it writes or however slowly it is read. The file is the spill space DESIGN §3.4 asks for and
+ * the page cache its in-memory part; the JVM holds only a bounded tail of what it appended itself and a bounded
+ * read-ahead for readers that follow the stream.
  *
  * <p>{@link #read} never blocks: it completes at once with the bytes available at the offset, or parks until the
  * file grows, or answers end of file (an empty array) once the log is {@linkplain #markComplete complete} and the
@@ -71,7 +75,10 @@ public final class OutputLog implements AutoCloseable {
     /** The last bytes appended from Java, kept in memory: small outputs and readers that keep up never wait on the disk. */
     static final int TAIL = 64 * 1024;
     /** How far ahead of a reader that follows the stream a process-written log is read. */
-    static final int READ_AHEAD = 256 * 1024;
+    static final int READ_AHEAD = 1024 * 1024;
+    /** Bytes read ahead by all logs together at most: thousands of streams read at once must not fill the heap. */
+    static final long AHEAD_BUDGET = 64L << 20;
+    private static final AtomicLong AHEAD_HELD = new AtomicLong();
     /** What {@link #fromMemory} answers when the reader must wait for more. */
     private static final byte[] WAIT = new byte[0];
 
@@ -90,15 +97,19 @@ public final class OutputLog implements AutoCloseable {
     private FileChannel appender;
     /**
      * The bytes after the last read, fetched while its answer travels: the next read of a reader that follows
-     * the stream is answered at once, without waiting for the disk executor. The file only grows, so bytes
+     * the stream is answered at once, without waiting for the disk executor. They are kept as chunks of the
+     * size that reader asks for, so a chunk goes out as it is, without a copy. The file only grows, so bytes
      * read ahead never go stale.
      */
     private final Object aheadLock = new Object();
-    /** The file offset of ahead[aheadFrom]; bytes before aheadFrom were taken already. */
+    private final ArrayDeque<byte[]> ahead = new ArrayDeque<>();
+    /** The file offset of the next byte in {@link #ahead}; {@code aheadFrom} bytes of its first chunk were taken. */
     private long aheadOffset = -1;
-    private byte[] ahead;
     private int aheadFrom;
-    private boolean fetching;
+    private long aheadBytes;
+    /** The block being fetched, from {@code fetchAt}; null when none is. */
+    private CompletableFuture<Void> fetch;
+    private long fetchAt;
     private volatile boolean complete;
     private volatile boolean closed;
     private OutputLog(Path path, Watch loop, FileChannel reader) throws IOException {
@@ -158,8 +169,19 @@ public final class OutputLog implements AutoCloseable {
         }
         byte[] hit = takeAhead(offset, n);
         if (hit != null) {
-            readAhead(offset + hit.length);
+            readAhead(offset + hit.length, n);
             return CompletableFuture.completedFuture(hit);
+        }
+        CompletableFuture<Void> coming = fetchOf(offset);
+        if (coming != null) {
+            // The reader drained the bytes ahead while the next block is on its way: wait for it, not a second read.
+            CompletableFuture<byte[]> answer = new CompletableFuture<>();
+            coming.whenComplete((v, e) -> {
+                if (!answer.isDone()) {
+                    follow(read(offset, max), answer);
+                }
+            });
+            return answer;
         }
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         Disk.execute(() -> {
@@ -168,7 +190,7 @@ public final class OutputLog implements AutoCloseable {
                 if (now != null) {
                     answer.complete(now);
                     if (now.length > 0) {
-                        readAhead(offset + now.length);
+                        readAhead(offset + now.length, n);
                     }
                     return;
                 }
@@ -176,21 +198,15 @@ public final class OutputLog implements AutoCloseable {
                 answer.completeExceptionally(e);
                 return;
             }
-            CompletableFuture<byte[]> later = park(offset, n);
-            later.whenComplete((b, e) -> {
-                if (e != null) {
-                    answer.completeExceptionally(e);
-                } else {
-                    answer.complete(b);
-                }
-            });
-            answer.whenComplete((b, e) -> {
-                if (answer.isCancelled()) {
-                    later.cancel(true);
-                }
-            });
+            follow(park(offset, n), answer);
         });
         return answer;
+    }
+
+    /** {@code answer} completes as {@code inner} does, and cancelling it withdraws {@code inner}. */
+    private static void follow(CompletableFuture<byte[]> inner, CompletableFuture<byte[]> answer) {
+        Futures.cancelsInner(answer, inner);
+        Futures.relay(inner, answer);
     }
 
     /**
@@ -219,61 +235,128 @@ public final class OutputLog implements AutoCloseable {
     /** Up to {@code max} of the bytes read ahead, if they start at {@code offset}; null otherwise. */
     private byte[] takeAhead(long offset, int max) {
         synchronized (aheadLock) {
-            if (ahead == null || aheadOffset != offset) {
+            if (ahead.isEmpty() || offset < aheadOffset || offset >= aheadOffset + aheadBytes) {
                 return null;
             }
-            int n = Math.min(max, ahead.length - aheadFrom);
-            byte[] out = Arrays.copyOfRange(ahead, aheadFrom, aheadFrom + n);
-            aheadFrom += n;
-            aheadOffset += n;
-            if (aheadFrom == ahead.length) {
-                ahead = null;
+            skipAhead(offset - aheadOffset);
+            byte[] first = ahead.peekFirst();
+            byte[] out;
+            if (aheadFrom == 0 && first.length <= max) {
+                out = ahead.pollFirst();
+            } else {
+                out = new byte[(int) Math.min(max, aheadBytes)];
+                int filled = 0;
+                while (filled < out.length) {
+                    byte[] c = ahead.peekFirst();
+                    int n = Math.min(out.length - filled, c.length - aheadFrom);
+                    System.arraycopy(c, aheadFrom, out, filled, n);
+                    filled += n;
+                    aheadFrom += n;
+                    if (aheadFrom == c.length) {
+                        ahead.pollFirst();
+                        aheadFrom = 0;
+                    }
+                }
             }
+            aheadOffset += out.length;
+            holdAhead(-out.length);
             return out;
         }
     }
 
-    /**
-     * Keeps about {@value #READ_AHEAD} bytes read ahead of a reader now at {@code offset}: one trip to the disk
-     * executor serves several reads, and the next block is fetched while the last ones are taken.
-     */
-    private void readAhead(long offset) {
-        long at;
+    /** Drops the first {@code n} bytes read ahead: the reader went past them (another reader took them). */
+    private void skipAhead(long n) {
+        while (n > 0) {
+            byte[] c = ahead.peekFirst();
+            int k = (int) Math.min(n, c.length - aheadFrom);
+            aheadFrom += k;
+            if (aheadFrom == c.length) {
+                ahead.pollFirst();
+                aheadFrom = 0;
+            }
+            aheadOffset += k;
+            holdAhead(-k);
+            n -= k;
+        }
+    }
+
+    private void holdAhead(long delta) {
+        aheadBytes += delta;
+        AHEAD_HELD.addAndGet(delta);
+    }
+
+    private void dropAhead() {
+        holdAhead(-aheadBytes);
+        ahead.clear();
+        aheadFrom = 0;
+    }
+
+    /** The fetch under way that starts at {@code offset}, if there is one. */
+    private CompletableFuture<Void> fetchOf(long offset) {
         synchronized (aheadLock) {
-            if (fetching || closed) {
+            return fetch != null && fetchAt == offset ? fetch : null;
+        }
+    }
+
+    /**
+     * Keeps about {@value #READ_AHEAD} bytes read ahead of a reader now at {@code offset} that asks for
+     * {@code chunk} bytes at a time: one trip to the disk executor serves several reads, and the next block is
+     * fetched while the last ones are taken.
+     */
+    private void readAhead(long offset, int chunk) {
+        int size = Math.max(1, Math.min(chunk, READ_AHEAD));
+        long at;
+        long room;
+        synchronized (aheadLock) {
+            if (fetch != null || closed) {
                 return;
             }
-            boolean following = ahead != null && aheadOffset == offset;
-            int left = following ? ahead.length - aheadFrom : 0;
-            if (left >= READ_AHEAD / 2) {
+            if (offset < aheadOffset || offset > aheadOffset + aheadBytes) {
+                dropAhead();
+                aheadOffset = offset;
+            }
+            skipAhead(offset - aheadOffset);
+            room = Math.min(READ_AHEAD - aheadBytes, AHEAD_BUDGET - AHEAD_HELD.get());
+            if (aheadBytes >= READ_AHEAD / 2 || room < size) {
                 return;
             }
-            at = offset + left;
-            fetching = true;
+            at = offset + aheadBytes;
+            fetchAt = at;
+            fetch = new CompletableFuture<>();
         }
         Disk.execute(() -> {
-            byte[] b = null;
+            List<byte[]> got = new ArrayList<>();
+            long end = at;
             try {
-                b = tryRead(at, READ_AHEAD);
+                while (end - at < room) {
+                    byte[] b = readFile(end, size);
+                    if (b.length == 0) {
+                        break;
+                    }
+                    got.add(b);
+                    end += b.length;
+                    if (b.length < size) {
+                        break;
+                    }
+                }
             } catch (IOException e) {
                 // the reader that comes for these bytes will meet the error itself
             }
+            CompletableFuture<Void> done;
             synchronized (aheadLock) {
-                fetching = false;
-                if (b == null || b.length == 0 || closed) {
-                    return;
+                done = fetch;
+                fetch = null;
+                if (!closed && !got.isEmpty()) {
+                    if (aheadOffset + aheadBytes != at) {
+                        // The reader went elsewhere meanwhile: these bytes follow it no longer.
+                        dropAhead();
+                        aheadOffset = at;
+                    }
+                    ahead.addAll(got);
+                    holdAhead(end - at);
                 }
-                int left = ahead == null ? 0 : ahead.length - aheadFrom;
-                if (ahead != null && aheadOffset + left == at) {
-                    byte[] joined = Arrays.copyOfRange(ahead, aheadFrom, aheadFrom + left + b.length);
-                    System.arraycopy(b, 0, joined, left, b.length);
-                    ahead = joined;
-                } else {
-                    ahead = b;
-                    aheadOffset = at;
-                }
-                aheadFrom = 0;
             }
+            done.complete(null);
         });
     }
 
@@ -362,7 +445,7 @@ public final class OutputLog implements AutoCloseable {
             closeQuietly(appender);
         }
         synchronized (aheadLock) {
-            ahead = null;
+            dropAhead();
         }
         deliverParked();
         closeQuietly(reader);
@@ -380,23 +463,30 @@ public final class OutputLog implements AutoCloseable {
         if (closed) {
             return EOF;
         }
+        byte[] b = readFile(offset, max);
+        if (b.length > 0) {
+            return b;
+        }
+        return done ? EOF : null;
+    }
+
+    /** Up to {@code max} bytes of the file at {@code offset}, as many as it has now; empty if none or closed. */
+    private byte[] readFile(long offset, int max) throws IOException {
         try {
             long size = reader.size();
-            if (offset < size) {
-                ByteBuffer b = ByteBuffer.allocate((int) Math.min(max, size - offset));
-                while (b.hasRemaining()) {
-                    if (reader.read(b, offset + b.position()) <= 0) {
-                        break;
-                    }
-                }
-                if (b.position() > 0) {
-                    return b.hasRemaining() ? Arrays.copyOf(b.array(), b.position()) : b.array();
+            if (offset >= size) {
+                return EOF;
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(max, size - offset));
+            while (b.hasRemaining()) {
+                if (reader.read(b, offset + b.position()) <= 0) {
+                    break;
                 }
             }
+            return b.hasRemaining() ? Arrays.copyOf(b.array(), b.position()) : b.array();
         } catch (ClosedChannelException e) {
             return EOF;
         }
-        return done ? EOF : null;
     }
 
     /** Completes every parked read that can now be answered (the watch calls this when the file grew). */
