@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.taskfs.node.task.NodeTasks;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.task.HostInfo;
+import org.taskfs.task.Security;
 import org.taskfs.task.TaskServer;
 import org.taskfs.task.TaskTree;
 
@@ -18,22 +19,28 @@ public final class NodeDaemon implements AutoCloseable {
      * @param slots       how many tasks it offers to run at once
      * @param scratch     parent of the tasks' private directories; null for one under java.io.tmpdir
      * @param idleTimeout how long a finished, untouched session is kept
+     * @param security    authentication of remote peers and the admin group
      */
-    public record Config(DialAddress listen, int slots, Path scratch, Duration idleTimeout) {
+    public record Config(DialAddress listen, int slots, Path scratch, Duration idleTimeout, Security security) {
         public static Config defaults(DialAddress listen) {
-            return new Config(listen, Runtime.getRuntime().availableProcessors(), null, Duration.ofMinutes(10));
+            return new Config(listen, Runtime.getRuntime().availableProcessors(), null, Duration.ofMinutes(10),
+                    Security.LOCAL);
         }
 
         public Config withSlots(int n) {
-            return new Config(listen, n, scratch, idleTimeout);
+            return new Config(listen, n, scratch, idleTimeout, security);
         }
 
         public Config withScratch(Path dir) {
-            return new Config(listen, slots, dir, idleTimeout);
+            return new Config(listen, slots, dir, idleTimeout, security);
         }
 
         public Config withIdleTimeout(Duration d) {
-            return new Config(listen, slots, scratch, d);
+            return new Config(listen, slots, scratch, d, security);
+        }
+
+        public Config withSecurity(Security s) {
+            return new Config(listen, slots, scratch, idleTimeout, s);
         }
     }
 
@@ -45,6 +52,7 @@ public final class NodeDaemon implements AutoCloseable {
 
     public static NodeDaemon start(Config config) {
         return new NodeDaemon(TaskServer.start(config.listen(), "node", config.scratch(), config.idleTimeout(),
+                config.security(),
                 scratch -> new NodeTasks(scratch, config.slots(), HostInfo.LOCAL)));
     }
 

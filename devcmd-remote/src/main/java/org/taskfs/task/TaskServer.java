@@ -30,10 +30,11 @@ public final class TaskServer implements AutoCloseable {
     /**
      * @param scratch where the backend keeps its files; null for a new directory under java.io.tmpdir named
      *                after {@code kind}
+     * @param security how remote peers authenticate, and who administers
      * @param backend makes the backend, given the scratch directory
      */
     public static TaskServer start(DialAddress listen, String kind, Path scratch, Duration idleTimeout,
-                                   Function<Path, Backend> backend) {
+                                   Security security, Function<Path, Backend> backend) {
         Path dir = scratch;
         try {
             if (dir == null) {
@@ -52,7 +53,8 @@ public final class TaskServer implements AutoCloseable {
             throw e;
         }
         try {
-            server = StyxServer.listen(listen, tree, ServerOptions.DEFAULTS);
+            server = StyxServer.listen(listen, tree,
+                    ServerOptions.DEFAULTS.withAuth(security.auth()).withSocketGroup(security.adminGroup()));
         } catch (RuntimeException e) {
             tree.close();
             removeOwn(own);

@@ -11,6 +11,7 @@ import org.taskfs.coord.session.CoordinatorTasks;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.util.Futures;
 import org.taskfs.task.Sessions;
+import org.taskfs.task.Security;
 import org.taskfs.task.TaskServer;
 
 /** A running coordinator: the pool of mounted servers and the sessions, served over 9P. */
@@ -27,23 +28,29 @@ public final class Coordinator implements AutoCloseable {
      * @param scratch     where sessions keep their copies of output; null for one under java.io.tmpdir
      * @param idleTimeout how long a finished, untouched session is kept
      * @param pool        heartbeat and timeouts towards members
+     * @param security    authentication of remote peers (and towards members) and the admin group
      */
     public record Config(DialAddress listen, List<MemberSpec> members, Path scratch, Duration idleTimeout,
-                         Pool.Settings pool) {
+                         Pool.Settings pool, Security security) {
         public static Config defaults(DialAddress listen) {
-            return new Config(listen, List.of(), null, Duration.ofMinutes(10), Pool.Settings.DEFAULTS);
+            return new Config(listen, List.of(), null, Duration.ofMinutes(10), Pool.Settings.DEFAULTS,
+                    Security.LOCAL);
         }
 
         public Config withMembers(List<MemberSpec> list) {
-            return new Config(listen, List.copyOf(list), scratch, idleTimeout, pool);
+            return new Config(listen, List.copyOf(list), scratch, idleTimeout, pool, security);
         }
 
         public Config withPool(Pool.Settings settings) {
-            return new Config(listen, members, scratch, idleTimeout, settings);
+            return new Config(listen, members, scratch, idleTimeout, settings, security);
         }
 
         public Config withIdleTimeout(Duration d) {
-            return new Config(listen, members, scratch, d, pool);
+            return new Config(listen, members, scratch, d, pool, security);
+        }
+
+        public Config withSecurity(Security s) {
+            return new Config(listen, members, scratch, idleTimeout, pool, s);
         }
     }
 
@@ -60,10 +67,11 @@ public final class Coordinator implements AutoCloseable {
      * was found unreachable (those are kept and dialled again until they answer).
      */
     public static Coordinator start(Config config) {
-        Pool pool = new Pool(config.pool(), System.getProperty("user.name", "taskfs"));
+        Pool pool = new Pool(config.pool(), System.getProperty("user.name", "taskfs"), config.security().auth());
         TaskServer server;
         try {
             server = TaskServer.start(config.listen(), "coordinator", config.scratch(), config.idleTimeout(),
+                    config.security(),
                     scratch -> new CoordinatorTasks(pool, scratch));
         } catch (RuntimeException e) {
             pool.close();

@@ -3,6 +3,7 @@ package org.taskfs.styx.client;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.Objects;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.codec.P9;
 
 /**
@@ -19,12 +20,14 @@ import org.taskfs.styx.codec.P9;
  *                       handshake; {@link Duration#ZERO} means no limit
  * @param maxTags        most requests outstanding at once (tags 0..maxTags-1); more wait in order
  *                       for a free tag, their timeouts running meanwhile
+ * @param auth           how the client authenticates with Tauth when the server asks; {@link AuthMethod#NONE}
+ *                       attaches without (local servers know a local client from the kernel)
  * @param group          event loop group to run on, made by
  *                       {@link org.taskfs.styx.dial.Transport#newGroup}; null makes the client own a
  *                       one-thread group that it shuts down on close
  */
 public record ClientOptions(int msize, String uname, String aname, Duration requestTimeout,
-                            Duration connectTimeout, int maxTags, EventLoopGroup group) {
+                            Duration connectTimeout, int maxTags, AuthMethod auth, EventLoopGroup group) {
 
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -38,6 +41,7 @@ public record ClientOptions(int msize, String uname, String aname, Duration requ
         }
         Objects.requireNonNull(uname, "uname");
         Objects.requireNonNull(aname, "aname");
+        Objects.requireNonNull(auth, "auth");
         requireNonNegative(requestTimeout, "requestTimeout");
         requireNonNegative(connectTimeout, "connectTimeout");
         if (maxTags < 1 || maxTags > MAX_TAGS) {
@@ -55,34 +59,38 @@ public record ClientOptions(int msize, String uname, String aname, Duration requ
     /** msize 64 KiB, the current user, aname "", 30 s per request, 10 s to connect, every tag, an own thread. */
     public static ClientOptions defaults() {
         return new ClientOptions(P9.DEFAULT_MSIZE, System.getProperty("user.name", "none"), "",
-                DEFAULT_REQUEST_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, MAX_TAGS, null);
+                DEFAULT_REQUEST_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, MAX_TAGS, AuthMethod.NONE, null);
     }
 
     public ClientOptions withMsize(int newMsize) {
-        return new ClientOptions(newMsize, uname, aname, requestTimeout, connectTimeout, maxTags, group);
+        return new ClientOptions(newMsize, uname, aname, requestTimeout, connectTimeout, maxTags, auth, group);
     }
 
     public ClientOptions withUname(String newUname) {
-        return new ClientOptions(msize, newUname, aname, requestTimeout, connectTimeout, maxTags, group);
+        return new ClientOptions(msize, newUname, aname, requestTimeout, connectTimeout, maxTags, auth, group);
     }
 
     public ClientOptions withAname(String newAname) {
-        return new ClientOptions(msize, uname, newAname, requestTimeout, connectTimeout, maxTags, group);
+        return new ClientOptions(msize, uname, newAname, requestTimeout, connectTimeout, maxTags, auth, group);
     }
 
     public ClientOptions withRequestTimeout(Duration newTimeout) {
-        return new ClientOptions(msize, uname, aname, newTimeout, connectTimeout, maxTags, group);
+        return new ClientOptions(msize, uname, aname, newTimeout, connectTimeout, maxTags, auth, group);
     }
 
     public ClientOptions withConnectTimeout(Duration newTimeout) {
-        return new ClientOptions(msize, uname, aname, requestTimeout, newTimeout, maxTags, group);
+        return new ClientOptions(msize, uname, aname, requestTimeout, newTimeout, maxTags, auth, group);
     }
 
     public ClientOptions withMaxTags(int newMaxTags) {
-        return new ClientOptions(msize, uname, aname, requestTimeout, connectTimeout, newMaxTags, group);
+        return new ClientOptions(msize, uname, aname, requestTimeout, connectTimeout, newMaxTags, auth, group);
+    }
+
+    public ClientOptions withAuth(AuthMethod newAuth) {
+        return new ClientOptions(msize, uname, aname, requestTimeout, connectTimeout, maxTags, newAuth, group);
     }
 
     public ClientOptions withGroup(EventLoopGroup newGroup) {
-        return new ClientOptions(msize, uname, aname, requestTimeout, connectTimeout, maxTags, newGroup);
+        return new ClientOptions(msize, uname, aname, requestTimeout, connectTimeout, maxTags, auth, newGroup);
     }
 }

@@ -20,7 +20,7 @@ class VersionTest extends ServerTestBase {
     private final TestFs fs = new TestFs(root);
 
     private static final ServerOptions SMALL = new ServerOptions(16384, 4096, 1024,
-            Duration.ofSeconds(60), 2 * 1024 * 1024);
+            Duration.ofSeconds(60), 2 * 1024 * 1024, org.taskfs.styx.auth.AuthMethod.NONE, null);
 
     @Test
     void msizeIsTheSmallerOfClientAndServer() {

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.codec.P9;
@@ -48,10 +49,11 @@ public final class Pool implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final AtomicInteger names = new AtomicInteger();
 
-    public Pool(Settings settings, String uname) {
+    /** @param auth how the coordinator authenticates to its members, as the service {@code uname} */
+    public Pool(Settings settings, String uname, AuthMethod auth) {
         this.settings = settings;
         this.clientOptions = ClientOptions.defaults().withUname(uname).withRequestTimeout(settings.requestTimeout())
-                .withConnectTimeout(settings.requestTimeout());
+                .withConnectTimeout(settings.requestTimeout()).withAuth(auth);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pool-heartbeat");
             t.setDaemon(true);
