@@ -37,6 +37,12 @@ public abstract class Backend {
      */
     public abstract CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch);
 
+    /**
+     * Whether {@code user} may own a session here (open {@code clone}); throws the reason if not. Anyone may by
+     * default: a node that cannot start processes as others overrides this.
+     */
+    public void checkOwner(String user) {}
+
     /** The root {@code status}: the census, one {@code COUNT OS ARCH} line per kind. */
     public abstract String census();
 

@@ -224,16 +224,12 @@ public final class Session {
                 t.session.input = mode(Input.class, c);
                 return done();
             })
-            .add("splice", 1, 1, "splice PATH", (t, c) -> {
-                t.session.table.splice(t.session, c.arg(0), -1);
-                return done();
-            })
+            .add("splice", 1, 1, "splice PATH", (t, c) -> t.session.table.splice(t.session, c.arg(0), -1))
             .add("xsplice", 2, 2, "xsplice SRC DST", (t, c) -> {
                 Session s = t.session;
                 int src = s.taskNumber(c.arg(0));
                 int dst = s.taskNumber(c.arg(1));
-                s.table.splice(s, s.id + "/" + src + "/stdout", dst);
-                return done();
+                return s.table.splice(s, s.id + "/" + src + "/stdout", dst);
             })
             .add("eof", 0, 0, "eof", (t, c) -> t.session.eof(c, t.task))
             .add("ident", 4, 4, "ident ADDR SESSION FIRST SIZE", (t, c) -> t.session.ident(c))

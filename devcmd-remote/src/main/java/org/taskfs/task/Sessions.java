@@ -12,6 +12,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.taskfs.styx.server.OpenFile;
+import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.util.Failures;
 
 /**
  * The sessions of a server, numbered from 0 and never reused (a reused number would let a client's cached qid
@@ -94,15 +96,16 @@ public final class Sessions implements AutoCloseable {
      * (-1: the session's, spread by its input mode) until its end, then closes that stdin. Runs in the
      * background; the ctl write returns at once.
      */
-    void splice(Session s, String path, int task) {
+    /** Completes once {@code path} is open (or fails with why it cannot be); the copy goes on behind. */
+    CompletableFuture<Void> splice(Session s, String path, int task) {
         SpreadWriter to = new SpreadWriter(s, task);
-        files.open(s, path).whenComplete((from, e) -> {
+        return files.open(s, path).handle((from, e) -> {
             if (e != null) {
-                LOG.log(System.Logger.Level.WARNING, "splice {0}: {1}", path, e.toString());
                 to.close();
-                return;
+                throw new StyxException(Failures.text(e));
             }
             copy(from, to, 0);
+            return null;
         });
     }
 

@@ -1,20 +1,20 @@
 package org.taskfs.task;
 
 /**
- * The files of every task directory, on a node or a coordinator, in listing order (brasil's),
- * with the modes of the seed transcript.
+ * The files of every task directory, on a node or a coordinator, in listing order (brasil's), with the
+ * seed transcript's access for the owner alone: a session is its owner's (and the administrators').
  */
 public enum TaskFile {
-    CTL("ctl", 0660),
-    STDIO("stdio", 0660),
-    STDIN("stdin", 0222),
-    STDOUT("stdout", 0444),
-    STDERR("stderr", 0444),
-    STATUS("status", 0444),
-    WAIT("wait", 0444),
-    ARGS("args", 0660),
-    ENV("env", 0660),
-    NS("ns", 0660);
+    CTL("ctl", 0600),
+    STDIO("stdio", 0600),
+    STDIN("stdin", 0200),
+    STDOUT("stdout", 0400),
+    STDERR("stderr", 0400),
+    STATUS("status", 0400),
+    WAIT("wait", 0400),
+    ARGS("args", 0600),
+    ENV("env", 0600),
+    NS("ns", 0600);
 
     private static final TaskFile[] ALL = values();
 

@@ -47,7 +47,7 @@ public final class TaskServer implements AutoCloseable {
         TaskTree tree;
         StyxServer server;
         try {
-            tree = new TaskTree(backend.apply(dir), idleTimeout);
+            tree = new TaskTree(backend.apply(dir), idleTimeout, security.adminGroup());
         } catch (RuntimeException e) {
             removeOwn(own);
             throw e;

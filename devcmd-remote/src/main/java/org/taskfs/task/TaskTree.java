@@ -15,10 +15,12 @@ import org.taskfs.styx.server.FileServer;
 import org.taskfs.styx.server.Files9;
 import org.taskfs.styx.server.Node;
 import org.taskfs.styx.server.OpenFile;
+import org.taskfs.styx.server.ProtocolRules;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.server.SyntheticFile;
 import org.taskfs.styx.server.SyntheticNode;
 import org.taskfs.styx.server.TextHandle;
+import org.taskfs.styx.util.Failures;
 
 /**
  * The tree every task server serves (DESIGN §3), a node daemon and a coordinator alike: a root with
@@ -27,16 +29,29 @@ import org.taskfs.styx.server.TextHandle;
  * is the {@link Backend}.
  */
 public final class TaskTree implements FileServer, AutoCloseable {
-    /** Root files belong to the user running the server: that user administers it (writes root ctl, env). */
-    private static final String ADMIN = System.getProperty("user.name", "taskfs");
+    /** Root files belong to the user running the server, who administers it with root and --admin-group. */
+    private static final String ADMIN = Accounts.SELF;
 
     private final Backend backend;
     private final Sessions sessions;
-    private final Root root = new Root();
+    private final String adminGroup;
 
-    public TaskTree(Backend backend, Duration idleTimeout) {
+    /** @param adminGroup whose members administer this server besides root and its own user; null for none */
+    public TaskTree(Backend backend, Duration idleTimeout, String adminGroup) {
         this.backend = backend;
+        this.adminGroup = adminGroup;
         this.sessions = new Sessions(backend, this::openForSplice, idleTimeout);
+    }
+
+    /**
+     * Who walks the tree from one attach, and whether they administer it: an administrator sees every session
+     * and may write root ctl and env; anyone else sees only their own sessions. Fixed at the attach, as the
+     * user of a fid is.
+     */
+    private record View(String user, boolean admin) {
+        boolean sees(Session s) {
+            return admin || s.owner().equals(user);
+        }
     }
 
     public Sessions sessions() {
@@ -49,7 +64,11 @@ public final class TaskTree implements FileServer, AutoCloseable {
 
     @Override
     public CompletableFuture<Node> attach(Caller caller, OpenFile auth) {
-        return CompletableFuture.completedFuture(root);
+        return view(caller.user()).thenApply(Root::new);
+    }
+
+    private CompletableFuture<View> view(String user) {
+        return Accounts.isAdmin(user, adminGroup).thenApply(admin -> new View(user, admin));
     }
 
     /** Releases every session, then stops the backend. */
@@ -69,30 +88,42 @@ public final class TaskTree implements FileServer, AutoCloseable {
 
     // ------------------------------------------------------------------ root
 
-    private static SyntheticFile rootFile(long path, String name, int perm, BiFunction<Node, Caller, OpenFile> opener) {
-        return new SyntheticFile(path, name, perm, () -> ADMIN, opener);
+    /** A root file: readable as its mode says, written (ctl, env) by administrators alone. */
+    private static SyntheticFile rootFile(View view, long path, String name, int perm,
+                                          BiFunction<Node, Caller, OpenFile> opener) {
+        return new SyntheticFile(path, name, perm, () -> ADMIN, opener) {
+            @Override
+            public boolean grants(Caller caller, int need) {
+                return view.admin() && (need & ~(perm >> 6)) == 0;
+            }
+        };
     }
 
     private final class Root extends SyntheticNode {
-        private final List<SyntheticNode> files = List.of(
+        private final View view;
+        private final List<SyntheticNode> files;
+
+        Root(View view) {
+            super(Qid.directory(0), "/", 0555, () -> ADMIN);
+            this.view = view;
+            this.files = List.of(
                 // Opening clone makes a session; the open fid then is that session's ctl (devcmd).
-                rootFile(1, "clone", 0666, (n, caller) -> {
+                rootFile(view, 1, "clone", 0666, (n, caller) -> {
+                    backend.checkOwner(caller.user());
                     Session s = sessions.create(caller.user());
-                    return new CtlHandle(new FileNode(s, -1, TaskFile.CTL), s, -1);
+                    return new CtlHandle(new FileNode(s, -1, TaskFile.CTL, view), s, -1);
                 }),
-                rootFile(2, "ctl", 0664, (n, caller) -> new TextHandle(n, backend::settings) {
+                rootFile(view, 2, "ctl", 0644, (n, caller) -> new TextHandle(n, backend::settings) {
                     @Override
                     public CompletableFuture<Integer> write(long offset, byte[] data) {
                         return backend.rootVerbs().dispatch(null, CtlRequest.parse(data)).thenApply(v -> data.length);
                     }
                 }),
-                rootFile(3, "arch", 0444, (n, caller) -> new TextHandle(n, () -> backend.host() + "\n")),
-                rootFile(4, "status", 0444, (n, caller) -> new TextHandle(n, backend::census)),
-                rootFile(5, "ns", 0444, (n, caller) -> new TextHandle(n, backend::capacity)),
-                rootFile(6, "env", 0666, (n, caller) -> new EnvFile(n, sessions::defaultEnv, sessions::defaultEnv)));
-
-        Root() {
-            super(Qid.directory(0), "/", 0555, () -> ADMIN);
+                rootFile(view, 3, "arch", 0444, (n, caller) -> new TextHandle(n, () -> backend.host() + "\n")),
+                rootFile(view, 4, "status", 0444, (n, caller) -> new TextHandle(n, backend::census)),
+                rootFile(view, 5, "ns", 0444, (n, caller) -> new TextHandle(n, backend::capacity)),
+                rootFile(view, 6, "env", 0644,
+                        (n, caller) -> new EnvFile(n, sessions::defaultEnv, sessions::defaultEnv)));
         }
 
         @Override
@@ -104,15 +135,18 @@ public final class TaskTree implements FileServer, AutoCloseable {
             }
             int n = TaskFile.directoryNumber(name);
             Session s = n < 0 ? null : sessions.get(n);
-            return s == null ? StyxException.failed(Errors.NOT_FOUND)
-                    : CompletableFuture.completedFuture(new TaskDir(s, -1));
+            // Another user's session is not there at all for this caller, as in a listing.
+            return s == null || !view.sees(s) ? StyxException.failed(Errors.NOT_FOUND)
+                    : CompletableFuture.completedFuture(new TaskDir(s, -1, view));
         }
 
         @Override
         public CompletableFuture<List<Dir>> list(Caller caller) {
             List<Dir> out = new ArrayList<>();
             for (Session s : sessions.sessions()) {
-                out.add(new TaskDir(s, -1).dir());
+                if (view.sees(s)) {
+                    out.add(new TaskDir(s, -1, view).dir());
+                }
             }
             for (SyntheticNode f : files) {
                 out.add(f.dir());
@@ -123,16 +157,23 @@ public final class TaskTree implements FileServer, AutoCloseable {
 
     // ------------------------------------------------------------------ session and task directories
 
-    /** A session's directory ({@code task} -1) or one of its tasks'. */
+    /** A session's directory ({@code task} -1) or one of its tasks': its owner's, and the administrators'. */
     private static final class TaskDir extends SyntheticNode {
         private final Session session;
         private final int task;
+        private final View view;
 
-        TaskDir(Session session, int task) {
+        TaskDir(Session session, int task, View view) {
             super(Qid.directory(qidPath(session, task, 0)), task < 0 ? Integer.toString(session.id())
-                    : Integer.toString(task), 0555, session::owner);
+                    : Integer.toString(task), 0500, session::owner);
             this.session = session;
             this.task = task;
+            this.view = view;
+        }
+
+        @Override
+        public boolean grants(Caller caller, int need) {
+            return view.admin() && (need & ~5) == 0;
         }
 
         @Override
@@ -142,10 +183,10 @@ public final class TaskTree implements FileServer, AutoCloseable {
             }
             TaskFile f = TaskFile.named(name);
             if (f != null) {
-                return CompletableFuture.completedFuture(new FileNode(session, task, f));
+                return CompletableFuture.completedFuture(new FileNode(session, task, f, view));
             }
             int n = task < 0 ? TaskFile.directoryNumber(name) : -1;
-            return n >= 0 && session.leaf(n) != null ? CompletableFuture.completedFuture(new TaskDir(session, n))
+            return n >= 0 && session.leaf(n) != null ? CompletableFuture.completedFuture(new TaskDir(session, n, view))
                     : StyxException.failed(Errors.NOT_FOUND);
         }
 
@@ -154,11 +195,11 @@ public final class TaskTree implements FileServer, AutoCloseable {
             List<Dir> out = new ArrayList<>();
             if (task < 0) {
                 for (int i = 0; i < session.size(); i++) {
-                    out.add(new TaskDir(session, i).dir());
+                    out.add(new TaskDir(session, i, view).dir());
                 }
             }
             for (TaskFile f : TaskFile.values()) {
-                out.add(new FileNode(session, task, f).dir());
+                out.add(new FileNode(session, task, f, view).dir());
             }
             return CompletableFuture.completedFuture(out);
         }
@@ -168,12 +209,20 @@ public final class TaskTree implements FileServer, AutoCloseable {
         private final Session session;
         private final int task;
         private final TaskFile kind;
+        private final View view;
 
-        FileNode(Session session, int task, TaskFile kind) {
+        FileNode(Session session, int task, TaskFile kind, View view) {
             super(Qid.file(qidPath(session, task, kind.code())), kind.fileName(), kind.mode(), session::owner);
             this.session = session;
             this.task = task;
             this.kind = kind;
+            this.view = view;
+        }
+
+        /** An administrator may do to a session's file what its owner may. */
+        @Override
+        public boolean grants(Caller caller, int need) {
+            return view.admin() && (need & ~(kind.mode() >> 6)) == 0;
         }
 
         @Override
@@ -350,10 +399,13 @@ public final class TaskTree implements FileServer, AutoCloseable {
 
     // ------------------------------------------------------------------ splice
 
-    /** Opens a path of this tree for reading on behalf of a session's owner (splice, xsplice). */
+    /**
+     * Opens a path of this tree for reading on behalf of a session's owner (splice, xsplice), with the owner's
+     * rights: another user's session is not found, a file the owner may not read is refused.
+     */
     private CompletableFuture<OpenFile> openForSplice(Session s, String path) {
         Caller caller = new Caller(s.owner(), "", null);
-        CompletableFuture<Node> at = CompletableFuture.completedFuture(root);
+        CompletableFuture<Node> at = view(s.owner()).thenApply(Root::new);
         for (String part : path.split("/")) {
             if (part.isEmpty() || part.equals(".")) {
                 continue;
@@ -363,11 +415,22 @@ public final class TaskTree implements FileServer, AutoCloseable {
             }
             at = at.thenCompose(n -> n.walk(part, caller));
         }
-        return at.thenCompose(n -> {
+        return at.handle((n, e) -> {
+            if (e != null) {
+                throw new StyxException("splice " + path + ": " + Failures.text(e));
+            }
+            return n;
+        }).thenCompose(n -> {
             if (n.isDirectory()) {
                 throw new StyxException("splice: " + path + " is a directory");
             }
-            return n.open(P9.OREAD, caller);
+            return n.stat().thenCompose(d -> {
+                if (!n.grants(caller, 4) && !ProtocolRules.permits(d, s.owner(), 4)) {
+                    throw new StyxException("splice " + path + ": permission denied: " + s.owner()
+                            + " may not read it");
+                }
+                return n.open(P9.OREAD, caller);
+            });
         });
     }
 }

@@ -25,24 +25,24 @@ class NodeTreeTest extends NodeTestBase {
     @Test
     void rootListsTaskDirectoriesFirstThenItsFilesWithTheirModes() throws Exception {
         assertThat(modes("/")).containsExactly(
-                Map.entry("clone", 0666), Map.entry("ctl", 0664), Map.entry("arch", 0444),
-                Map.entry("status", 0444), Map.entry("ns", 0444), Map.entry("env", 0666));
+                Map.entry("clone", 0666), Map.entry("ctl", 0644), Map.entry("arch", 0444),
+                Map.entry("status", 0444), Map.entry("ns", 0444), Map.entry("env", 0644));
 
         String a = newTask();
         String b = newTask();
         List<Dir> root = get(c.list("/"));
         assertThat(root).extracting(Dir::name).containsExactly(a, b, "clone", "ctl", "arch", "status", "ns", "env");
-        assertThat(root.get(0).mode()).isEqualTo(P9.DMDIR | 0555);
+        assertThat(root.get(0).mode()).as("a session is its owner's").isEqualTo(P9.DMDIR | 0500);
         assertThat(root.get(0).isDirectory()).isTrue();
     }
 
     @Test
-    void taskDirectoryHasItsFilesInOrderWithTheSeedModes() throws Exception {
+    void taskDirectoryHasItsFilesInOrderForTheOwnerAlone() throws Exception {
         String id = newTask();
         assertThat(modes(id + "/0")).containsExactly(
-                Map.entry("ctl", 0660), Map.entry("stdio", 0660), Map.entry("stdin", 0222),
-                Map.entry("stdout", 0444), Map.entry("stderr", 0444), Map.entry("status", 0444),
-                Map.entry("wait", 0444), Map.entry("args", 0660), Map.entry("env", 0660), Map.entry("ns", 0660));
+                Map.entry("ctl", 0600), Map.entry("stdio", 0600), Map.entry("stdin", 0200),
+                Map.entry("stdout", 0400), Map.entry("stderr", 0400), Map.entry("status", 0400),
+                Map.entry("wait", 0400), Map.entry("args", 0600), Map.entry("env", 0600), Map.entry("ns", 0600));
         assertThat(get(c.stat(id + "/stdout")).length()).isZero();
     }
 

@@ -19,8 +19,14 @@ import java.util.Objects;
  * @param stderrLog the same for fd 2; may equal {@code stdoutLog} to interleave both streams in one log
  * @param nice      0 to leave the priority alone; 1..19 sets that niceness, anything higher is 19 (devcmd's
  *                  Linux host renices every {@code nice} to 19)
+ * @param as        the user to run as, or null for the daemon's own (switching needs a daemon running as root)
  */
-public record SpawnSpec(List<String> argv, Map<String, String> env, Path dir, Path stdoutLog, Path stderrLog, int nice) {
+public record SpawnSpec(List<String> argv, Map<String, String> env, Path dir, Path stdoutLog, Path stderrLog, int nice,
+                        Credentials as) {
+
+    public SpawnSpec(List<String> argv, Map<String, String> env, Path dir, Path stdoutLog, Path stderrLog, int nice) {
+        this(argv, env, dir, stdoutLog, stderrLog, nice, null);
+    }
 
     public SpawnSpec {
         Objects.requireNonNull(stdoutLog, "stdoutLog");
@@ -62,11 +68,15 @@ public record SpawnSpec(List<String> argv, Map<String, String> env, Path dir, Pa
     public SpawnSpec withEnv(Map<String, String> vars) {
         Map<String, String> merged = new LinkedHashMap<>(env);
         merged.putAll(vars);
-        return new SpawnSpec(argv, merged, dir, stdoutLog, stderrLog, nice);
+        return new SpawnSpec(argv, merged, dir, stdoutLog, stderrLog, nice, as);
     }
 
     public SpawnSpec withNice(int n) {
-        return new SpawnSpec(argv, env, dir, stdoutLog, stderrLog, n);
+        return new SpawnSpec(argv, env, dir, stdoutLog, stderrLog, n, as);
+    }
+
+    public SpawnSpec runningAs(Credentials user) {
+        return new SpawnSpec(argv, env, dir, stdoutLog, stderrLog, nice, user);
     }
 
     /** The niceness actually applied: devcmd's rule, with 1..19 kept rather than forced to 19. */

@@ -113,6 +113,11 @@ public final class Spawner implements AutoCloseable {
             checkDir(spec.dir());
         }
         String executable = resolve(cmd, spec);
+        List<String> argv = spec.argv();
+        if (spec.as() != null) {
+            argv = asUser(spec.as(), argv);
+            executable = SETPRIV;
+        }
 
         int outFd = -1;
         int errFd = -1;
@@ -141,8 +146,8 @@ public final class Spawner implements AutoCloseable {
 
             long start = System.nanoTime();
             int nice = spec.effectiveNice();
-            int pid = nice > 0 ? posixSpawnNiced(nice, executable, spec, pipe[0], outFd, errFd)
-                    : posixSpawn(executable, spec, pipe[0], outFd, errFd);
+            int pid = nice > 0 ? posixSpawnNiced(nice, executable, argv, spec, pipe[0], outFd, errFd)
+                    : posixSpawn(executable, argv, spec, pipe[0], outFd, errFd);
             started = true;
 
             // Normally a no-op: the child started at this niceness. Kept for a spawn thread that could not renice.
@@ -235,9 +240,10 @@ public final class Spawner implements AutoCloseable {
      * the command (a quick one runs, or even finishes, at the daemon's niceness); on Linux niceness is per thread
      * and a child starts with its creating thread's, so it is right from the first instruction.
      */
-    private int posixSpawnNiced(int nice, String executable, SpawnSpec spec, int stdinFd, int outFd, int errFd)
-            throws SpawnException {
-        Future<Integer> pid = niceSpawner(nice).submit(() -> posixSpawn(executable, spec, stdinFd, outFd, errFd));
+    private int posixSpawnNiced(int nice, String executable, List<String> args, SpawnSpec spec, int stdinFd,
+                                int outFd, int errFd) throws SpawnException {
+        Future<Integer> pid = niceSpawner(nice).submit(() -> posixSpawn(executable, args, spec, stdinFd, outFd,
+                errFd));
         // Waited for even when interrupted: a spawn that happens anyway must not leave a process nobody watches.
         boolean interrupted = false;
         try {
@@ -282,9 +288,10 @@ public final class Spawner implements AutoCloseable {
         return NICE_SPAWNERS[nice];
     }
 
-    private int posixSpawn(String executable, SpawnSpec spec, int stdinFd, int outFd, int errFd) throws SpawnException {
-        List<byte[]> argv = new ArrayList<>(spec.argv().size());
-        for (String a : spec.argv()) {
+    private int posixSpawn(String executable, List<String> args, SpawnSpec spec, int stdinFd, int outFd, int errFd)
+            throws SpawnException {
+        List<byte[]> argv = new ArrayList<>(args.size());
+        for (String a : args) {
             argv.add(Native.cstring(a));
         }
         List<byte[]> envp = new ArrayList<>(spec.env().size());
@@ -380,6 +387,34 @@ public final class Spawner implements AutoCloseable {
     }
 
     /** devcmd checks the directory by chdir'ing into it; we look first so the error names the directory. */
+    /**
+     * util-linux's setpriv switches to the user (real and effective uid and gid, exactly these groups) and then
+     * executes the command: posix_spawn cannot change credentials itself, and a JVM must not fork to do it. The
+     * same pid runs the command, so process group, niceness and reaping are unchanged.
+     */
+    static final String SETPRIV = "/usr/bin/setpriv";
+
+    static List<String> asUser(Credentials as, List<String> argv) {
+        List<String> out = new ArrayList<>();
+        out.add("setpriv");
+        out.add("--reuid=" + as.uid());
+        out.add("--regid=" + as.gid());
+        if (as.groups().isEmpty()) {
+            out.add("--clear-groups");
+        } else {
+            StringBuilder g = new StringBuilder();
+            for (int id : as.groups()) {
+                g.append(g.length() == 0 ? "" : ",").append(id);
+            }
+            out.add("--groups=" + g);
+        }
+        // setpriv looks the command up in the task's PATH (its environment) as the user: the command keeps the
+        // argv[0] it was given, and the check above has already named a command that is missing altogether.
+        out.add("--");
+        out.addAll(argv);
+        return out;
+    }
+
     private static void checkDir(Path dir) throws SpawnException {
         int fd = C.open(Native.cstring(dir), LibC.O_PATH | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
         if (fd < 0) {

@@ -99,7 +99,7 @@ final class LocalPart implements Part {
             CompletableFuture<Void> f;
             try {
                 f = t.exec(run -> new SpawnSpec(argv, vars, dir != null ? Path.of(dir) : t.scratch(),
-                        Path.of(run + ".stdout"), Path.of(run + ".stderr"), nice));
+                        Path.of(run + ".stdout"), Path.of(run + ".stderr"), nice), session.owner());
             } catch (RuntimeException e) {
                 f = CompletableFuture.failedFuture(e);
             }

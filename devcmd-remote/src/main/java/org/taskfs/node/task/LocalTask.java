@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.taskfs.node.exec.Credentials;
 import org.taskfs.node.exec.ExitStatus;
 import org.taskfs.node.exec.RunningProcess;
 import org.taskfs.node.exec.SpawnException;
@@ -16,6 +17,7 @@ import org.taskfs.node.exec.Spawner;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.PlanNineQuoting;
 import org.taskfs.styx.util.Futures;
+import org.taskfs.task.Accounts;
 import org.taskfs.task.CtlRequest;
 import org.taskfs.task.Leaf;
 import org.taskfs.task.OutputLog;
@@ -101,7 +103,7 @@ final class LocalTask implements Leaf {
     // ------------------------------------------------------------------ exec, kill, eof
 
     /** Makes {@code argv} the next run; completes once the process started, fails with devcmd's reason. */
-    CompletableFuture<Void> exec(java.util.function.Function<Path, SpawnSpec> specIn) {
+    CompletableFuture<Void> exec(java.util.function.Function<Path, SpawnSpec> specIn, String owner) {
         SpawnSpec spec;
         int number;
         synchronized (this) {
@@ -120,16 +122,25 @@ final class LocalTask implements Leaf {
             spawning = true;
             argv0 = spec.argv().get(0);
         }
-        return CompletableFuture.runAsync(() -> spawn(spec, number), spawnExecutor);
+        return CompletableFuture.runAsync(() -> spawn(spec, number, owner), spawnExecutor);
     }
 
-    /** Runs on the spawn executor: posix_spawn takes a millisecond or more, too long for an event loop. */
-    private void spawn(SpawnSpec spec, int number) {
+    /**
+     * Runs on the spawn executor: posix_spawn takes a millisecond or more, too long for an event loop, and so
+     * does looking up the owner.
+     */
+    private void spawn(SpawnSpec asked, int number, String owner) {
         RunningProcess p;
+        SpawnSpec spec = asked;
         try {
             Files.createDirectories(scratch);
+            spec = asOwner(asked, owner);
         } catch (IOException e) {
             String why = "exec failed: cannot make the task's directory " + scratch + ": " + e.getMessage();
+            failed(spec, why);
+            throw new StyxException(why);
+        } catch (RuntimeException e) {
+            String why = "exec failed: " + org.taskfs.styx.util.Failures.text(e);
             failed(spec, why);
             throw new StyxException(why);
         }
@@ -171,6 +182,36 @@ final class LocalTask implements Leaf {
         }
         p.exit().whenComplete((status, err) -> ended(r, status, err));
         started.complete(r);
+    }
+
+    /**
+     * {@code spec} as the session's owner runs it: on a node running as root, with the owner's uid, gid and
+     * groups, their USER, LOGNAME and HOME, and the task's directory and output spool theirs (mode 0700 and
+     * 0600). A node not running as root serves only its own user (the tree refuses others), so nothing changes.
+     */
+    private SpawnSpec asOwner(SpawnSpec spec, String owner) throws IOException {
+        if (!Accounts.ROOT || owner == null || owner.equals("root")) {
+            return spec;
+        }
+        Accounts.Account a = Accounts.lookupNow(owner);
+        if (a.uid() == 0) {
+            return spec;
+        }
+        give(scratch, a, "rwx------");
+        for (Path log : List.of(spec.stdoutLog(), spec.stderrLog())) {
+            if (!Files.exists(log)) {
+                Files.createFile(log);
+            }
+            give(log, a, "rw-------");
+        }
+        return spec.withEnv(java.util.Map.of("USER", a.user(), "LOGNAME", a.user(), "HOME", a.home()))
+                .runningAs(new Credentials(a.uid(), a.gid(), a.groups()));
+    }
+
+    private static void give(Path p, Accounts.Account a, String mode) throws IOException {
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+        Files.setAttribute(p, "unix:uid", a.uid());
+        Files.setAttribute(p, "unix:gid", a.gid());
     }
 
     /**

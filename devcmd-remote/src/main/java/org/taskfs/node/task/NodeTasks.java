@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.taskfs.node.exec.Spawner;
 import org.taskfs.styx.server.StyxException;
+import org.taskfs.task.Accounts;
 import org.taskfs.task.Backend;
 import org.taskfs.task.Capacity;
 import org.taskfs.task.CtlTable;
@@ -42,6 +43,11 @@ public final class NodeTasks extends Backend {
         this.slots = slots;
         try {
             Files.createDirectories(scratchRoot);
+            if (Accounts.ROOT) {
+                // Tasks run as their owners, inside their own 0700 directories here: they must pass through.
+                Files.setPosixFilePermissions(scratchRoot,
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the scratch directory " + scratchRoot, e);
         }
@@ -111,6 +117,15 @@ public final class NodeTasks extends Backend {
             }
         }
         return out;
+    }
+
+    /** A node not running as root cannot start processes as anyone else: it serves its own user alone. */
+    @Override
+    public void checkOwner(String user) {
+        if (!Accounts.ROOT && !user.equals(Accounts.SELF)) {
+            throw new StyxException("this node runs as " + Accounts.SELF + " and serves only " + Accounts.SELF
+                    + ": it cannot run tasks as " + user + " (start it as root to serve every user)");
+        }
     }
 
     @Override

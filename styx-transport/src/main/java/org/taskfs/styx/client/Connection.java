@@ -58,7 +58,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private final AtomicBoolean closeRequested = new AtomicBoolean();
     /** The shared attach used by path operations, made on first use. */
-    final AtomicReference<CompletableFuture<RemoteFid.State>> root = new AtomicReference<>();
+    /** The shared attach root of each user the client's views act for (see {@link StyxClient#as}). */
+    final java.util.concurrent.ConcurrentMap<String, CompletableFuture<RemoteFid.State>> roots =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Channel channel;
     private EventLoop loop;

@@ -50,10 +50,13 @@ import org.taskfs.styx.util.Futures;
 public final class StyxClient implements AutoCloseable {
     private final Connection conn;
     private final long timeoutNanos;
+    /** The user this view's path operations attach as. */
+    private final String uname;
 
-    private StyxClient(Connection conn, long timeoutNanos) {
+    private StyxClient(Connection conn, long timeoutNanos, String uname) {
         this.conn = conn;
         this.timeoutNanos = timeoutNanos;
+        this.uname = uname;
     }
 
     /**
@@ -66,7 +69,7 @@ public final class StyxClient implements AutoCloseable {
         Connection.open(address, options).whenComplete((c, e) -> {
             if (e != null) {
                 result.completeExceptionally(Futures.cause(e));
-            } else if (!result.complete(new StyxClient(c, options.requestTimeout().toNanos()))) {
+            } else if (!result.complete(new StyxClient(c, options.requestTimeout().toNanos(), options.uname()))) {
                 c.close(); // cancelled by the caller meanwhile
             }
         });
@@ -99,7 +102,21 @@ public final class StyxClient implements AutoCloseable {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("negative timeout " + timeout + "; use Duration.ZERO for none");
         }
-        return new StyxClient(conn, timeout.toNanos());
+        return new StyxClient(conn, timeout.toNanos(), uname);
+    }
+
+    /**
+     * A view of the same connection whose path operations act as {@code user}: their root is a separate attach
+     * as that user, made on first use. For a server that lets this connection speak for others (a coordinator
+     * naming a session's owner to its node); others refuse the attach.
+     */
+    public StyxClient as(String user) {
+        return user.equals(uname) ? this : new StyxClient(conn, timeoutNanos, user);
+    }
+
+    /** The user this view's path operations act as. */
+    public String user() {
+        return uname;
     }
 
     // ------------------------------------------------------------------ messages and fids
@@ -136,7 +153,7 @@ public final class StyxClient implements AutoCloseable {
     }
 
     /**
-     * The attach root the path operations start from, attached with the options' uname and aname
+     * The attach root the path operations start from, attached with this view's user and the options' aname
      * on first use (again after a failed attempt). It is shared: it can be walked from and stat'ed,
      * but not opened or clunked.
      */
@@ -146,13 +163,15 @@ public final class StyxClient implements AutoCloseable {
 
     private CompletableFuture<RemoteFid.State> rootState() {
         while (true) {
-            CompletableFuture<RemoteFid.State> current = conn.root.get();
+            CompletableFuture<RemoteFid.State> current = conn.roots.get(uname);
             if (current != null && !current.isCompletedExceptionally()) {
                 return current;
             }
             CompletableFuture<RemoteFid.State> mine = new CompletableFuture<>();
-            if (conn.root.compareAndSet(current, mine)) {
-                return Futures.relay(attachState(conn.options.uname(), conn.options.aname(), true), mine);
+            boolean won = current == null ? conn.roots.putIfAbsent(uname, mine) == null
+                    : conn.roots.replace(uname, current, mine);
+            if (won) {
+                return Futures.relay(attachState(uname, conn.options.aname(), true), mine);
             }
         }
     }

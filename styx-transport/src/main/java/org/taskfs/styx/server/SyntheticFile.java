@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 import org.taskfs.styx.codec.Qid;
 
 /** A generated file whose open hands out whatever handle a function makes for the caller. */
-public final class SyntheticFile extends SyntheticNode {
+public class SyntheticFile extends SyntheticNode {
     private final BiFunction<Node, Caller, OpenFile> opener;
 
     public SyntheticFile(long path, String name, int perm, Supplier<String> owner,

@@ -235,22 +235,26 @@ public final class Member {
 
     // ------------------------------------------------------------------ files
 
-    private StyxClient client() {
+    /**
+     * The connection, acting for {@code user} (a session's owner: the member runs its tasks as them and shows
+     * them only their sessions), or for the coordinator itself when null.
+     */
+    private StyxClient client(String user) {
         StyxClient c = client;
         if (c == null) {
             throw new java.util.concurrent.CompletionException(new java.io.IOException(
                     name + " (" + address + ") is down: " + lostReason));
         }
-        return c;
+        return user == null ? c : c.as(user);
     }
 
     /**
      * Opens a file of the member. A streaming file (stdout, wait…) may legitimately take hours to
      * answer, so its reads carry no timeout: the heartbeat is what notices a dead member.
      */
-    public CompletableFuture<RemoteFid> open(String path, int mode, boolean streaming) {
+    public CompletableFuture<RemoteFid> open(String user, String path, int mode, boolean streaming) {
         try {
-            StyxClient c = client();
+            StyxClient c = client(user);
             return (streaming ? c.withTimeout(Duration.ZERO) : c).open(path, mode);
         } catch (java.util.concurrent.CompletionException e) {
             return CompletableFuture.failedFuture(e.getCause());
@@ -258,9 +262,9 @@ public final class Member {
     }
 
     /** Writes {@code text} to a file of the member as one write (one ctl command). */
-    public CompletableFuture<Void> write(String path, String text) {
+    public CompletableFuture<Void> write(String user, String path, String text) {
         try {
-            return client().write(path, text.getBytes(StandardCharsets.UTF_8));
+            return client(user).write(path, text.getBytes(StandardCharsets.UTF_8));
         } catch (java.util.concurrent.CompletionException e) {
             return CompletableFuture.failedFuture(e.getCause());
         }
@@ -270,16 +274,16 @@ public final class Member {
      * Reads a small generated file with one read, not waiting for its clunk; a file that fills the read is
      * read on to its end.
      */
-    public CompletableFuture<String> readShort(String path) {
-        return open(path, P9.OREAD, false).thenCompose(fid -> fid.read(0, fid.iounit())
+    public CompletableFuture<String> readShort(String user, String path) {
+        return open(user, path, P9.OREAD, false).thenCompose(fid -> fid.read(0, fid.iounit())
                 .whenComplete((b, e) -> fid.clunk())
                 .thenCompose(b -> b.length < fid.iounit()
-                        ? CompletableFuture.completedFuture(new String(b, StandardCharsets.UTF_8)) : read(path)));
+                        ? CompletableFuture.completedFuture(new String(b, StandardCharsets.UTF_8)) : read(user, path)));
     }
 
-    public CompletableFuture<String> read(String path) {
+    public CompletableFuture<String> read(String user, String path) {
         try {
-            return client().readString(path);
+            return client(user).readString(path);
         } catch (java.util.concurrent.CompletionException e) {
             return CompletableFuture.failedFuture(e.getCause());
         }

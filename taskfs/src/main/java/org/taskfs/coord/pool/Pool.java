@@ -202,7 +202,7 @@ public final class Pool implements AutoCloseable {
      * A session of {@code count} tasks on a member, reserved for a session here, its ctl held open (the clone
      * fid it was made with) for the reservation's life: commands reach it with one write.
      */
-    public record Reservation(Member member, String remoteDir, RemoteFid ctl, int count) {
+    public record Reservation(Member member, String owner, String remoteDir, RemoteFid ctl, int count) {
         /** Frees it on the member; never fails. */
         public CompletableFuture<Void> release() {
             return ctl.write(0, "release".getBytes(StandardCharsets.UTF_8)).handle((x, y) -> {
@@ -218,15 +218,17 @@ public final class Pool implements AutoCloseable {
      * fail to answer are left out and their share placed elsewhere; if the pool cannot hold them all, whatever
      * was taken is released and the error names the shortfall.
      *
+     * @param owner the user the tasks are for: the members are told, and run them as that user
      * @param place turns each reservation, in order, into what the caller keeps; called before the slots the
      *              plan claimed are let go, so it must place its tasks on the member ({@link Member#placed})
      */
-    public <T> CompletableFuture<List<T>> reserve(int n, String os, String arch, Function<Reservation, T> place) {
+    public <T> CompletableFuture<List<T>> reserve(int n, String os, String arch, String owner,
+                                                  Function<Reservation, T> place) {
         List<Reservation> got = new ArrayList<>();
         Map<Member, Integer> mine = new HashMap<>();
         CompletableFuture<Void> rounds;
         try {
-            rounds = reserveRound(n, os, arch, new HashSet<>(), got, mine, 0);
+            rounds = reserveRound(n, os, arch, owner, new HashSet<>(), got, mine, 0);
         } catch (RuntimeException e) {
             rounds = CompletableFuture.failedFuture(e);
         }
@@ -252,7 +254,7 @@ public final class Pool implements AutoCloseable {
         });
     }
 
-    private CompletableFuture<Void> reserveRound(int n, String os, String arch, Set<Member> failed,
+    private CompletableFuture<Void> reserveRound(int n, String os, String arch, String owner, Set<Member> failed,
                                                  List<Reservation> got, Map<Member, Integer> mine, int round) {
         String constraint = os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch;
         Map<Member, Integer> plan;
@@ -273,7 +275,7 @@ public final class Pool implements AutoCloseable {
             });
         }
         Map<Member, CompletableFuture<Reservation>> started = new LinkedHashMap<>();
-        plan.forEach((m, k) -> started.put(m, memberSession(m, k, os, arch)));
+        plan.forEach((m, k) -> started.put(m, memberSession(m, k, os, arch, owner)));
         return CompletableFuture.allOf(started.values().toArray(new CompletableFuture<?>[0])).handle((v, e) -> {
             int missing = 0;
             String why = null;
@@ -298,7 +300,7 @@ public final class Pool implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "res: {0}; placing {1} tasks elsewhere", r.getValue(), missing);
             try {
-                return reserveRound(missing, os, arch, failed, got, mine, round + 1);
+                return reserveRound(missing, os, arch, owner, failed, got, mine, round + 1);
             } catch (StyxException shortfall) {
                 throw new StyxException(shortfall.getMessage() + " after " + r.getValue());
             }
@@ -314,19 +316,19 @@ public final class Pool implements AutoCloseable {
      * Opens a session on the member, reserves k tasks there and checks its ns lists them. The session number
      * is read and the res written at once, on the one fid: the member answers them in order.
      */
-    private CompletableFuture<Reservation> memberSession(Member m, int k, String os, String arch) {
-        return m.open("/clone", P9.ORDWR, false).thenCompose(ctl -> {
+    private CompletableFuture<Reservation> memberSession(Member m, int k, String os, String arch, String owner) {
+        return m.open(owner, "/clone", P9.ORDWR, false).thenCompose(ctl -> {
             String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch);
             CompletableFuture<byte[]> number = ctl.read(0, 32);
             CompletableFuture<Integer> reserved = ctl.write(0, res.getBytes(StandardCharsets.UTF_8));
             CompletableFuture<Reservation> made = number.thenCombine(reserved, (b, w) ->
                     "/" + new String(b, StandardCharsets.UTF_8).trim())
-                    .thenCompose(remoteDir -> m.readShort(remoteDir + "/ns").thenApply(ns -> {
+                    .thenCompose(remoteDir -> m.readShort(owner, remoteDir + "/ns").thenApply(ns -> {
                         long tasks = ns.lines().filter(l -> l.startsWith("bind ")).count();
                         if (tasks != k) {
                             throw new StyxException("res " + k + " gave " + tasks + " tasks");
                         }
-                        return new Reservation(m, remoteDir, ctl, k);
+                        return new Reservation(m, owner, remoteDir, ctl, k);
                     }));
             return made.whenComplete((s, e) -> {
                 if (e != null) {

@@ -33,7 +33,7 @@ public final class CoordinatorTasks extends Backend {
 
     @Override
     public CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch) {
-        return pool.reserve(n, os, arch, r -> (Part) new MemberPart(r,
+        return pool.reserve(n, os, arch, session.owner(), r -> (Part) new MemberPart(r,
                 scratchRoot.resolve(session.id() + "-" + parts.getAndIncrement()), removals));
     }
 

@@ -26,8 +26,8 @@ final class MemberPart implements Part {
         this.at = at;
         List<RemoteTask> made = new ArrayList<>();
         for (int i = 0; i < at.count(); i++) {
-            RemoteTask t = new RemoteTask(at.member(), at.remoteDir() + "/" + i, scratch.resolve(Integer.toString(i)),
-                    removals);
+            RemoteTask t = new RemoteTask(at.member(), at.owner(), at.remoteDir() + "/" + i,
+                    scratch.resolve(Integer.toString(i)), removals);
             at.member().placed(t);
             made.add(t);
         }
@@ -48,7 +48,7 @@ final class MemberPart implements Part {
         if (task < 0) {
             return at.ctl().write(0, text.getBytes(StandardCharsets.UTF_8)).thenApply(n -> null);
         }
-        return at.member().write(tasks.get(task).remote("ctl"), text);
+        return at.member().write(at.owner(), tasks.get(task).remote("ctl"), text);
     }
 
     @Override
@@ -89,7 +89,7 @@ final class MemberPart implements Part {
         if (file.equals("ctl")) {
             return write(-1, text);
         }
-        return at.member().write(at.remoteDir() + "/" + file, text);
+        return at.member().write(at.owner(), at.remoteDir() + "/" + file, text);
     }
 
     /** The member session's status, one read; tasks whose member is gone show their last line as Lost. */
@@ -98,7 +98,7 @@ final class MemberPart implements Part {
         if (tasks.stream().allMatch(RemoteTask::isLost)) {
             return CompletableFuture.completedFuture(lostLines());
         }
-        return at.member().read(at.remoteDir() + "/status").handle((text, e) -> {
+        return at.member().read(at.owner(), at.remoteDir() + "/status").handle((text, e) -> {
             if (e != null) {
                 if (tasks.stream().anyMatch(RemoteTask::isLost)) {
                     return lostLines();

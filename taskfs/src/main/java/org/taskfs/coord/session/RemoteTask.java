@@ -59,9 +59,12 @@ final class RemoteTask implements Leaf, Member.Occupant {
     private CompletableFuture<RemoteFid> stdin;
     private int stdinWriters;
     private boolean released;
+    /** The session's owner: the member's session is theirs, so its files are opened as them. */
+    private final String owner;
 
-    RemoteTask(Member member, String remoteDir, Path scratch, Scratch.Removals removals) {
+    RemoteTask(Member member, String owner, String remoteDir, Path scratch, Scratch.Removals removals) {
         this.member = member;
+        this.owner = owner;
         this.remoteDir = remoteDir;
         this.scratch = scratch;
         this.removals = removals;
@@ -151,7 +154,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
         // Readers get end of file once the output is all here and the run has ended here too, so that after
         // "cat stdout" the task is seen done (its status, a new exec) as on its member.
         Runnable complete = () -> r.waitLine.whenComplete((line, e) -> log.markComplete());
-        member.open(remote(file), P9.OREAD, true).whenComplete((f, e) -> {
+        member.open(owner, remote(file), P9.OREAD, true).whenComplete((f, e) -> {
             if (e != null) {
                 complete.run();
                 LOG.log(System.Logger.Level.DEBUG, "{0}: cannot open {1}: {2}", member.name(), file, e.toString());
@@ -193,7 +196,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
     }
 
     private void pumpWait(Copy r) {
-        member.open(remote("wait"), P9.OREAD, true)
+        member.open(owner, remote("wait"), P9.OREAD, true)
                 .thenCompose(f -> f.read(0, 1024).whenComplete((b, e) -> f.clunk()))
                 .whenComplete((b, e) -> {
                     if (e == null) {
@@ -295,7 +298,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
         if (f != null) {
             f.thenAccept(RemoteFid::clunk);
         } else {
-            member.write(remote("ctl"), "eof");
+            member.write(owner, remote("ctl"), "eof");
         }
     }
 
@@ -305,7 +308,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
         CompletableFuture<RemoteFid> f;
         synchronized (this) {
             if (stdin == null) {
-                stdin = member.open(remote("stdin"), P9.OWRITE, true);
+                stdin = member.open(owner, remote("stdin"), P9.OWRITE, true);
             }
             f = stdin;
         }
