@@ -204,16 +204,16 @@ abstract class TaskServerContract {
 
     private static Map<String, Integer> fileModes() {
         Map<String, Integer> m = new LinkedHashMap<>();
-        m.put("ctl", 0660);
-        m.put("stdio", 0660);
-        m.put("stdin", 0222);
-        m.put("stdout", 0444);
-        m.put("stderr", 0444);
-        m.put("status", 0444);
-        m.put("wait", 0444);
-        m.put("args", 0660);
-        m.put("env", 0660);
-        m.put("ns", 0660);
+        m.put("ctl", 0600);
+        m.put("stdio", 0600);
+        m.put("stdin", 0200);
+        m.put("stdout", 0400);
+        m.put("stderr", 0400);
+        m.put("status", 0400);
+        m.put("wait", 0400);
+        m.put("args", 0600);
+        m.put("env", 0600);
+        m.put("ns", 0600);
         return m;
     }
 
@@ -264,9 +264,9 @@ abstract class TaskServerContract {
         String s = session();
         Map<String, Integer> root = sh.modes("/");
         assertThat(root.keySet().stream().filter(n -> !n.matches("\\d+")).toList()).containsExactlyElementsOf(ROOT_FILES);
-        assertThat(root).containsEntry("clone", 0666).containsEntry("ctl", 0664).containsEntry("arch", 0444)
-                .containsEntry("status", 0444).containsEntry("ns", 0444).containsEntry("env", 0666)
-                .containsEntry(s, P9.DMDIR | 0555);
+        assertThat(root).containsEntry("clone", 0666).containsEntry("ctl", 0644).containsEntry("arch", 0444)
+                .containsEntry("status", 0444).containsEntry("ns", 0444).containsEntry("env", 0644)
+                .containsEntry(s, P9.DMDIR | 0500);
         String t = session();
         assertThat(sh.ls("/")).contains(s, t);
     }
@@ -361,7 +361,7 @@ abstract class TaskServerContract {
         String s = session(2);
         Map<String, Integer> modes = sh.modes("/" + s);
         assertThat(new ArrayList<>(modes.keySet())).containsExactlyElementsOf(listing(2));
-        assertThat(modes).containsEntry("0", P9.DMDIR | 0555).containsEntry("1", P9.DMDIR | 0555);
+        assertThat(modes).containsEntry("0", P9.DMDIR | 0500).containsEntry("1", P9.DMDIR | 0500);
     }
 
     @Test

@@ -15,8 +15,8 @@ class SeedTranscriptTest extends ClusterTestBase {
     private static final List<String> TASK_FILES =
             List.of("ctl", "stdio", "stdin", "stdout", "stderr", "status", "wait", "args", "env", "ns");
     /** DESIGN §3.2. */
-    private static final Map<String, Integer> MODES = Map.of("ctl", 0660, "stdio", 0660, "stdin", 0222,
-            "stdout", 0444, "stderr", 0444, "status", 0444, "wait", 0444, "args", 0660, "env", 0660, "ns", 0660);
+    private static final Map<String, Integer> MODES = Map.of("ctl", 0600, "stdio", 0600, "stdin", 0200,
+            "stdout", 0400, "stderr", 0400, "status", 0400, "wait", 0400, "args", 0600, "env", 0600, "ns", 0600);
 
     @Test
     void theTranscript() throws Exception {
