@@ -57,7 +57,7 @@ class AuthOptionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"serve", "node", "up", "mount", "ls", "cat", "write", "stat", "run"})
+    @ValueSource(strings = {"serve", "node", "up", "mount", "ls", "cat", "write", "stat", "run", "relay"})
     void aBadSpecIsAUsageErrorNamingTheChoices(String command) {
         Run r = taskfs(withAuth(command, "foo").toArray(String[]::new));
 
@@ -67,7 +67,7 @@ class AuthOptionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"serve", "node", "up", "mount", "ls", "cat", "write", "stat", "run"})
+    @ValueSource(strings = {"serve", "node", "up", "mount", "ls", "cat", "write", "stat", "run", "relay"})
     void aKeyFileOthersCanReadIsRefusedAtStart(String command) throws IOException {
         Path key = key("rw-r--r--");
 
