@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -129,6 +131,23 @@ class AuthOptionTest {
         CommandLine.ParseResult cat = Main.commandLine().parseArgs("cat", "--auth", "munge", "clone");
         ClientCommands.Cat c = (ClientCommands.Cat) cat.subcommand().commandSpec().userObject();
         assertThat(c.auth.method()).isEqualTo(new AuthMethod.Munge(Optional.empty()));
+    }
+
+    @Test
+    void clientsTakeTheirDefaultFromTaskfsAuthAndServersDoNot() throws Exception {
+        Map<String, String> env = Map.of("TASKFS_AUTH", "bogus");
+        String cp = System.getProperty("java.class.path");
+
+        try (TaskfsProcess client = TaskfsProcess.start(List.of(), cp, env, "ls", "-a", "tcp!127.0.0.1!1")) {
+            assertThat(client.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(client.output()).contains("--auth: unknown authentication 'bogus'");
+        }
+        // A server's stance is written where it is started: with none, off loopback, it refuses to listen.
+        try (TaskfsProcess server = TaskfsProcess.start(List.of(), cp, env, "node", "--listen", "tcp!0.0.0.0!0")) {
+            assertThat(server.waitFor(Duration.ofSeconds(60))).isEqualTo(1);
+            assertThat(server.output()).startsWith("taskfs: refusing to listen on tcp!0.0.0.0!0 without "
+                    + "authentication");
+        }
     }
 
     @Test

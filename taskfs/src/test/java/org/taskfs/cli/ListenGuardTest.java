@@ -8,8 +8,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.dial.DialAddress;
 
@@ -68,6 +72,20 @@ class ListenGuardTest {
             assertThat(r.code()).as(command).isEqualTo(1);
             assertThat(r.err()).as(command).startsWith("taskfs: refusing to listen on tcp!0.0.0.0!0 without "
                     + "authentication");
+        }
+    }
+
+    @Test
+    void aServerWithAKeyListensOnEveryInterface(@TempDir Path dir) throws Exception {
+        Path key = RelayProcessTest.keyFile(dir);
+
+        try (TaskfsProcess serve = TaskfsProcess.start("serve", "--listen", "tcp!0.0.0.0!0", "--auth", "key=" + key)) {
+            Matcher m = serve.await(Pattern.compile("taskfs serve: serving on (\\S+) with 0 members \\(auth (\\S+)\\)"),
+                    Duration.ofSeconds(60));
+
+            assertThat(m.group(1)).startsWith("tcp!0.0.0.0!");
+            assertThat(m.group(2)).isEqualTo("key=" + key);
+            assertThat(serve.output()).doesNotContain("WARNING");
         }
     }
 
