@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.taskfs.styx.auth.AuthMethod;
 
 /** {@code --name value} and bare {@code --flag} options of a driver; every option must be used. */
 final class Args {
@@ -46,6 +47,17 @@ final class Args {
     double decimal(String name, double dflt) {
         String v = string(name, null);
         return v == null ? dflt : Double.parseDouble(v);
+    }
+
+    /** {@code --auth METHOD}, as the taskfs commands take it; $TASKFS_AUTH, else none, by default. */
+    AuthMethod auth() {
+        String env = System.getenv("TASKFS_AUTH");
+        String spec = string("auth", env == null || env.isBlank() ? "none" : env);
+        try {
+            return AuthMethod.parse(spec.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--auth: " + e.getMessage());
+        }
     }
 
     boolean flag(String name) {

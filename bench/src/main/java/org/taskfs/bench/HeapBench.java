@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import org.taskfs.coord.Coordinator;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
@@ -26,7 +27,7 @@ final class HeapBench {
         out.meta("heap.sessions", Integer.toString(sessions));
         for (int r = 0; r < runs; r++) {
             Coordinator coord = Coordinator.start(Coordinator.Config.defaults(DialAddress.tcp("127.0.0.1", 0)));
-            try (StyxClient c = Target.connect(coord.address())) {
+            try (StyxClient c = Target.connect(coord.address(), AuthMethod.NONE)) {
                 cloneMany(c, 100, window); // loads every class the sessions need
                 long before = usedAfterGc();
                 cloneMany(c, sessions, window);

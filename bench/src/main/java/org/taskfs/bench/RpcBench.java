@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
@@ -113,7 +114,7 @@ final class RpcBench {
     /** Bytes of the Rstat the server sends for {@code f}: what the echo baseline answers with. */
     static int replySize(DialAddress styx) throws Exception {
         if (replySize == 0) {
-            try (StyxClient c = Target.connect(styx)) {
+            try (StyxClient c = Target.connect(styx, AuthMethod.NONE)) {
                 RemoteFid f = c.walk("f").get();
                 Rmessage r = c.rpc(tag -> new Tmessage.Stat(tag, f.fid())).get();
                 replySize = StyxWire.size(r);

@@ -40,7 +40,7 @@ final class StreamBench {
                             }
                             break;
                         case "node":
-                            try (StyxClient c = Target.connect(node)) {
+                            try (StyxClient c = t.connect(node)) {
                                 out.add("stream.node", mbps(bytes, viaSession(c, bytes, false)));
                             }
                             break;

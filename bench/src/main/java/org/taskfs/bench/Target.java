@@ -2,10 +2,13 @@ package org.taskfs.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.taskfs.coord.Coordinator;
 import org.taskfs.coord.LocalCluster;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.task.Security;
 
 /**
  * The coordinator a driver measures: the one at {@code --addr} (started by bench/run with
@@ -18,21 +21,26 @@ final class Target implements AutoCloseable {
 
     private final LocalCluster local;
     private final DialAddress address;
+    private final AuthMethod auth;
 
-    private Target(LocalCluster local, DialAddress address) {
+    private Target(LocalCluster local, DialAddress address, AuthMethod auth) {
         this.local = local;
         this.address = address;
+        this.auth = auth;
     }
 
+    /** {@code --addr A}, {@code --auth METHOD} (how to authenticate to A), or {@code --nodes K --slots S}. */
     static Target of(Args args) {
         String addr = args.string("addr", null);
+        AuthMethod auth = args.auth();
         int nodes = args.integer("nodes", 4);
         int slots = args.integer("slots", 128);
         if (addr != null) {
-            return new Target(null, DialAddress.parse(addr, 5555));
+            return new Target(null, DialAddress.parse(addr, 5555), auth);
         }
-        LocalCluster c = LocalCluster.start(DialAddress.tcp("127.0.0.1", 0), nodes, 0, slots);
-        return new Target(c, c.address());
+        LocalCluster c = LocalCluster.start(Coordinator.Config.defaults(DialAddress.tcp("127.0.0.1", 0))
+                .withSecurity(Security.LOCAL.withAuth(auth)), nodes, 0, slots);
+        return new Target(c, c.address(), auth);
     }
 
     DialAddress address() {
@@ -40,11 +48,17 @@ final class Target implements AutoCloseable {
     }
 
     StyxClient connect() throws Exception {
-        return connect(address);
+        return connect(address, auth);
     }
 
-    static StyxClient connect(DialAddress at) throws Exception {
-        return StyxClient.connect(at, ClientOptions.defaults().withRequestTimeout(REQUEST_TIMEOUT)).get();
+    /** A server of the target's cluster (one of its nodes), authenticated to as the target is. */
+    StyxClient connect(DialAddress at) throws Exception {
+        return connect(at, auth);
+    }
+
+    static StyxClient connect(DialAddress at, AuthMethod auth) throws Exception {
+        return StyxClient.connect(at, ClientOptions.defaults().withRequestTimeout(REQUEST_TIMEOUT).withAuth(auth))
+                .get();
     }
 
     /** The address of the coordinator's first member, from its root {@code ns} ({@code mount ADDR NAME …}). */

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.codec.P9;
@@ -61,16 +62,19 @@ public final class FuseMount implements AutoCloseable {
      * @param allowOther     let other users use the mount (needs user_allow_other in /etc/fuse.conf
      *                       unless root)
      * @param debug          libfuse's -d: every FUSE request traced on standard error
+     * @param auth           how to authenticate to the server ({@code --auth}); a local server knows us
+     *                       from the kernel
      */
     public record Options(Duration attrTimeout, Duration entryTimeout, String uname, String aname, int msize,
                           Duration requestTimeout,
-                          boolean allowOther, boolean debug) {
+                          boolean allowOther, boolean debug, AuthMethod auth) {
         public Options {
             Objects.requireNonNull(attrTimeout, "attrTimeout");
             Objects.requireNonNull(entryTimeout, "entryTimeout");
             Objects.requireNonNull(uname, "uname");
             Objects.requireNonNull(aname, "aname");
             Objects.requireNonNull(requestTimeout, "requestTimeout");
+            Objects.requireNonNull(auth, "auth");
             if (attrTimeout.isNegative() || entryTimeout.isNegative() || requestTimeout.isNegative()) {
                 throw new IllegalArgumentException("timeouts must not be negative; ZERO means none");
             }
@@ -83,39 +87,45 @@ public final class FuseMount implements AutoCloseable {
         /** Ordinary files' attributes and names cached 1 s; the current user; 128 KiB of data per message. */
         public static Options defaults() {
             return new Options(Duration.ofSeconds(1), Duration.ofSeconds(1), System.getProperty("user.name", "none"),
-                    "", 128 * 1024 + P9.IOHDRSZ, ClientOptions.DEFAULT_REQUEST_TIMEOUT, false, false);
+                    "", 128 * 1024 + P9.IOHDRSZ, ClientOptions.DEFAULT_REQUEST_TIMEOUT, false, false,
+                    AuthMethod.NONE);
         }
 
         public Options withAttrTimeout(Duration d) {
-            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug);
+            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth);
         }
 
         public Options withEntryTimeout(Duration d) {
-            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug);
+            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug, auth);
         }
 
         public Options withUname(String u) {
-            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug);
+            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug, auth);
         }
 
         public Options withAname(String a) {
-            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug);
+            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug, auth);
         }
 
         public Options withMsize(int m) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug);
+            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug, auth);
         }
 
         public Options withRequestTimeout(Duration d) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug, auth);
         }
 
         public Options withAllowOther(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug, auth);
         }
 
         public Options withDebug(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b, auth);
+        }
+
+        public Options withAuth(AuthMethod method) {
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug,
+                    method);
         }
     }
 
@@ -217,7 +227,8 @@ public final class FuseMount implements AutoCloseable {
 
     private static StyxClient connect(DialAddress server, Options options) throws IOException {
         ClientOptions co = ClientOptions.defaults().withMsize(options.msize()).withUname(options.uname())
-                .withAname(options.aname()).withRequestTimeout(options.requestTimeout());
+                .withAname(options.aname()).withRequestTimeout(options.requestTimeout())
+                .withAuth(options.auth());
         StyxClient client;
         try {
             client = StyxClient.connect(server, co).get();

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.taskfs.coord.Coordinator;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
@@ -30,12 +31,14 @@ final class ClientCommands {
                 description = "Server to talk to (default: $TASKFS_ADDR, else tcp!127.0.0.1!5555).")
         String addr;
 
-        StyxClient connect() throws Exception {
+        StyxClient connect(AuthOption auth) throws Exception {
+            AuthMethod method = auth.method();
             String a = addr != null ? addr : System.getenv("TASKFS_ADDR");
             if (a == null || a.isBlank()) {
                 a = "tcp!127.0.0.1!" + Coordinator.DEFAULT_PORT;
             }
-            return StyxClient.connect(DialAddress.parse(a, Coordinator.DEFAULT_PORT), ClientOptions.defaults()).get();
+            return StyxClient.connect(DialAddress.parse(a, Coordinator.DEFAULT_PORT),
+                    ClientOptions.defaults().withAuth(method)).get();
         }
     }
 
@@ -45,13 +48,16 @@ final class ClientCommands {
         @picocli.CommandLine.Mixin
         Server server;
 
+        @picocli.CommandLine.Mixin
+        AuthOption auth;
+
         @Parameters(paramLabel = "PATH", arity = "1..*")
         List<String> paths;
 
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
-            try (StyxClient c = server.connect()) {
+            try (StyxClient c = server.connect(auth)) {
                 StyxClient streaming = c.withTimeout(java.time.Duration.ZERO);
                 for (String p : paths) {
                     try {
@@ -92,6 +98,9 @@ final class ClientCommands {
         @picocli.CommandLine.Mixin
         Server server;
 
+        @picocli.CommandLine.Mixin
+        AuthOption auth;
+
         @Parameters(index = "0", paramLabel = "PATH")
         String path;
 
@@ -100,7 +109,7 @@ final class ClientCommands {
 
         @Override
         public Integer call() throws Exception {
-            try (StyxClient c = server.connect()) {
+            try (StyxClient c = server.connect(auth)) {
                 RemoteFid f = c.open(path, P9.OWRITE).get();
                 try {
                     if (words != null && !words.isEmpty()) {
@@ -131,6 +140,9 @@ final class ClientCommands {
         @picocli.CommandLine.Mixin
         Server server;
 
+        @picocli.CommandLine.Mixin
+        AuthOption auth;
+
         @Option(names = "-l", description = "Long listing: mode, owner, length, time, name.")
         boolean longForm;
 
@@ -139,7 +151,7 @@ final class ClientCommands {
 
         @Override
         public Integer call() throws Exception {
-            try (StyxClient c = server.connect()) {
+            try (StyxClient c = server.connect(auth)) {
                 for (String p : paths == null || paths.isEmpty() ? List.of("/") : paths) {
                     Dir self = c.stat(p).get();
                     List<Dir> entries = self.isDirectory() ? c.list(p).get() : List.of(self);
@@ -157,12 +169,15 @@ final class ClientCommands {
         @picocli.CommandLine.Mixin
         Server server;
 
+        @picocli.CommandLine.Mixin
+        AuthOption auth;
+
         @Parameters(paramLabel = "PATH", arity = "1..*")
         List<String> paths;
 
         @Override
         public Integer call() throws Exception {
-            try (StyxClient c = server.connect()) {
+            try (StyxClient c = server.connect(auth)) {
                 for (String p : paths) {
                     Dir d = c.stat(p).get();
                     System.out.println(longLine(d) + " qid " + d.qid());

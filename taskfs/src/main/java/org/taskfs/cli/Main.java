@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ClientCommands.Write.class,
             ClientCommands.Stat.class,
             RunCommand.class,
+            RelayCommand.class,
             CommandLine.HelpCommand.class,
             AutoComplete.GenerateCompletion.class
         })

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.taskfs.coord.Coordinator;
 import org.taskfs.fuse.FuseMount;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.dial.DialAddress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,6 +70,9 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "Trace every FUSE request on standard error (libfuse's -d).")
     boolean debug;
 
+    @picocli.CommandLine.Mixin
+    AuthOption auth;
+
     @Override
     public Integer call() throws Exception {
         if (daemon && foreground) {
@@ -76,12 +80,13 @@ final class MountCommand implements Callable<Integer> {
                     "--daemon and --foreground exclude each other");
         }
         DialAddress server = DialAddress.parse(addr, Coordinator.DEFAULT_PORT);
+        AuthMethod method = auth.method(); // checked here, so a bad key file is the caller's error, not the log's
         if (daemon) {
             return startInBackground();
         }
         FuseMount.Options options = FuseMount.Options.defaults()
                 .withAttrTimeout(Duration.ofMillis(Math.round(attrTimeout * 1000)))
-                .withAname(aname).withAllowOther(allowOther).withDebug(debug);
+                .withAname(aname).withAllowOther(allowOther).withDebug(debug).withAuth(method);
         if (uname != null) {
             options = options.withUname(uname);
         }
@@ -120,7 +125,7 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount", "--foreground",
-                "--aname", aname, "--attr-timeout", Double.toString(attrTimeout)));
+                "--aname", aname, "--attr-timeout", Double.toString(attrTimeout), "--auth", auth.spec));
         if (uname != null) {
             cmd.addAll(List.of("--uname", uname));
         }

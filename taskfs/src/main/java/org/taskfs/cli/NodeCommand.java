@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.taskfs.node.NodeDaemon;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.task.Security;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,11 +33,16 @@ final class NodeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ListenGuard guard;
 
+    @picocli.CommandLine.Mixin
+    ServerSecurity security;
+
     @Override
     public Integer call() throws Exception {
         DialAddress at = DialAddress.parse(listen, NodeDaemon.DEFAULT_PORT);
-        guard.check(at);
-        NodeDaemon.Config config = NodeDaemon.Config.defaults(at).withIdleTimeout(Duration.ofSeconds(idleSeconds));
+        Security sec = security.security();
+        guard.check(at, sec.auth());
+        NodeDaemon.Config config = NodeDaemon.Config.defaults(at).withIdleTimeout(Duration.ofSeconds(idleSeconds))
+                .withSecurity(sec);
         if (slots != null) {
             config = config.withSlots(slots);
         }
@@ -50,7 +56,7 @@ final class NodeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "taskfs-node-shutdown"));
         System.err.println("taskfs node: serving on " + node.address() + " with " + node.tasks().slots()
-                + " slots (" + node.tasks().host() + ")");
+                + " slots (" + node.tasks().host() + ", auth " + sec.auth() + ")");
         stopped.await();
         return 0;
     }

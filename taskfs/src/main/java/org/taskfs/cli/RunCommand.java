@@ -28,6 +28,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ClientCommands.Server server;
 
+    @Mixin
+    AuthOption auth;
+
     @Option(names = "-n", paramLabel = "N", defaultValue = "1", description = "Tasks to run (default: ${DEFAULT-VALUE}).")
     int n;
 
@@ -48,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
         if (n < 1) {
             throw new IllegalArgumentException("-n must be 1 or more");
         }
-        try (StyxClient c = server.connect()) {
+        try (StyxClient c = server.connect(auth)) {
             RemoteFid ctl = c.open("/clone", P9.ORDWR).get();
             String session = "/" + new String(ctl.read(0, 32).get(), StandardCharsets.UTF_8).trim();
             try {

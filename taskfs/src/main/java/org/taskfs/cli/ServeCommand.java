@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import org.taskfs.coord.Coordinator;
 import org.taskfs.node.NodeDaemon;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.task.Security;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,10 +36,14 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ListenGuard guard;
 
+    @Mixin
+    ServerSecurity security;
+
     @Override
     public Integer call() throws Exception {
         DialAddress at = DialAddress.parse(listen, Coordinator.DEFAULT_PORT);
-        guard.check(at);
+        Security sec = security.security();
+        guard.check(at, sec.auth());
         List<Coordinator.MemberSpec> members = new ArrayList<>();
         for (String n : nodes) {
             members.add(new Coordinator.MemberSpec(DialAddress.parse(n, NodeDaemon.DEFAULT_PORT), null));
@@ -47,14 +52,14 @@ final class ServeCommand implements Callable<Integer> {
             members.addAll(Hostfile.read(hostfile));
         }
         Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withMembers(members)
-                .withIdleTimeout(Duration.ofSeconds(idleSeconds)));
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             c.close();
             stopped.countDown();
         }, "taskfs-serve-shutdown"));
         System.err.println("taskfs serve: serving on " + c.address() + " with " + c.pool().members().size()
-                + " members");
+                + " members (auth " + sec.auth() + ")");
         System.err.print(c.pool().ns());
         stopped.await();
         return 0;

@@ -7,6 +7,7 @@ import org.taskfs.coord.Coordinator;
 import org.taskfs.coord.LocalCluster;
 import org.taskfs.node.NodeDaemon;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.task.Security;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,6 +39,9 @@ final class UpCommand implements Callable<Integer> {
     @Mixin
     ListenGuard guard;
 
+    @Mixin
+    ServerSecurity security;
+
     @Override
     public Integer call() throws Exception {
         if (nodes < 1) {
@@ -45,11 +49,14 @@ final class UpCommand implements Callable<Integer> {
                     "--nodes must be 1 or more");
         }
         DialAddress at = DialAddress.parse(listen, Coordinator.DEFAULT_PORT);
-        guard.check(at);
-        LocalCluster cluster = LocalCluster.start(at, nodes, nodePort, slots);
+        Security sec = security.security();
+        guard.check(at, sec.auth());
+        // The nodes are on loopback, but they get the same security: a coordinator dials them with it.
+        LocalCluster cluster = LocalCluster.start(Coordinator.Config.defaults(at).withSecurity(sec), nodes, nodePort,
+                slots);
         AutoCloseable mounted;
         try {
-            mounted = mount == null ? () -> { } : Mounts.mount(cluster.address(), mount);
+            mounted = mount == null ? () -> { } : Mounts.mount(cluster.address(), mount, sec.auth());
         } catch (Exception e) {
             cluster.close();
             throw e;

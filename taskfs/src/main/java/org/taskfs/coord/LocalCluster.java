@@ -34,7 +34,8 @@ public final class LocalCluster implements AutoCloseable {
         try {
             for (int i = 0; i < nodeCount; i++) {
                 DialAddress at = DialAddress.tcp("127.0.0.1", firstPort == 0 ? 0 : firstPort + i);
-                NodeDaemon.Config nc = NodeDaemon.Config.defaults(at);
+                // The coordinator dials its nodes with its own auth, so they ask for the same.
+                NodeDaemon.Config nc = NodeDaemon.Config.defaults(at).withSecurity(config.security());
                 if (slotsEach > 0) {
                     nc = nc.withSlots(slotsEach);
                 }

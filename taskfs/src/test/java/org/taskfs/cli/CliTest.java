@@ -48,7 +48,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"up", "serve", "node", "mount", "umount", "ls", "cat", "write", "stat", "run"})
+    @ValueSource(strings = {"up", "serve", "node", "mount", "umount", "ls", "cat", "write", "stat", "run", "relay"})
     void everySubcommandHasHelp(String sub) {
         Run r = taskfs(sub, "--help");
 

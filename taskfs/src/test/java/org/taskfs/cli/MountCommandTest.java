@@ -82,7 +82,7 @@ class MountCommandTest {
         System.setOut(new PrintStream(said, true, StandardCharsets.UTF_8));
         int exit;
         try {
-            exit = Main.commandLine().execute("mount", "--daemon", "--log", log.toString(),
+            exit = Main.commandLine().execute("mount", "--daemon", "--log", log.toString(), "--auth", "none",
                     server.address().toString(), dir.toString());
         } finally {
             System.setOut(out);
@@ -93,6 +93,8 @@ class MountCommandTest {
         assertThat(m.find()).as(said.toString(StandardCharsets.UTF_8)).isTrue();
         ProcessHandle background = ProcessHandle.of(Long.parseLong(m.group(1))).orElseThrow();
         cleanups.add(background::destroyForcibly);
+        assertThat(Files.readString(Path.of("/proc", m.group(1), "cmdline")).replace('\0', ' '))
+                .as("the background process authenticates as asked").contains(" --auth none ");
 
         assertThat(Files.readString(dir.resolve("hello"))).isEqualTo("hello\n"); // ready: no waiting
 
