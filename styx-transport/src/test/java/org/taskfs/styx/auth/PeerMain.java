@@ -4,11 +4,15 @@ import java.time.Duration;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
+import org.taskfs.styx.codec.P9;
+import org.taskfs.styx.codec.Tmessage;
 import org.taskfs.styx.dial.DialAddress;
 
 /**
  * A client run as another user by the identity tests: {@code ADDRESS AUTH UNAME [UNAME…]} attaches once
  * per uname on one connection and prints {@code ok UNAME} or {@code refused UNAME: MESSAGE} per attach.
+ * {@code -} is the empty uname; {@code nofid:NAME} attaches without authenticating (a NOFID Tattach), as
+ * later attaches on an authenticated connection may.
  */
 public final class PeerMain {
     private PeerMain() {}
@@ -20,8 +24,15 @@ public final class PeerMain {
             for (int i = 2; i < args.length; i++) {
                 String uname = args[i].equals("-") ? "" : args[i];
                 try {
-                    RemoteFid fid = c.attach(uname, "").get();
-                    fid.clunk().get();
+                    if (uname.startsWith("nofid:")) {
+                        int fid = 9000 + i;
+                        String name = uname.substring("nofid:".length());
+                        c.rpc(tag -> new Tmessage.Attach(tag, fid, P9.NOFID, name, "")).get();
+                        c.rpc(tag -> new Tmessage.Clunk(tag, fid)).get();
+                    } else {
+                        RemoteFid fid = c.attach(uname, "").get();
+                        fid.clunk().get();
+                    }
                     System.out.println("ok " + args[i]);
                 } catch (java.util.concurrent.ExecutionException e) {
                     System.out.println("refused " + args[i] + ": " + e.getCause().getMessage());
