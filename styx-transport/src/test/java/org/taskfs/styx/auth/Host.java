@@ -104,6 +104,7 @@ final class Host {
                 entries.add(dst.toString());
             }
             run(List.of("chmod", "-R", "a+rX", dir.toString()));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> run(List.of("rm", "-rf", dir.toString()))));
             classpath = entries;
             return entries;
         } catch (IOException e) {

@@ -96,5 +96,6 @@ final class PrivateMunged implements AutoCloseable {
     @Override
     public void close() {
         Host.run(List.of("munged", "-s", "-S", socket.toString()));
+        Host.run(List.of("rm", "-rf", dir.toString()));
     }
 }
