@@ -187,8 +187,9 @@ final class Dispatcher {
                     + " is needed"));
             return;
         }
-        // A new version starts a new session: nothing of the old one survives.
+        // A new version starts a new session: nothing of the old one survives, not even its proof.
         abortAll();
+        proven = null;
         if (!v.version().startsWith(P9.VERSION)) {
             msize = 0;
             frameLimit.accept(StyxFrameDecoder.PRE_VERSION_LIMIT);
