@@ -53,6 +53,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     final DialAddress address;
     final ClientOptions options;
+    /** The client half of options.auth(), made (the key read) on the first attach that needs it. */
+    private org.taskfs.styx.auth.ClientAuth clientAuth;
     final FidPool fids = new FidPool();
     private final EventLoopGroup ownedGroup;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
@@ -223,6 +225,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     int msize() {
         return msize;
+    }
+
+    synchronized org.taskfs.styx.auth.ClientAuth clientAuth() {
+        if (clientAuth == null) {
+            clientAuth = org.taskfs.styx.auth.ClientAuth.of(options.auth());
+        }
+        return clientAuth;
     }
 
     boolean isOpen() {

@@ -9,6 +9,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntFunction;
+import org.taskfs.styx.auth.AfidIo;
+import org.taskfs.styx.auth.AuthMethod;
+import org.taskfs.styx.auth.AuthenticationException;
+import org.taskfs.styx.auth.ClientAuth;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Rmessage;
@@ -132,14 +136,88 @@ public final class StyxClient implements AutoCloseable {
         return conn.send(request, timeoutNanos, null);
     }
 
-    /** Attaches a new fid of the caller's own to the tree {@code aname} as {@code uname}, without auth. */
+    /**
+     * Attaches a new fid of the caller's own to the tree {@code aname} as {@code uname}. With an auth
+     * method in the options it first authenticates: Tauth, the method's exchange over the afid, the
+     * attach through it, then the afid is clunked; a server that answers Tauth with an error ("not
+     * required") gets a plain NOFID attach. A failed exchange fails with
+     * {@link AuthenticationException} ({@code authentication failed: REASON}).
+     */
     public CompletableFuture<RemoteFid> attach(String uname, String aname) {
         return Op.map(attachState(uname, aname, false), st -> new RemoteFid(this, st));
     }
 
     private CompletableFuture<RemoteFid.State> attachState(String uname, String aname, boolean shared) {
+        if (conn.options.auth() instanceof AuthMethod.None) {
+            return attachWith(P9.NOFID, uname, aname, shared);
+        }
+        ClientAuth method;
+        try {
+            method = conn.clientAuth();
+        } catch (IllegalArgumentException e) {
+            return Op.failed(new AuthenticationException(e.getMessage()));
+        }
+        Op<RemoteFid.State> op = new Op<>();
+        int afid = conn.fids.allocate();
+        CompletableFuture<Rmessage> tauth = conn.send(tag -> new Tmessage.Auth(tag, afid, uname, aname), timeoutNanos,
+                (reply, delivered) -> {
+                    if (reply instanceof Rmessage.Auth) {
+                        if (!delivered) {
+                            RemoteFid.clunkQuietly(conn, afid, timeoutNanos);
+                        }
+                    } else {
+                        conn.fids.free(afid);
+                    }
+                });
+        op.step(tauth).whenComplete((r, e) -> {
+            if (e != null) {
+                if (Futures.cause(e) instanceof StyxRemoteException) {
+                    // attach(5): a server that needs no authentication says so with Rerror.
+                    relayTo(op, attachWith(P9.NOFID, uname, aname, shared));
+                } else {
+                    op.fail(e);
+                }
+                return;
+            }
+            op.step(method.run(new FidIo(afid), uname, aname)).whenComplete((v, e2) -> {
+                if (e2 != null) {
+                    RemoteFid.clunkQuietly(conn, afid, timeoutNanos);
+                    op.fail(e2);
+                    return;
+                }
+                CompletableFuture<RemoteFid.State> attached = attachWith(afid, uname, aname, shared)
+                        .exceptionallyCompose(StyxClient::asAuthFailure);
+                attached.whenComplete((st, e3) -> RemoteFid.clunkQuietly(conn, afid, timeoutNanos));
+                relayTo(op, attached);
+            });
+        });
+        return op;
+    }
+
+    /** The server's verdict on an exchange comes as the attach's Rerror (munge is decoded then). */
+    private static <T> CompletableFuture<T> asAuthFailure(Throwable e) {
+        Throwable cause = Futures.cause(e);
+        if (cause instanceof StyxRemoteException r && r.error().startsWith(AuthenticationException.PREFIX)) {
+            AuthenticationException a = new AuthenticationException(r.error());
+            a.initCause(r);
+            return CompletableFuture.failedFuture(a);
+        }
+        return CompletableFuture.failedFuture(cause);
+    }
+
+    private void relayTo(Op<RemoteFid.State> op, CompletableFuture<RemoteFid.State> step) {
+        op.step(step).whenComplete((st, e) -> {
+            if (e != null) {
+                op.fail(e);
+            } else if (!op.complete(st) && !st.shared) {
+                RemoteFid.clunkQuietly(conn, st.fid, timeoutNanos); // cancelled meanwhile: nobody else will
+            }
+        });
+    }
+
+    private CompletableFuture<RemoteFid.State> attachWith(int afid, String uname, String aname, boolean shared) {
         int fid = conn.fids.allocate();
-        CompletableFuture<Rmessage> call = conn.send(tag -> new Tmessage.Attach(tag, fid, P9.NOFID, uname, aname),
+        CompletableFuture<Rmessage> call = conn.send(tag -> new Tmessage.Attach(tag, fid, afid, uname, aname),
                 timeoutNanos, (reply, delivered) -> {
                     if (reply instanceof Rmessage.Attach) {
                         if (!delivered) {
@@ -150,6 +228,44 @@ public final class StyxClient implements AutoCloseable {
                     }
                 });
         return Op.map(call, r -> new RemoteFid.State(conn, fid, ((Rmessage.Attach) r).qid(), shared));
+    }
+
+    /** Reads and writes of an auth fid as Tread and Twrite; offsets advance, though servers ignore them. */
+    private final class FidIo implements AfidIo {
+        private final int afid;
+        private long readAt;
+        private long writeAt;
+
+        FidIo(int afid) {
+            this.afid = afid;
+        }
+
+        @Override
+        public synchronized CompletableFuture<byte[]> read(int count) {
+            long at = readAt;
+            int n = Math.min(count, msize() - P9.IOHDRSZ);
+            return Op.map(conn.send(tag -> new Tmessage.Read(tag, afid, at, n), timeoutNanos, null), r -> {
+                byte[] data = ((Rmessage.Read) r).data();
+                synchronized (this) {
+                    readAt += data.length;
+                }
+                return data;
+            });
+        }
+
+        @Override
+        public synchronized CompletableFuture<Integer> write(byte[] data) {
+            long at = writeAt;
+            byte[] chunk = data.length <= msize() - P9.IOHDRSZ ? data
+                    : java.util.Arrays.copyOf(data, msize() - P9.IOHDRSZ);
+            return Op.map(conn.send(tag -> new Tmessage.Write(tag, afid, at, chunk), timeoutNanos, null), r -> {
+                int n = ((Rmessage.Write) r).count();
+                synchronized (this) {
+                    writeAt += n;
+                }
+                return n;
+            });
+        }
     }
 
     /**

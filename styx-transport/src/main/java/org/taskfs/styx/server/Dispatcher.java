@@ -5,10 +5,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import org.taskfs.styx.auth.AuthenticationException;
+import org.taskfs.styx.auth.Principal;
+import org.taskfs.styx.auth.ServerAuth;
+import org.taskfs.styx.auth.ServerExchange;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Qid;
@@ -39,11 +44,25 @@ final class Dispatcher {
     /** 0 until a Tversion has agreed on one. */
     private int msize;
 
+    /** The server's --auth method, ready; empty for none (Tauth then goes to the FileServer's hook). */
+    private final Optional<ServerAuth> serverAuth;
+    /** Who the kernel says the peer is (Unix socket, loopback TCP); empty for a remote peer. */
+    private final CompletableFuture<Optional<Principal>> kernel;
+    /**
+     * The principal of the last attach through a proven afid: later NOFID attaches on this connection
+     * act as it, as diod's authenticated connections do (so a speaker attaches once per user).
+     */
+    private Principal proven;
+    private long authPaths;
+
     Dispatcher(FileServer server, ServerOptions options, ConnectionInfo info, EventExecutor loop,
-               Consumer<Rmessage> replies, IntConsumer frameLimit) {
+               Consumer<Rmessage> replies, IntConsumer frameLimit, Optional<ServerAuth> serverAuth,
+               CompletableFuture<Optional<Principal>> kernel) {
         this.server = server;
         this.options = options;
         this.info = info;
+        this.serverAuth = serverAuth;
+        this.kernel = kernel;
         this.loop = loop;
         this.replies = replies;
         this.frameLimit = frameLimit;
@@ -168,8 +187,9 @@ final class Dispatcher {
                     + " is needed"));
             return;
         }
-        // A new version starts a new session: nothing of the old one survives.
+        // A new version starts a new session: nothing of the old one survives, not even its proof.
         abortAll();
+        proven = null;
         if (!v.version().startsWith(P9.VERSION)) {
             msize = 0;
             frameLimit.accept(StyxFrameDecoder.PRE_VERSION_LIMIT);
@@ -195,6 +215,16 @@ final class Dispatcher {
     private CompletableFuture<Rmessage> auth(Request req, Tmessage.Auth a) {
         fids.checkNew(a.afid());
         Caller caller = new Caller(a.uname(), a.aname(), info);
+        if (serverAuth.isPresent()) {
+            // The framework's own exchange: every FileServer sees proven users, whatever it implements.
+            AuthFile file = new AuthFile(serverAuth.get().start(a.uname(), a.aname()), ++authPaths);
+            Fid f = new Fid(a.afid(), caller, new Fid.Path(file, null));
+            f.open = file;
+            f.openMode = P9.ORDWR;
+            f.auth = true;
+            fids.add(f);
+            return CompletableFuture.completedFuture(new Rmessage.Auth(a.tag(), file.qid()));
+        }
         return req.call(() -> server.auth(caller)).thenApply(handle -> {
             if (req.flushed() || fids.contains(a.afid())) {
                 handle.clunk();
@@ -212,23 +242,80 @@ final class Dispatcher {
     private CompletableFuture<Rmessage> attach(Request req, Tmessage.Attach a) {
         fids.checkNew(a.fid());
         OpenFile authFile = null;
+        ServerExchange exchange = null;
         if (a.afid() != P9.NOFID) {
             Fid af = fids.find(a.afid());
             if (af == null || !af.auth) {
                 throw new StyxException(Errors.NOT_AUTH_FID);
             }
             authFile = af.open;
+            if (af.open instanceof AuthFile own) {
+                exchange = own.exchange();
+            }
         }
-        Caller caller = new Caller(a.uname(), a.aname(), info);
+        CompletableFuture<Optional<Principal>> who;
+        if (exchange != null) {
+            // The exchange proved someone for this uname and aname (the key's proofs cover them), so an
+            // attach through it names the same, as Plan 9's authattach demands.
+            if (!exchange.uname().equals(a.uname()) || !exchange.aname().equals(a.aname())) {
+                throw new StyxException(AuthenticationException.PREFIX + "the afid was made for "
+                        + quoted(exchange.uname(), exchange.aname()) + ", not " + quoted(a.uname(), a.aname()));
+            }
+            who = AuthFile.refusals(exchange.principal()).thenApply(Optional::of);
+        } else if (proven != null) {
+            who = CompletableFuture.completedFuture(Optional.of(proven));
+        } else {
+            who = kernel.copy(); // a copy: a Tflush cancels this attach's wait, not the lookup
+        }
+        boolean viaAfid = exchange != null;
         OpenFile auth = authFile;
-        return req.call(() -> server.attach(caller, auth)).thenApply(root -> {
+        Caller[] admitted = new Caller[1];
+        return req.call(() -> who).thenCompose(principal -> {
+            admitted[0] = admit(a, principal, viaAfid);
+            return req.call(() -> server.attach(admitted[0], auth));
+        }).thenApply(root -> {
             if (req.flushed()) {
                 return null;
             }
             fids.checkNew(a.fid());
-            fids.add(new Fid(a.fid(), caller, new Fid.Path(root, null)));
+            fids.add(new Fid(a.fid(), admitted[0], new Fid.Path(root, null)));
+            if (viaAfid) {
+                proven = admitted[0].principal();
+            }
             return new Rmessage.Attach(a.tag(), root.qid());
         });
+    }
+
+    private static String quoted(String uname, String aname) {
+        return "uname '" + uname + "' aname '" + aname + "'";
+    }
+
+    /**
+     * The attach rule: the uname a client sends is a claim. A speaker (root, the server's own user, the
+     * key's holder) may name anyone; anyone else only themselves ("" meaning themselves). A peer nobody
+     * vouches for is refused when the server has an auth method, and taken at its word when it has none
+     * (a server started with --insecure off loopback: that is what --insecure means).
+     */
+    private Caller admit(Tmessage.Attach a, Optional<Principal> principal, boolean viaAfid) {
+        String claimed = a.uname();
+        if (principal.isPresent()) {
+            Principal p = principal.get();
+            String user = claimed.isEmpty() ? p.user() : claimed;
+            if (p.speaker() || user.equals(p.user())) {
+                return new Caller(user, a.aname(), info, p);
+            }
+            if (viaAfid && p.proof().equals(Principal.MUNGE)) {
+                throw new StyxException(AuthenticationException.PREFIX + "the munge credential is for uid " + p.uid()
+                        + " (" + p.user() + "), not for " + claimed);
+            }
+            throw new StyxException("attach as " + claimed + " refused: this connection is " + p.describe());
+        }
+        if (serverAuth.isPresent()) {
+            throw new StyxException("authentication required: " + info.remoteAddress()
+                    + " is not a local peer the kernel can identify; authenticate with --auth " + options.auth());
+        }
+        String user = claimed.isEmpty() ? "none" : claimed;
+        return new Caller(user, a.aname(), info, Principal.claimed(user));
     }
 
     // ------------------------------------------------------------------ walk

@@ -6,7 +6,11 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.taskfs.styx.auth.Principal;
+import org.taskfs.styx.auth.ServerAuth;
 import org.taskfs.styx.codec.BadMessage;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Rmessage;
@@ -40,11 +44,22 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
     private boolean draining;
 
+    private final Optional<ServerAuth> auth;
+    private final CompletableFuture<Optional<Principal>> kernel;
+
+    /** A connection whose peer nobody identifies, on a server without an auth method (tests). */
     StyxConnection(FileServer server, ServerOptions options, ConnectionInfo info, StyxFrameDecoder decoder) {
+        this(server, options, info, decoder, Optional.empty(), CompletableFuture.completedFuture(Optional.empty()));
+    }
+
+    StyxConnection(FileServer server, ServerOptions options, ConnectionInfo info, StyxFrameDecoder decoder,
+                   Optional<ServerAuth> auth, CompletableFuture<Optional<Principal>> kernel) {
         this.server = server;
         this.options = options;
         this.info = info;
         this.decoder = decoder;
+        this.auth = auth;
+        this.kernel = kernel;
     }
 
     // ------------------------------------------------------------------ channel events
@@ -52,7 +67,8 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.dispatcher = new Dispatcher(server, options, info, ctx.executor(), this::reply, decoder::maxFrameSize);
+        this.dispatcher = new Dispatcher(server, options, info, ctx.executor(), this::reply, decoder::maxFrameSize,
+                auth, kernel);
     }
 
     @Override

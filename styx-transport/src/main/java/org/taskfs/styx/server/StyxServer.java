@@ -8,16 +8,17 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.util.OptionalInt;
+import java.net.SocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.taskfs.styx.auth.KernelIdentity;
+import org.taskfs.styx.auth.Principal;
+import org.taskfs.styx.auth.ServerAuth;
 import org.taskfs.styx.codec.StyxEncoder;
 import org.taskfs.styx.codec.StyxFrameDecoder;
 import org.taskfs.styx.dial.DialAddress;
@@ -32,17 +33,26 @@ public final class StyxServer implements AutoCloseable {
     private final Channel listener;
     private final DialAddress address;
     private final ChannelGroup connections;
+    /** The identity of the Unix socket this server put in place, removed on shutdown if still there. */
+    private final Object socketKey;
 
     private StyxServer(EventLoopGroup group, boolean ownsGroup, Channel listener, DialAddress address,
-                       ChannelGroup connections) {
+                       ChannelGroup connections, Object socketKey) {
         this.group = group;
         this.ownsGroup = ownsGroup;
         this.listener = listener;
         this.address = address;
         this.connections = connections;
+        this.socketKey = socketKey;
     }
 
-    /** Listens on {@code at} (port 0 picks a free port) with a group of its own. */
+    /**
+     * Listens on {@code at} (port 0 picks a free port) with a group of its own. A Unix socket is created
+     * mode 0600, or 0660 with {@link ServerOptions#socketGroup()}, and replaces only a stale socket.
+     *
+     * @throws IllegalArgumentException when the auth method cannot work (a key file others may read)
+     * @throws IllegalStateException when the address cannot be listened on, saying why
+     */
     public static StyxServer listen(DialAddress at, FileServer fs, ServerOptions options) {
         return listen(at, fs, options, Transport.newGroup(0, "styx-server"), true);
     }
@@ -56,14 +66,20 @@ public final class StyxServer implements AutoCloseable {
                                      boolean ownsGroup) {
         AtomicLong ids = new AtomicLong();
         ChannelGroup connections = new DefaultChannelGroup("styx-connections", GlobalEventExecutor.INSTANCE);
-        if (at.kind() == DialAddress.Kind.UNIX) {
-            try {
-                // A socket file left by a server that died would make bind fail.
-                Files.deleteIfExists(at.path());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot remove stale socket " + at.path(), e);
+        Optional<ServerAuth> auth;
+        UnixSocketPlace place = null;
+        try {
+            auth = ServerAuth.of(options.auth());
+            if (at.kind() == DialAddress.Kind.UNIX) {
+                place = UnixSocketPlace.prepare(at.path());
             }
+        } catch (RuntimeException e) {
+            if (ownsGroup) {
+                group.shutdownGracefully();
+            }
+            throw e;
         }
+        String unixName = at.kind() == DialAddress.Kind.UNIX ? at.toString() : null;
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(Transport.serverChannel(at))
@@ -73,24 +89,46 @@ public final class StyxServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
-                        ConnectionInfo info = new ConnectionInfo(ids.incrementAndGet(), describe(ch), peerUid(ch));
+                        ConnectionInfo info = new ConnectionInfo(ids.incrementAndGet(),
+                                unixName != null ? unixName : describe(ch), KernelIdentity.peerUid(ch));
+                        CompletableFuture<Optional<Principal>> kernel = KernelIdentity.of(ch);
+                        if (!kernel.isDone()) {
+                            // Nothing is read until the kernel has said who the peer is, so requests are
+                            // served in order as they come and an attach never waits on the lookup.
+                            ch.config().setAutoRead(false);
+                            kernel.whenComplete((p, e) -> ch.eventLoop().execute(() -> ch.config().setAutoRead(true)));
+                        }
                         StyxFrameDecoder decoder = new StyxFrameDecoder(true, StyxFrameDecoder.PRE_VERSION_LIMIT);
                         ch.pipeline().addLast(
                                 new FlushConsolidationHandler(256, true),
                                 decoder,
                                 StyxEncoder.INSTANCE,
-                                new StyxConnection(fs, options, info, decoder));
+                                new StyxConnection(fs, options, info, decoder, auth, kernel));
                     }
                 });
         if (at.kind() == DialAddress.Kind.TCP) {
             b.childOption(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_REUSEADDR, true);
         }
-        Channel ch;
+        SocketAddress bindTo = place != null ? new DomainSocketAddress(place.bindPath().toFile()) : at.toSocketAddress();
+        Channel ch = null;
+        Object socketKey = null;
         try {
-            ch = b.bind(at.toSocketAddress()).syncUninterruptibly().channel();
+            ch = b.bind(bindTo).syncUninterruptibly().channel();
+            if (place != null) {
+                socketKey = place.install(options.socketGroup());
+            }
         } catch (RuntimeException e) {
+            if (ch != null) {
+                ch.close().syncUninterruptibly();
+            }
+            if (place != null) {
+                place.cleanUp();
+            }
             if (ownsGroup) {
                 group.shutdownGracefully();
+            }
+            if (e instanceof IllegalStateException && e.getMessage() != null && e.getMessage().contains("listen on")) {
+                throw e;
             }
             throw new IllegalStateException("cannot listen on " + at + ": " + e.getMessage(), e);
         }
@@ -99,7 +137,7 @@ public final class StyxServer implements AutoCloseable {
             bound = DialAddress.tcp(at.host(), isa.getPort());
         }
         LOG.log(System.Logger.Level.DEBUG, "listening on {0}", bound);
-        return new StyxServer(group, ownsGroup, ch, bound, connections);
+        return new StyxServer(group, ownsGroup, ch, bound, connections, socketKey);
     }
 
     private static String describe(Channel ch) {
@@ -107,17 +145,6 @@ public final class StyxServer implements AutoCloseable {
             return "tcp!" + isa.getHostString() + "!" + isa.getPort();
         }
         return "unix!" + ch.localAddress();
-    }
-
-    private static OptionalInt peerUid(Channel ch) {
-        if (ch instanceof EpollDomainSocketChannel unix) {
-            try {
-                return OptionalInt.of(unix.peerCredentials().uid());
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "no peer credentials on {0}: {1}", ch, e.getMessage());
-            }
-        }
-        return OptionalInt.empty();
     }
 
     /** The address actually bound (the real port when 0 was asked for). */
@@ -136,6 +163,9 @@ public final class StyxServer implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         shutdown = done;
         listener.close().addListener(l -> connections.close().addListener(f -> {
+            if (socketKey != null) {
+                UnixSocketPlace.removeIfOurs(address.path().toAbsolutePath(), socketKey);
+            }
             if (ownsGroup) {
                 group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)
                         .addListener(g -> done.complete(null));
