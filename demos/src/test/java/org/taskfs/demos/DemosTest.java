@@ -65,9 +65,9 @@ class DemosTest {
         String tree = section(out, "% echo res 4 > ctl\n% tree .", "% cd 3; ls -l");
         assertThat(tree).contains("├── 0", "├── 1", "├── 2", "├── 3", "└── wait");
         assertThat(section(out, "% cd 3; ls -l", "% cat 3/status").lines()).containsExactly(
-                "-rw-rw---- args", "-rw-rw---- ctl", "-rw-rw---- env", "-rw-rw---- ns", "-r--r--r-- status",
-                "-r--r--r-- stderr", "--w--w--w- stdin", "-rw-rw---- stdio", "-r--r--r-- stdout",
-                "-r--r--r-- wait");
+                "-rw------- args", "-rw------- ctl", "-rw------- env", "-rw------- ns", "-r-------- status",
+                "-r-------- stderr", "--w------- stdin", "-rw------- stdio", "-r-------- stdout",
+                "-r-------- wait");
         assertThat(section(out, "% cat 3/status", "% cat status").lines()).singleElement().asString()
                 .matches("cmd/\\d+ \\d+ Closed \\S+ ''");
         assertThat(section(out, "% cat stdio", "% cat stderr").lines())

@@ -27,7 +27,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskfs.coord.Sh;
@@ -98,14 +97,9 @@ class RelayProcessTest {
         assertThat(relay.output()).doesNotContain("refused");
     }
 
-    /**
-     * What the relay is for: the same client, straight to the server, is turned away. Holds once the auth
-     * branch (the server side of --auth) is merged; until then the server asks no one, and this is skipped.
-     */
+    /** What the relay is for: the same client, straight to the server, is turned away. */
     @Test
-    @Tag("auth-branch")
     void withoutTheRelayTheSameClientIsTurnedAway() throws Exception {
-        assumeServersAuthenticate();
         Assumptions.assumeFalse(served.isLocalOnly(), "no network address here: loopback peers are known anyway");
 
         assertThatThrownBy(() -> {
@@ -115,11 +109,9 @@ class RelayProcessTest {
         }).hasMessageContaining("auth");
     }
 
-    /** Holds once the auth branch is merged, as above: a key the server does not share stops the relay at once. */
+    /** A key the server does not share stops the relay at once. */
     @Test
-    @Tag("auth-branch")
     void aRelayWithTheWrongKeyStopsAtItsStart() throws Exception {
-        assumeServersAuthenticate();
         Assumptions.assumeFalse(served.isLocalOnly(), "no network address here: loopback peers are known anyway");
         Path other = keyFile(Files.createTempDirectory(dir, "other"));
 
@@ -190,17 +182,6 @@ class RelayProcessTest {
      * Whether the server side of {@code --auth} is built: the auth branch brings the client half of each
      * exchange, {@code org.taskfs.styx.auth.ClientAuth}, with it.
      */
-    private static void assumeServersAuthenticate() {
-        boolean built;
-        try {
-            Class.forName("org.taskfs.styx.auth.ClientAuth");
-            built = true;
-        } catch (ClassNotFoundException e) {
-            built = false;
-        }
-        Assumptions.assumeTrue(built, "the auth branch is not merged yet: servers do not ask for authentication");
-    }
-
     /** An IPv4 address of this machine other than loopback, if it has one. */
     private static Optional<String> networkAddress() throws SocketException {
         return NetworkInterface.networkInterfaces()
