@@ -4,14 +4,12 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +20,7 @@ import org.taskfs.styx.codec.StyxEncoder;
 import org.taskfs.styx.codec.StyxFrameDecoder;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.dial.Transport;
+import org.taskfs.styx.server.UnixSocketPlace;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.Futures;
 
@@ -34,7 +33,7 @@ import org.taskfs.styx.util.Futures;
  */
 final class Relay implements AutoCloseable {
     /**
-     * @param listen where local clients connect: a Unix socket (made 0600)
+     * @param listen where local clients connect: a Unix socket (made 0600) or a loopback port
      * @param to     the server relayed to
      * @param auth   how the relay authenticates there
      * @param user   who it authenticates and attaches as
@@ -52,6 +51,8 @@ final class Relay implements AutoCloseable {
     private final EventLoopGroup group;
     private final ChannelGroup clients = new DefaultChannelGroup("taskfs-relay-clients", GlobalEventExecutor.INSTANCE);
     private Channel listener;
+    /** The socket file made, so that closing removes this one and no other; null on TCP. */
+    private Object socketKey;
 
     private Relay(Config config, PrintStream log) {
         this.config = config;
@@ -61,36 +62,41 @@ final class Relay implements AutoCloseable {
 
     static Relay start(Config config, PrintStream log) throws IOException {
         checkListen(config.listen());
-        SocketFile.prepare(config.listen().path());
+        UnixSocketPlace place = null;
+        try {
+            if (config.listen().kind() == DialAddress.Kind.UNIX) {
+                place = UnixSocketPlace.prepare(config.listen().path());
+            }
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         Relay r = new Relay(config, log);
         try {
-            r.bind();
+            r.bind(place);
         } catch (RuntimeException | IOException e) {
             r.close();
             throw e;
+        } finally {
+            if (place != null) {
+                place.cleanUp();
+            }
         }
         return r;
     }
 
     /**
-     * The relay's clients prove nothing, so the relay must learn each one's uid from the kernel, and must
-     * be out of reach of other machines.
+     * The relay's clients prove nothing, so the relay must learn each one's uid from the kernel (a Unix
+     * socket's peer credentials, the owner of a loopback peer's socket), and must be out of reach of other
+     * machines.
      */
     private static void checkListen(DialAddress at) {
-        if (at.kind() == DialAddress.Kind.UNIX) {
-            return;
-        }
         if (!at.isLocalOnly()) {
             throw new IllegalArgumentException("--listen " + at + ": the relay lets its clients in without "
-                    + "authentication, so it listens only on this machine: give unix!PATH");
+                    + "authentication, so it listens only on this machine: give unix!PATH or a loopback port");
         }
-        // Loopback TCP needs the owner of the peer's socket from /proc/net/tcp, which the transport does not
-        // offer yet; a Unix socket's SO_PEERCRED is there now.
-        throw new IllegalArgumentException("--listen " + at + ": the relay tells who connects by the kernel's "
-                + "word, which this build has on Unix sockets only: give unix!PATH");
     }
 
-    private void bind() throws IOException {
+    private void bind(UnixSocketPlace place) throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(Transport.serverChannel(config.listen()))
@@ -107,27 +113,28 @@ final class Relay implements AutoCloseable {
                     }
                 });
         try {
-            listener = b.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
+            java.net.SocketAddress where = place != null
+                    ? new io.netty.channel.unix.DomainSocketAddress(place.bindPath().toString())
+                    : config.listen().toSocketAddress();
+            listener = b.bind(where).syncUninterruptibly().channel();
+            if (place != null) {
+                socketKey = place.install(null);
+            }
         } catch (RuntimeException e) {
-            throw new IOException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + config.listen() + ": " + Failures.text(e), e);
         }
-        SocketFile.restrict(config.listen().path());
     }
 
     Config config() {
         return config;
     }
 
-    /** The kernel's word on who is at the other end of a client's connection. */
-    static OptionalInt peerUid(Channel ch) {
-        if (ch instanceof EpollDomainSocketChannel unix) {
-            try {
-                return OptionalInt.of(unix.peerCredentials().uid());
-            } catch (IOException e) {
-                return OptionalInt.empty();
-            }
+    /** Where clients connect: the configured address, with the real port when 0 was asked for. */
+    DialAddress address() {
+        if (listener != null && listener.localAddress() instanceof java.net.InetSocketAddress isa) {
+            return DialAddress.tcp(config.listen().host(), isa.getPort());
         }
-        return OptionalInt.empty();
+        return config.listen();
     }
 
     /**
@@ -164,7 +171,9 @@ final class Relay implements AutoCloseable {
     public void close() {
         if (listener != null) {
             listener.close().syncUninterruptibly();
-            SocketFile.remove(config.listen().path());
+            if (socketKey != null) {
+                UnixSocketPlace.removeIfOurs(config.listen().path().toAbsolutePath(), socketKey);
+            }
         }
         clients.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

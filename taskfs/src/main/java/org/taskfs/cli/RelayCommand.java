@@ -26,7 +26,8 @@ final class RelayCommand implements Callable<Integer> {
 
     @Option(names = "--listen", required = true, paramLabel = "ADDR",
             description = "Where local clients connect: unix!PATH (made mode 0600; a stale socket there is "
-                    + "replaced, nothing else), e.g. 'unix!/run/user/$UID/taskfs'.")
+                    + "replaced, nothing else), e.g. 'unix!/run/user/$UID/taskfs', or a loopback port "
+                    + "(tcp!127.0.0.1!5640): the kernel names each connection's user either way.")
     String listen;
 
     @Mixin
@@ -50,7 +51,7 @@ final class RelayCommand implements Callable<Integer> {
             relay.close();
             stopped.countDown();
         }, "taskfs-relay-shutdown"));
-        System.err.println("taskfs relay: serving " + at + " to " + config.user() + " (uid " + config.uid()
+        System.err.println("taskfs relay: serving " + relay.address() + " to " + config.user() + " (uid " + config.uid()
                 + "), relaying to " + server + " with --auth " + method);
         stopped.await();
         return 0;

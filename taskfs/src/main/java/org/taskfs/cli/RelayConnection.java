@@ -11,12 +11,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.client.StyxConnectionException;
 import org.taskfs.styx.client.StyxRemoteException;
+import org.taskfs.styx.auth.KernelIdentity;
+import org.taskfs.styx.auth.Principal;
 import org.taskfs.styx.codec.BadMessage;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Rmessage;
@@ -76,17 +78,26 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ch = ctx.channel();
+        // Nothing is read until the kernel has said who the peer is: requests stay in order, none unchecked.
+        ch.config().setAutoRead(false);
+        KernelIdentity.of(ch).whenComplete((p, e) -> ch.eventLoop().execute(() -> {
+            admit(ctx, p == null ? Optional.empty() : p);
+            ch.config().setAutoRead(true);
+        }));
+        ctx.fireChannelActive();
+    }
+
+    /** Lets in the relay's own user alone; anyone else hears why, in answer to their first message. */
+    private void admit(ChannelHandlerContext ctx, Optional<Principal> peer) {
         int own = relay.config().uid();
-        OptionalInt peer = Relay.peerUid(ch);
-        if (peer.isEmpty() || peer.getAsInt() != own) {
-            String who = peer.isPresent() ? "uid " + peer.getAsInt() : "a peer the kernel does not name";
+        if (peer.isEmpty() || peer.get().uid() != own) {
+            String who = peer.isPresent() ? "uid " + peer.get().uid() : "a peer the kernel does not name";
             refusal = "taskfs relay: refused: this relay serves uid " + own + " (" + relay.config().user()
                     + ") only, and this connection is from " + who + "; each user runs their own relay";
             relay.log("taskfs relay: refused a connection from " + who);
             // The refusal answers the client's first message (its Tversion); one that sends none is not waited for.
             ctx.executor().schedule((Runnable) ch::close, REFUSAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
-        ctx.fireChannelActive();
     }
 
     @Override

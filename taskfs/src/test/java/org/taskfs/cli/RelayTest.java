@@ -161,13 +161,32 @@ class RelayTest {
     }
 
     @Test
-    void itListensOnUnixSocketsOnly() {
+    void itListensOnThisMachineAlone() {
         DialAddress to = cluster.address();
 
         assertThatThrownBy(() -> Relay.start(Relay.Config.ofOwnUser(DialAddress.tcp("0.0.0.0", 0), to, key), log()))
                 .hasMessageContaining("listens only on this machine");
-        assertThatThrownBy(() -> Relay.start(Relay.Config.ofOwnUser(DialAddress.tcp("127.0.0.1", 0), to, key),
-                log())).hasMessageContaining("Unix sockets only");
+    }
+
+    @Test
+    void onALoopbackPortTheKernelNamesEachConnectionsUser() throws Exception {
+        try (Relay mine = Relay.start(Relay.Config.ofOwnUser(DialAddress.tcp("127.0.0.1", 0), cluster.address(),
+                key), log())) {
+            try (Sh sh = Sh.connect(mine.address())) {
+                String s = sh.newSession();
+                sh.echo(s + "/ctl", "res 1");
+                sh.echo(s + "/ctl", "exec echo over tcp");
+                assertThat(sh.lines(s + "/stdout")).containsExactly("over tcp");
+                sh.echo(s + "/ctl", "release");
+            }
+        }
+        Relay.Config someoneElse = new Relay.Config(DialAddress.tcp("127.0.0.1", 0), cluster.address(), key,
+                "someone", OwnUser.uid() + 4242);
+        try (Relay theirs = Relay.start(someoneElse, log())) {
+            CompletableFuture<StyxClient> c = StyxClient.connect(theirs.address(), ClientOptions.defaults());
+            assertThatThrownBy(() -> c.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("this connection is from uid " + OwnUser.uid());
+        }
     }
 
     @Test
@@ -183,11 +202,11 @@ class RelayTest {
 
         Path file = Files.writeString(dir.resolve("file"), "precious");
         assertThatThrownBy(() -> Relay.start(Relay.Config.ofOwnUser(DialAddress.unix(file), cluster.address(), key),
-                log())).hasMessageContaining("exists and is not a socket");
+                log())).hasMessageContaining("it is a regular file");
         assertThat(Files.readString(file)).isEqualTo("precious");
 
         assertThatThrownBy(() -> Relay.start(Relay.Config.ofOwnUser(socket, cluster.address(), key), log()))
-                .hasMessageContaining("something is serving there already");
+                .hasMessageContaining("another server is listening there");
     }
 
     @Test

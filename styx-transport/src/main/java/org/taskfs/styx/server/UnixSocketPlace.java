@@ -27,7 +27,7 @@ import java.util.Objects;
  * which is process-wide, is never changed under other threads. The rename replaces only a stale socket
  * (one nobody answers on); a regular file, a directory, a link or a live server's socket is refused.
  */
-final class UnixSocketPlace {
+public final class UnixSocketPlace {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
@@ -43,7 +43,7 @@ final class UnixSocketPlace {
     }
 
     /** Checks that {@code target} may be listened on and makes the private directory to bind in. */
-    static UnixSocketPlace prepare(Path target) {
+    public static UnixSocketPlace prepare(Path target) {
         Path abs = target.toAbsolutePath();
         refuseOccupied(abs);
         Path parent = abs.getParent();
@@ -67,7 +67,7 @@ final class UnixSocketPlace {
     }
 
     /** Where to bind: inside the private directory. */
-    Path bindPath() {
+    public Path bindPath() {
         return bindPath;
     }
 
@@ -76,7 +76,7 @@ final class UnixSocketPlace {
      *
      * @return the socket's identity, so that {@link #removeIfOurs} later removes this socket and no other
      */
-    Object install(String group) {
+    public Object install(String group) {
         try {
             if (group != null) {
                 GroupPrincipal g;
@@ -101,7 +101,7 @@ final class UnixSocketPlace {
     }
 
     /** Removes the private directory (and a socket still in it, after a failure). */
-    void cleanUp() {
+    public void cleanUp() {
         try {
             Files.deleteIfExists(bindPath);
             Files.deleteIfExists(privateDir);
@@ -111,7 +111,7 @@ final class UnixSocketPlace {
     }
 
     /** Deletes the socket at {@code target} if it is still the one {@code key} names. */
-    static void removeIfOurs(Path target, Object key) {
+    public static void removeIfOurs(Path target, Object key) {
         try {
             Object now = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();
