@@ -33,6 +33,7 @@ import org.taskfs.coord.Sh;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.testing.Host;
 
 /**
  * The relay as a user runs it, every part a process of its own: {@code taskfs up} asking for a key on a
@@ -52,7 +53,6 @@ class RelayProcessTest {
     private static DialAddress served;
     private static DialAddress socket;
     private static Path key;
-    private static boolean madeUser;
 
     @BeforeAll
     static void start() throws Exception {
@@ -77,9 +77,6 @@ class RelayProcessTest {
         }
         if (coordinator != null) {
             coordinator.close();
-        }
-        if (madeUser) {
-            new ProcessBuilder("userdel", OTHER_USER).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -126,8 +123,8 @@ class RelayProcessTest {
     @Test
     void aConnectionFromAnotherUserIsRefusedAndClosed() throws Exception {
         Assumptions.assumeTrue(OwnUser.uid() == 0, "runs a client as another user, which takes root (runuser)");
-        int otherUid = ensureUser();
-        String classpath = worldReadableClasspath(dir.resolve("cp"));
+        int otherUid = Host.ensureUser(OTHER_USER);
+        String classpath = String.join(java.io.File.pathSeparator, Host.worldReadableClasspath());
         List<String> asOther = List.of("runuser", "-u", OTHER_USER, "--");
 
         // The socket is 0600: the kernel keeps them out before the relay is asked.
@@ -178,10 +175,6 @@ class RelayProcessTest {
         return f;
     }
 
-    /**
-     * Whether the server side of {@code --auth} is built: the auth branch brings the client half of each
-     * exchange, {@code org.taskfs.styx.auth.ClientAuth}, with it.
-     */
     /** An IPv4 address of this machine other than loopback, if it has one. */
     private static Optional<String> networkAddress() throws SocketException {
         return NetworkInterface.networkInterfaces()
@@ -196,68 +189,5 @@ class RelayProcessTest {
                 .filter(a -> a instanceof Inet4Address && !a.isLinkLocalAddress() && !a.isLoopbackAddress())
                 .map(InetAddress::getHostAddress)
                 .findFirst();
-    }
-
-    private static int ensureUser() throws Exception {
-        if (run("id", "-u", OTHER_USER).isEmpty()) {
-            run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OTHER_USER);
-            madeUser = true;
-        }
-        return Integer.parseInt(run("id", "-u", OTHER_USER).orElseThrow().strip());
-    }
-
-    /** The output of a successful command, or empty if it failed. */
-    private static Optional<String> run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return p.waitFor() == 0 ? Optional.of(out) : Optional.empty();
-    }
-
-    /** This JVM's classpath copied where another user can read it (the local repository is root's alone). */
-    private static String worldReadableClasspath(Path to) throws IOException {
-        String cp = System.getProperty("surefire.test.class.path");
-        if (cp == null || cp.isBlank()) {
-            cp = System.getProperty("java.class.path");
-        }
-        List<String> copied = new ArrayList<>();
-        int i = 0;
-        for (String entry : cp.split(java.io.File.pathSeparator)) {
-            Path from = Path.of(entry);
-            if (!Files.exists(from)) {
-                continue;
-            }
-            Path target = to.resolve(i++ + "-" + from.getFileName());
-            copyTree(from, target);
-            copied.add(target.toString());
-        }
-        try (Stream<Path> all = Files.walk(to)) {
-            all.forEach(p -> {
-                try {
-                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
-                            Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
-        return String.join(java.io.File.pathSeparator, copied);
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        if (!Files.isDirectory(from)) {
-            Files.createDirectories(to.getParent());
-            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-            return;
-        }
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }

@@ -16,6 +16,7 @@ import org.taskfs.coord.Coordinator;
 import org.taskfs.coord.LocalCluster;
 import org.taskfs.coord.Sh;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.testing.Host;
 import org.taskfs.task.Security;
 
 /**
@@ -27,6 +28,7 @@ class OwnershipTest {
     static final String ALICE = "tfoalice";
     static final String BOB = "tfobob";
     static final String ADMIN = "tfoadm";
+    /** Not {@link Host#GROUP}: every test user is in that one. */
     static final String ADMINS = "tfoadmins";
 
     private LocalCluster cluster;
@@ -34,9 +36,9 @@ class OwnershipTest {
 
     @BeforeAll
     static void users() {
-        RealUsers.ensure(ALICE);
-        RealUsers.ensure(BOB);
-        RealUsers.ensure(ADMIN, ADMINS);
+        Host.ensureUser(ALICE);
+        Host.ensureUser(BOB);
+        Host.ensureUser(ADMIN, ADMINS);
     }
 
     @BeforeEach
@@ -67,10 +69,11 @@ class OwnershipTest {
         alice.echo("/" + s + "/ctl", "res 2");
         alice.echo("/" + s + "/ctl", "exec sh -c 'id -u; id -gn; echo $USER $LOGNAME $HOME; "
                 + "touch made; stat -c %U . made'");
-        String home = RealUsers.home(ALICE);
+        String home = Host.home(ALICE);
+        String group = Host.run(java.util.List.of("id", "-gn", ALICE)).out().strip();
         for (int task = 0; task < 2; task++) {
             assertThat(alice.lines("/" + s + "/" + task + "/stdout")).as("task %d on its node", task)
-                    .containsExactly(Integer.toString(RealUsers.uid(ALICE)), ALICE,
+                    .containsExactly(Integer.toString(uid(ALICE)), group,
                             ALICE + " " + ALICE + " " + home, ALICE, ALICE);
         }
     }
@@ -131,7 +134,7 @@ class OwnershipTest {
             port = free.getLocalPort();
         }
         DialAddress at = DialAddress.tcp("127.0.0.1", port);
-        Process node = RealUsers.javaAs(ALICE, "org.taskfs.cli.Main", "node", "--listen", at.toString(),
+        Process node = Host.javaAs(ALICE, "org.taskfs.cli.Main", "node", "--listen", at.toString(),
                 "--slots", "2").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             Sh alice = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
@@ -140,7 +143,7 @@ class OwnershipTest {
             String s = alice.newSession();
             alice.echo("/" + s + "/ctl", "res 1");
             alice.echo("/" + s + "/ctl", "exec id -u");
-            assertThat(alice.cat("/" + s + "/0/stdout").trim()).isEqualTo(Integer.toString(RealUsers.uid(ALICE)));
+            assertThat(alice.cat("/" + s + "/0/stdout").trim()).isEqualTo(Integer.toString(uid(ALICE)));
 
             Sh bob = Sh.connect(at, BOB);
             open.add(bob);
@@ -148,7 +151,11 @@ class OwnershipTest {
             assertThat(refused).hasMessageContaining("this node runs as " + ALICE + " and serves only " + ALICE)
                     .hasMessageContaining("cannot run tasks as " + BOB);
         } finally {
-            node.destroyForcibly().waitFor();
+            Host.killTree(node);
         }
+    }
+
+    private static int uid(String user) {
+        return Integer.parseInt(Host.run(java.util.List.of("id", "-u", user)).out().strip());
     }
 }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.taskfs.coord.Coordinator;
 import org.taskfs.coord.LocalCluster;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.testing.Host;
 
 /**
  * The seed session typed by an unprivileged user into their own {@code taskfs mount} of a coordinator run by
@@ -29,13 +30,13 @@ class SeedAsUserTest {
 
     @BeforeEach
     void start() throws Exception {
-        RealUsers.ensure(USER);
+        Host.ensureUser(USER);
         // Debian's udev rule makes /dev/fuse 0666, so that users can mount; containers often leave it 0600.
         Files.setPosixFilePermissions(Path.of("/dev/fuse"),
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
         cluster = LocalCluster.start(Coordinator.Config.defaults(DialAddress.tcp("127.0.0.1", 0)), 2, 0, 2);
         dir = Files.createTempDirectory("taskfs-seed-user-");
-        Files.setAttribute(dir, "unix:uid", RealUsers.uid(USER));
+        Files.setAttribute(dir, "unix:uid", uid(USER));
     }
 
     @AfterEach
@@ -44,7 +45,7 @@ class SeedAsUserTest {
             new ProcessBuilder("fusermount", "-u", "-z", dir.toString()).start().waitFor(10, TimeUnit.SECONDS);
         }
         if (mount != null) {
-            mount.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            Host.killTree(mount);
         }
         Files.deleteIfExists(dir);
         cluster.close();
@@ -59,7 +60,7 @@ class SeedAsUserTest {
     @Test
     void theSeedSessionThroughTheUsersOwnMountRunsAsThem() throws Exception {
         Path log = Files.createTempFile("taskfs-seed-user-", ".log");
-        mount = RealUsers.javaAs(USER, "org.taskfs.cli.Main", "mount", cluster.address().toString(), dir.toString())
+        mount = Host.javaAs(USER, "org.taskfs.cli.Main", "mount", cluster.address().toString(), dir.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         await().atMost(Duration.ofSeconds(60)).failFast("the mount exited: " + log, () -> !mount.isAlive())
                 .until(this::mounted);
@@ -73,9 +74,13 @@ class SeedAsUserTest {
         assertThat(sh.exitValue()).as(out).isZero();
 
         List<String> lines = out.lines().toList();
-        String uid = Integer.toString(RealUsers.uid(USER));
+        String uid = Integer.toString(uid(USER));
         assertThat(lines).as(out).startsWith("0", "1").contains("ctl", "stdout", "wait");
         assertThat(lines.stream().filter(uid::equals)).as("each task printed the user's uid").hasSize(2);
         assertThat(lines.stream().filter(l -> l.startsWith("cmd/"))).as("status of their two tasks").hasSize(2);
+    }
+
+    private static int uid(String user) {
+        return Integer.parseInt(Host.run(java.util.List.of("id", "-u", user)).out().strip());
     }
 }

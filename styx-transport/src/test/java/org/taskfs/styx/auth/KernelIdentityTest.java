@@ -22,6 +22,7 @@ import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.Caller;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
+import org.taskfs.styx.testing.Host;
 
 /**
  * Local peers are who the kernel says: a client run as a test user over a Unix socket or loopback TCP

@@ -26,6 +26,7 @@ import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.Caller;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
+import org.taskfs.styx.testing.Host;
 
 /** {@code --auth key=FILE}: the shared-key exchange between real servers and clients. */
 class KeyAuthTest {

@@ -20,6 +20,7 @@ import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.Caller;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
+import org.taskfs.styx.testing.Host;
 
 /** {@code --auth munge}: diod's exchange against a private munged with its own key. */
 class MungeAuthTest {

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
+import org.taskfs.styx.testing.Host;
 
 /**
  * A munged of a test's own: its own random key, socket, pid, log and seed files in a fresh directory,

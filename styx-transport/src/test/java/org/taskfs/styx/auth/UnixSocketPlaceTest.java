@@ -22,6 +22,7 @@ import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
+import org.taskfs.styx.testing.Host;
 
 /** Listening on unix!PATH: only over nothing or a stale socket, and never with the umask's mode. */
 class UnixSocketPlaceTest {

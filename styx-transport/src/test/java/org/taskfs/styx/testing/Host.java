@@ -1,4 +1,4 @@
-package org.taskfs.styx.auth;
+package org.taskfs.styx.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,28 +11,30 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.taskfs.styx.auth.Users;
 
 /**
- * The real machine for identity tests: test users (names start with {@code tfa}, created with useradd
- * once and reused), running a small Java main as one of them with runuser, and a classpath they can read.
+ * The real machine for identity tests, in every module: test users (names start with {@code tf}, created with
+ * useradd once and reused, all in {@link #GROUP}), running a Java main as one of them with runuser, and a
+ * classpath they can read.
  */
-final class Host {
+public final class Host {
     private Host() {}
 
-    static final String GROUP = "tfagrp";
+    public static final String GROUP = "tfagrp";
 
-    static void assumeRoot() {
+    public static void assumeRoot() {
         assumeTrue(Users.selfUid() == 0, "needs root: creates users and runs processes as them");
     }
 
     /** The output and exit code of a finished command. */
-    record Run(int exit, String out) {}
+    public record Run(int exit, String out) {}
 
-    static Run run(List<String> cmd) {
+    public static Run run(List<String> cmd) {
         return run(cmd, null);
     }
 
-    static Run run(List<String> cmd, String umaskShell) {
+    public static Run run(List<String> cmd, String umaskShell) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             p.getOutputStream().close();
@@ -51,32 +53,48 @@ final class Host {
     }
 
     /** The group all test users are in (for 0660 sockets), made if missing. */
-    static synchronized void ensureGroup() {
-        if (run(List.of("getent", "group", GROUP)).exit() != 0) {
-            Run r = run(List.of("groupadd", GROUP));
+    public static void ensureGroup() {
+        ensureGroup(GROUP);
+    }
+
+    public static synchronized void ensureGroup(String group) {
+        if (run(List.of("getent", "group", group)).exit() != 0) {
+            Run r = run(List.of("groupadd", group));
             if (r.exit() != 0 && r.exit() != 9) { // 9: made meanwhile
-                throw new IllegalStateException("groupadd " + GROUP + ": " + r.out());
+                throw new IllegalStateException("groupadd " + group + ": " + r.out());
             }
         }
     }
 
-    /** A test user in {@link #GROUP}; returns its uid. Idempotent. */
-    static synchronized int ensureUser(String name) {
-        if (!name.startsWith("tfa")) {
-            throw new IllegalArgumentException("test users start with tfa: " + name);
+    /** A test user in {@link #GROUP} and in {@code groups} (made if missing); returns its uid. Idempotent. */
+    public static synchronized int ensureUser(String name, String... groups) {
+        if (!name.startsWith("tf")) {
+            throw new IllegalArgumentException("test users start with tf: " + name);
         }
-        ensureGroup();
+        List<String> all = new ArrayList<>(List.of(GROUP));
+        all.addAll(List.of(groups));
+        all.forEach(Host::ensureGroup);
         Run id = run(List.of("id", "-u", name));
         if (id.exit() != 0) {
-            Run r = run(List.of("useradd", "-M", "-N", "-G", GROUP, "-s", "/usr/sbin/nologin", name));
+            Run r = run(List.of("useradd", "-M", "-N", "-G", String.join(",", all), "-s", "/bin/sh", name));
             if (r.exit() != 0 && r.exit() != 9) {
                 throw new IllegalStateException("useradd " + name + ": " + r.out());
             }
             id = run(List.of("id", "-u", name));
-        } else if (!run(List.of("id", "-nG", name)).out().contains(GROUP)) {
-            run(List.of("usermod", "-a", "-G", GROUP, name));
+        } else {
+            List<String> has = List.of(run(List.of("id", "-nG", name)).out().strip().split("\\s+"));
+            for (String g : all) {
+                if (!has.contains(g)) {
+                    run(List.of("usermod", "-a", "-G", g, name));
+                }
+            }
         }
         return Integer.parseInt(id.out().strip());
+    }
+
+    /** The home directory the name service gives {@code user} (it need not exist). */
+    public static String home(String user) {
+        return run(List.of("getent", "passwd", user)).out().split(":")[5];
     }
 
     private static List<String> classpath;
@@ -85,7 +103,7 @@ final class Host {
      * This JVM's classpath copied where any user can read it: /root's Maven repository is not
      * readable by the test users. Copied once per test JVM.
      */
-    static synchronized List<String> worldReadableClasspath() {
+    public static synchronized List<String> worldReadableClasspath() {
         if (classpath != null) {
             return classpath;
         }
@@ -94,7 +112,8 @@ final class Host {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             List<String> entries = new ArrayList<>();
             int i = 0;
-            for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String path = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            for (String e : path.split(java.io.File.pathSeparator)) {
                 Path src = Path.of(e);
                 if (!Files.exists(src)) {
                     continue;
@@ -123,20 +142,38 @@ final class Host {
         }
     }
 
-    static String java() {
+    public static String java() {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
     /** Runs {@code main} of the test classpath as {@code user} (runuser: uid, gid and groups of the user). */
-    static Run runAs(String user, Class<?> main, String... args) {
+    public static Run runAs(String user, Class<?> main, String... args) {
+        return run(javaAs(user, main.getName(), args).command());
+    }
+
+    /**
+     * Kills {@code p} and what it started: runuser runs the command as its child, and killing runuser alone
+     * would leave that running.
+     */
+    public static void killTree(Process p) throws Exception {
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly().waitFor();
+        for (ProcessHandle h : tree) {
+            h.onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The command line running {@code main} of the test classpath as {@code user}, to start and watch. */
+    public static ProcessBuilder javaAs(String user, String main, String... args) {
         List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user, "--", java(), "-cp",
-                String.join(java.io.File.pathSeparator, worldReadableClasspath()), main.getName()));
+                String.join(java.io.File.pathSeparator, worldReadableClasspath()), main));
         cmd.addAll(List.of(args));
-        return run(cmd);
+        return new ProcessBuilder(cmd);
     }
 
     /** Makes {@code dir} and its parents up to /tmp traversable by others (JUnit's @TempDir is 0700). */
-    static void openForOthers(Path dir) {
+    public static void openForOthers(Path dir) {
         for (Path p = dir.toAbsolutePath(); p != null && !p.toString().equals("/tmp") && p.getNameCount() > 0; p = p.getParent()) {
             try {
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
