@@ -10,6 +10,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.auth.AuthenticationException;
 import org.taskfs.styx.auth.Principal;
 import org.taskfs.styx.auth.ServerAuth;
@@ -312,7 +313,8 @@ final class Dispatcher {
         }
         if (serverAuth.isPresent()) {
             throw new StyxException("authentication required: " + info.remoteAddress()
-                    + " is not a local peer the kernel can identify; authenticate with --auth " + options.auth());
+                    + " is not a local peer the kernel can identify; authenticate with --auth "
+                    + (options.auth() instanceof AuthMethod.Key ? "key=FILE" : "munge"));
         }
         String user = claimed.isEmpty() ? "none" : claimed;
         return new Caller(user, a.aname(), info, Principal.claimed(user));
