@@ -1,5 +1,6 @@
 package org.taskfs.styx.auth;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
@@ -16,7 +17,8 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * Finds the owner of a local TCP peer's socket in the kernel's table (/proc/net/tcp and tcp6): the line
+ * Finds the owner of a local TCP peer's socket: by asking the kernel for that one socket ({@link SockDiag}),
+ * or where that cannot be done, in the kernel's tables (/proc/net/tcp and tcp6): the line
  * whose local end is the peer's address and port and whose remote end is ours is the peer's own socket,
  * and its uid column is the user who opened it. Reading the table blocks: never on an event loop.
  *
@@ -48,22 +50,33 @@ public final class LoopbackSockets {
      * (the peer is on another host, or has already closed).
      */
     public static OptionalInt ownerOf(InetSocketAddress peer, InetSocketAddress local) {
+        OptionalInt asked = SockDiag.ownerOf(peer, local);
+        return asked != null ? asked : scan(peer, local);
+    }
+
+    /** {@link #ownerOf} by reading the tables. */
+    static OptionalInt scan(InetSocketAddress peer, InetSocketAddress local) {
         byte[] peerAddr = ipv6(peer.getAddress());
         byte[] localAddr = ipv6(local.getAddress());
+        // Without netlink, the tables. A busy host lists thousands of sockets (TIME_WAIT ones too): only lines naming the peer's port, as
+        // the first field's port, are worth splitting.
+        String peerPort = String.format(":%04X ", peer.getPort());
         for (Path table : TABLES) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(table, StandardCharsets.US_ASCII);
+            try (BufferedReader r = Files.newBufferedReader(table, StandardCharsets.US_ASCII)) {
+                r.readLine(); // the header
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    if (line.indexOf(peerPort) < 0) {
+                        continue;
+                    }
+                    OptionalInt uid = match(line, peerAddr, peer.getPort(), localAddr, local.getPort());
+                    if (uid.isPresent()) {
+                        return uid;
+                    }
+                }
             } catch (NoSuchFileException e) {
                 continue; // no IPv6 in this kernel
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + table, e);
-            }
-            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-                OptionalInt uid = match(line, peerAddr, peer.getPort(), localAddr, local.getPort());
-                if (uid.isPresent()) {
-                    return uid;
-                }
             }
         }
         return OptionalInt.empty();

@@ -52,6 +52,11 @@ class LoopbackSocketsTest {
                     InetSocketAddress local = (InetSocketAddress) accepted.getLocalSocketAddress();
                     assertThat(LoopbackSockets.isLoopback(peer.getAddress())).isTrue();
                     assertThat(LoopbackSockets.ownerOf(peer, local)).as(host).hasValue(Users.selfUid());
+                    // Both ways of asking give the same answer: netlink's one lookup and the tables' scan.
+                    assertThat(SockDiag.ownerOf(peer, local)).as("netlink, %s", host).hasValue(Users.selfUid());
+                    assertThat(LoopbackSockets.scan(peer, local)).as("tables, %s", host).hasValue(Users.selfUid());
+                    InetSocketAddress gone = new InetSocketAddress(peer.getAddress(), 1);
+                    assertThat(SockDiag.ownerOf(gone, local)).as("no such socket, %s", host).isEmpty();
                 }
             }
         }
