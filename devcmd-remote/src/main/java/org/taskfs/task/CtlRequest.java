@@ -6,6 +6,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.PlanNineQuoting;
 
@@ -21,13 +22,23 @@ public record CtlRequest(String verb, List<String> args, String text) {
     /** devcmd's answer to a kill with nothing running. */
     public static final String NOT_STARTED = "not started";
 
-    /** Longest ctl command accepted; a ctl write is a command, not a data stream. */
-    public static final int MAX_LENGTH = 64 * 1024;
+    /**
+     * Longest ctl command (and env or args write) every server accepts, node and coordinator alike: one
+     * write at the default msize (64 KiB less the Twrite header). So a client at the default msize can send any
+     * accepted command in one write, and a coordinator can always forward it to a member in one write (it
+     * refuses members that cannot take that much, see Member).
+     */
+    public static final int MAX_LENGTH = P9.DEFAULT_MSIZE - P9.IOHDRSZ;
+
+    /** Refuses a write of {@code bytes} to {@code what} over {@link #MAX_LENGTH}, naming the limit. */
+    public static void checkLength(String what, long bytes) {
+        if (bytes > MAX_LENGTH) {
+            throw new StyxException(what + " too long: " + bytes + " bytes, at most " + MAX_LENGTH);
+        }
+    }
 
     public static CtlRequest parse(byte[] data) {
-        if (data.length > MAX_LENGTH) {
-            throw new StyxException("control message too long: " + data.length + " bytes, at most " + MAX_LENGTH);
-        }
+        checkLength("control message", data.length);
         // Binary junk gets a plain answer rather than an "unknown control message" full of NULs and U+FFFD.
         for (int i = 0; i < data.length; i++) {
             if (data[i] == 0) {
@@ -48,8 +59,10 @@ public record CtlRequest(String verb, List<String> args, String text) {
         if (words.isEmpty()) {
             throw new StyxException("empty control message");
         }
-        return new CtlRequest(words.get(0), List.copyOf(words.subList(1, words.size())),
-                words.stream().map(PlanNineQuoting::quote).collect(Collectors.joining(" ")));
+        String text = words.stream().map(PlanNineQuoting::quote).collect(Collectors.joining(" "));
+        // Forwarded as text: quoting added for control characters or an unclosed quote must still fit a write.
+        checkLength("control message (quoted)", text.getBytes(StandardCharsets.UTF_8).length);
+        return new CtlRequest(words.get(0), List.copyOf(words.subList(1, words.size())), text);
     }
 
     public StyxException unknown() {

@@ -21,7 +21,7 @@ public final class EnvFile extends TextHandle {
 
     @Override
     public synchronized CompletableFuture<Integer> write(long offset, byte[] data) {
-        String next = (offset == 0 ? "" : written.toString()) + EnvLines.text(data);
+        String next = (offset == 0 ? "" : written.toString()) + EnvLines.text("env", data);
         // Parsed before it is kept: a refused line must not poison the writes that follow it.
         replace.accept(next);
         written.setLength(0);

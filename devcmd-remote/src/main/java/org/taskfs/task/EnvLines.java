@@ -1,6 +1,8 @@
 package org.taskfs.task;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.taskfs.styx.server.StyxException;
 
@@ -33,7 +35,34 @@ public final class EnvLines {
         return b.toString();
     }
 
-    public static String text(byte[] data) {
+    /**
+     * {@link #format} in line-aligned pieces of at most {@code max} UTF-8 bytes each (a longer line alone), so
+     * an environment built from many writes can be forwarded to another server, one write per piece.
+     */
+    public static List<String> pieces(Map<String, String> env, int max) {
+        List<String> out = new ArrayList<>();
+        StringBuilder b = new StringBuilder();
+        int bytes = 0;
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String line = e.getKey() + "=" + e.getValue() + "\n";
+            int n = line.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > 0 && bytes + n > max) {
+                out.add(b.toString());
+                b.setLength(0);
+                bytes = 0;
+            }
+            b.append(line);
+            bytes += n;
+        }
+        if (bytes > 0) {
+            out.add(b.toString());
+        }
+        return out;
+    }
+
+    /** One write to an env or args file, as text; longer than a ctl command it could not be forwarded. */
+    public static String text(String file, byte[] data) {
+        CtlRequest.checkLength(file + " write", data.length);
         return new String(data, StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package org.taskfs.task;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -294,8 +295,9 @@ public final class Session {
                         places.add(new Place(p, i));
                     }
                     // A part on another server learns what was set before it came.
-                    if (!env.isEmpty()) {
-                        told.add(p.mirror("env", EnvLines.format(env)));
+                    // In pieces that each fit one write: env writes add to what is there, so pieces sum up.
+                    for (String piece : EnvLines.pieces(env, CtlRequest.MAX_LENGTH)) {
+                        told.add(p.mirror("env", piece));
                     }
                     if (dir != null) {
                         told.add(p.mirror("ctl", "dir " + PlanNineQuoting.quote(dir)));
@@ -552,12 +554,6 @@ public final class Session {
                 throw new StyxException("args: " + lines.length + " lines for " + count + " task"
                         + (count == 1 ? "" : "s"));
             }
-            for (int i = 0; i < lines.length; i++) {
-                int t = task < 0 ? i : task;
-                if (!lines[i].isBlank()) {
-                    taskArgs.computeIfAbsent(t, k -> new ArrayList<>()).add(lines[i]);
-                }
-            }
             // Each part gets one args write: a line per task of its own, in its own numbering.
             for (Part p : parts) {
                 int first = partFirst.get(parts.indexOf(p));
@@ -571,7 +567,16 @@ public final class Session {
                     b.append(l).append('\n');
                 }
                 if (any) {
+                    // Blank lines for the part's earlier tasks can make its write longer than this one.
+                    CtlRequest.checkLength("args write (as forwarded)", b.toString().getBytes(StandardCharsets.UTF_8).length);
                     mirrored.put(p, b);
+                }
+            }
+            // Kept only once every part's write is known to fit: a refused write changes nothing.
+            for (int i = 0; i < lines.length; i++) {
+                int t = task < 0 ? i : task;
+                if (!lines[i].isBlank()) {
+                    taskArgs.computeIfAbsent(t, k -> new ArrayList<>()).add(lines[i]);
                 }
             }
         }

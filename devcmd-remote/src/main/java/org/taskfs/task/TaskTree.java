@@ -258,7 +258,7 @@ public final class TaskTree implements FileServer, AutoCloseable {
                     h = new TextHandle(this, () -> session.argsText(task)) {
                         @Override
                         public CompletableFuture<Integer> write(long offset, byte[] data) {
-                            return session.addArgs(task, EnvLines.text(data)).thenApply(v -> data.length);
+                            return session.addArgs(task, EnvLines.text("args", data)).thenApply(v -> data.length);
                         }
                     };
                     break;
@@ -266,7 +266,7 @@ public final class TaskTree implements FileServer, AutoCloseable {
                     h = new TextHandle(this, () -> session.envText(task)) {
                         @Override
                         public CompletableFuture<Integer> write(long offset, byte[] data) {
-                            return session.addEnv(task, EnvLines.text(data)).thenApply(v -> data.length);
+                            return session.addEnv(task, EnvLines.text("env", data)).thenApply(v -> data.length);
                         }
                     };
                     break;

@@ -24,11 +24,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskfs.coord.Sh;
+import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.Errors;
 import org.taskfs.styx.util.PlanNineQuoting;
+import org.taskfs.task.CtlRequest;
 import org.taskfs.task.HostInfo;
 
 /**
@@ -255,6 +257,61 @@ abstract class TaskServerContract {
 
     static List<Long> processesWith(String token) throws IOException {
         return Sh.processesWith(token);
+    }
+
+    // ================================================================== limits
+
+    /** A shell at the largest msize, where one write can carry far more than a ctl command may be. */
+    Sh bigShell() throws Exception {
+        Sh s = Sh.connect(address, ClientOptions.defaults().withMsize(P9.MAX_MSIZE));
+        shells.add(s);
+        return s;
+    }
+
+    @Test
+    void atTheLargestMsizeLongInputsGetTheirErrorsAndTheConnectionServesOn() throws Exception {
+        Sh big = bigShell();
+        String s = adopt(big.cat("/clone"));
+        String limit = "at most " + CtlRequest.MAX_LENGTH;
+        assertThat(big.writeFails("/" + s + "/ctl", utf8("x".repeat(65536)))).contains(limit);
+        assertThat(big.writeFails("/" + s + "/env", utf8("A=" + "x".repeat(70000) + "\n"))).contains(limit);
+        // The largest accepted inputs, echoed in their errors: more than a 9P string holds, so they are cut.
+        String unknown = big.writeFails("/" + s + "/ctl", utf8("x".repeat(CtlRequest.MAX_LENGTH)));
+        assertThat(unknown).startsWith("unknown control message \"xxx").endsWith("x…");
+        assertThat(utf8(unknown).length).isEqualTo(65535);
+        String badLine = big.writeFails("/" + s + "/env", utf8("y".repeat(CtlRequest.MAX_LENGTH)));
+        assertThat(badLine).startsWith("env: bad line \"yyy").endsWith("…");
+        assertThat(utf8(badLine).length).isEqualTo(65535);
+        // The same connection, still serving.
+        String t = adopt(big.cat("/clone"));
+        big.echo("/" + t + "/ctl", "res 1");
+        big.echo("/" + t + "/ctl", "exec echo still here");
+        assertThat(big.cat("/" + t + "/stdout")).isEqualTo("still here\n");
+    }
+
+    @Test
+    void theLongestCtlCommandIsCarriedToItsTaskAndOneByteMoreIsRefusedNamingTheLimit() throws Exception {
+        Sh big = bigShell();
+        String s = adopt(big.cat("/clone"));
+        big.echo("/" + s + "/ctl", "res 1");
+        String exec = "exec echo ";
+        String word = "w".repeat(CtlRequest.MAX_LENGTH - exec.length());
+        assertThat(big.writeFails("/" + s + "/ctl", utf8(exec + word + "w")))
+                .isEqualTo("control message too long: " + (CtlRequest.MAX_LENGTH + 1) + " bytes, at most "
+                        + CtlRequest.MAX_LENGTH);
+        big.write("/" + s + "/ctl", utf8(exec + word));
+        assertThat(big.cat("/" + s + "/stdout")).isEqualTo(word + "\n");
+    }
+
+    @Test
+    void anEnvironmentLargerThanOneWriteReachesTasksReservedAfterIt() throws Exception {
+        String s = session();
+        // Two writes, each within the limit, together beyond it: a coordinator forwards it in pieces.
+        sh.write("/" + s + "/env", utf8("BIG_A=" + "a".repeat(40000) + "\n"));
+        sh.write("/" + s + "/env", utf8("BIG_B=" + "b".repeat(40000) + "\n"));
+        ctl(s, "res 1");
+        ctl(s, "exec sh -c 'echo ${#BIG_A} ${#BIG_B}'");
+        assertThat(cat(s, "stdout")).isEqualTo("40000 40000\n");
     }
 
     // ================================================================== the root

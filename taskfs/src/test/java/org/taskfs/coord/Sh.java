@@ -47,6 +47,11 @@ public final class Sh implements AutoCloseable {
         return new Sh(get(StyxClient.connect(at, ClientOptions.defaults())));
     }
 
+    /** With options of the test's own (a larger msize, say). */
+    public static Sh connect(DialAddress at, ClientOptions options) throws Exception {
+        return new Sh(get(StyxClient.connect(at, options)));
+    }
+
     /** Attached as {@code uname}; the pool's root ctl is writable by the admin, {@code taskfs}, alone. */
     public static Sh connect(DialAddress at, String uname) throws Exception {
         return new Sh(get(StyxClient.connect(at, ClientOptions.defaults().withUname(uname))));

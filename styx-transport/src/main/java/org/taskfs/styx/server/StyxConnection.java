@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +16,7 @@ import org.taskfs.styx.codec.Rmessage;
 import org.taskfs.styx.codec.StyxFrameDecoder;
 import org.taskfs.styx.codec.StyxWire;
 import org.taskfs.styx.codec.Tmessage;
+import org.taskfs.styx.codec.Utf8Cut;
 
 /**
  * One client connection on the channel's side: it hands decoded requests to its
@@ -160,41 +160,33 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A reply larger than msize makes the client drop the connection, and a string over 64 KiB
-     * cannot be encoded at all (the write would fail and the request go unanswered). Only Rerror
-     * and Rstat carry text from nodes, so only they are checked: long errors are cut to fit.
+     * A reply larger than msize makes the client drop the connection, and one that cannot be encoded
+     * (a string over 65,535 bytes) would fail in the encoder, leave the request unanswered and close
+     * the channel: a whole shared mount lost to one long input echoed in an error. So every reply is
+     * measured; an Rerror too long is cut with "…", any other reply that does not fit becomes an Rerror.
      */
     private Rmessage fit(Rmessage r) {
-        if (!(r instanceof Rmessage.Error || r instanceof Rmessage.Stat)) {
-            return r;
-        }
         int limit = dispatcher.msize() == 0 ? StyxFrameDecoder.PRE_VERSION_LIMIT : dispatcher.msize();
         long size;
         try {
             size = StyxWire.size(r);
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
             size = Long.MAX_VALUE;
         }
         if (size <= limit) {
             return r;
         }
         if (r instanceof Rmessage.Error e) {
-            return new Rmessage.Error(e.tag(), truncateUtf8(e.ename(), limit - P9.HEADER_SIZE - 2));
+            return new Rmessage.Error(e.tag(), Utf8Cut.cut(e.ename(), maxEname(limit)));
         }
-        LOG.log(System.Logger.Level.WARNING, "{0}: a stat reply does not fit msize {1}", info.remoteAddress(), limit);
-        return new Rmessage.Error(r.tag(), "stat entry does not fit the msize " + limit);
+        LOG.log(System.Logger.Level.WARNING, "{0}: a {1} reply does not fit msize {2}", info.remoteAddress(),
+                r.type(), limit);
+        String what = r instanceof Rmessage.Stat ? "stat entry" : "reply";
+        return new Rmessage.Error(r.tag(), what + " does not fit the msize " + limit);
     }
 
-    /** The longest prefix of {@code s} of at most {@code max} UTF-8 bytes, cut between characters. */
-    private static String truncateUtf8(String s, int max) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length <= max) {
-            return s;
-        }
-        int n = max;
-        while (n > 0 && (b[n] & 0xC0) == 0x80) {
-            n--;
-        }
-        return new String(b, 0, n, StandardCharsets.UTF_8);
+    /** Most bytes of an Rerror's string: what msize leaves after size[4] type[1] tag[2] n[2], and 16 bits. */
+    static int maxEname(int msize) {
+        return Math.min(msize - P9.HEADER_SIZE - 2, Utf8Cut.MAX_STRING);
     }
 }

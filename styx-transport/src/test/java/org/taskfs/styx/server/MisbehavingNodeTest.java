@@ -72,6 +72,34 @@ class MisbehavingNodeTest extends ServerTestBase {
     }
 
     @Test
+    void atTheLargestMsizeALongErrorIsCutToA9PStringWithTheMark() {
+        // msize 1 MiB leaves room for the whole error but a 9P string holds 65,535 bytes: before, the
+        // encoder failed and the connection closed.
+        verbose.readError = "é".repeat(40000);
+        RawStyx c = connect(serve(fs));
+        c.version(P9.MAX_MSIZE);
+        c.attach(0);
+        c.walkOpen(1, P9.OREAD, "verbose");
+        Rmessage r = c.rpc(new Tmessage.Read(c.tag(), 1, 0, 10));
+        assertThat(r).isInstanceOf(Rmessage.Error.class);
+        String ename = ((Rmessage.Error) r).ename();
+        assertThat(ename).startsWith("éééé").endsWith("é…").doesNotContain("\uFFFD");
+        assertThat(ename.getBytes(StandardCharsets.UTF_8).length).isBetween(65535 - 1, 65535);
+        c.assertServes(1);
+    }
+
+    @Test
+    void anErrorCutToMsizeEndsWithTheMark() {
+        verbose.readError = "x".repeat(10000);
+        RawStyx c = session();
+        c.walkOpen(1, P9.OREAD, "verbose");
+        Rmessage r = c.rpc(new Tmessage.Read(c.tag(), 1, 0, 10));
+        assertThat(StyxWire.size(r)).isEqualTo(MSIZE);
+        assertThat(((Rmessage.Error) r).ename()).endsWith("x…");
+        c.assertServes(1);
+    }
+
+    @Test
     void aStatLargerThanMsizeIsAnErrorNotABrokenConnection() {
         root.add(new HugeStat("huge", "u".repeat(5000)));
         root.add(new HugeStat("huger", "u".repeat(70000)));

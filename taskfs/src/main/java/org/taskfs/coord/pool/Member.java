@@ -15,6 +15,7 @@ import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.task.Capacity;
+import org.taskfs.task.CtlRequest;
 
 /**
  * A server the coordinator has mounted: a node daemon or another coordinator, alike (both serve the
@@ -71,7 +72,8 @@ public final class Member {
 
     /** Connects, attaches, and learns what the member is and what it offers. */
     CompletableFuture<Void> connect(ClientOptions options, Runnable onLoss) {
-        return StyxClient.connect(address, options).thenCompose(c -> refresh(c, () -> 0).handle((v, e) -> {
+        return StyxClient.connect(address, options).thenCompose(c -> carries(c).thenCompose(x -> refresh(c, () -> 0))
+                .handle((v, e) -> {
             if (e != null) {
                 c.close();
                 throw new java.util.concurrent.CompletionException(Failures.cause(e));
@@ -92,6 +94,21 @@ public final class Member {
             });
             return null;
         }));
+    }
+
+    /**
+     * What this coordinator accepts it must be able to forward in one write: a member whose msize leaves
+     * less than a ctl command (or env/args write) is refused, with both numbers named, rather than failing
+     * those commands one by one later.
+     */
+    private CompletableFuture<Void> carries(StyxClient c) {
+        int most = c.msize() - P9.IOHDRSZ;
+        if (most < CtlRequest.MAX_LENGTH) {
+            return CompletableFuture.failedFuture(new java.io.IOException("member at " + address + " agreed msize "
+                    + c.msize() + ": its writes of at most " + most + " bytes cannot carry a ctl command of up to "
+                    + CtlRequest.MAX_LENGTH));
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     /** Reads the member's capacity and census; the heartbeat calls this too. */

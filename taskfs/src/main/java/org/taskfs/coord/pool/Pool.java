@@ -26,6 +26,7 @@ import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.PlanNineQuoting;
 import org.taskfs.styx.util.Futures;
+import org.taskfs.task.CtlRequest;
 
 /**
  * The servers a coordinator has mounted, with their health. A heartbeat reads each member's root
@@ -52,7 +53,9 @@ public final class Pool implements AutoCloseable {
     /** @param auth how the coordinator authenticates to its members, as the service {@code uname} */
     public Pool(Settings settings, String uname, AuthMethod auth) {
         this.settings = settings;
-        this.clientOptions = ClientOptions.defaults().withUname(uname).withRequestTimeout(settings.requestTimeout())
+        // Large enough to forward in one write anything a client may write to ctl, env or args here.
+        this.clientOptions = ClientOptions.defaults().withMsize(CtlRequest.MAX_LENGTH + P9.IOHDRSZ)
+                .withUname(uname).withRequestTimeout(settings.requestTimeout())
                 .withConnectTimeout(settings.requestTimeout()).withAuth(auth);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pool-heartbeat");
