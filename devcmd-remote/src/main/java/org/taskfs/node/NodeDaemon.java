@@ -20,27 +20,39 @@ public final class NodeDaemon implements AutoCloseable {
      * @param scratch     parent of the tasks' private directories; null for one under java.io.tmpdir
      * @param idleTimeout how long a finished, untouched session is kept
      * @param security    authentication of remote peers and the admin group
+     * @param orphanGrace how long a coordinator's session outlives the coordinator letting go of it
      */
-    public record Config(DialAddress listen, int slots, Path scratch, Duration idleTimeout, Security security) {
+    public record Config(DialAddress listen, int slots, Path scratch, Duration idleTimeout, Security security,
+                         Duration orphanGrace) {
+        public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofMinutes(5);
+
+        public Config(DialAddress listen, int slots, Path scratch, Duration idleTimeout, Security security) {
+            this(listen, slots, scratch, idleTimeout, security, DEFAULT_ORPHAN_GRACE);
+        }
+
         public static Config defaults(DialAddress listen) {
             return new Config(listen, Runtime.getRuntime().availableProcessors(), null, Duration.ofMinutes(10),
                     Security.LOCAL);
         }
 
+        public Config withOrphanGrace(Duration d) {
+            return new Config(listen, slots, scratch, idleTimeout, security, d);
+        }
+
         public Config withSlots(int n) {
-            return new Config(listen, n, scratch, idleTimeout, security);
+            return new Config(listen, n, scratch, idleTimeout, security, orphanGrace);
         }
 
         public Config withScratch(Path dir) {
-            return new Config(listen, slots, dir, idleTimeout, security);
+            return new Config(listen, slots, dir, idleTimeout, security, orphanGrace);
         }
 
         public Config withIdleTimeout(Duration d) {
-            return new Config(listen, slots, scratch, d, security);
+            return new Config(listen, slots, scratch, d, security, orphanGrace);
         }
 
         public Config withSecurity(Security s) {
-            return new Config(listen, slots, scratch, idleTimeout, s);
+            return new Config(listen, slots, scratch, idleTimeout, s, orphanGrace);
         }
     }
 
@@ -53,7 +65,7 @@ public final class NodeDaemon implements AutoCloseable {
     public static NodeDaemon start(Config config) {
         return new NodeDaemon(TaskServer.start(config.listen(), "node", config.scratch(), config.idleTimeout(),
                 config.security(),
-                scratch -> new NodeTasks(scratch, config.slots(), HostInfo.LOCAL)));
+                scratch -> new NodeTasks(scratch, config.slots(), HostInfo.LOCAL, config.orphanGrace())));
     }
 
     public DialAddress address() {

@@ -54,6 +54,11 @@ public abstract class Backend {
 
     public abstract CtlTable<Void> rootVerbs();
 
+    /** How long a held session whose holder let go keeps its tasks before they are released (see {@code hold}). */
+    public java.time.Duration orphanGrace() {
+        return java.time.Duration.ofMinutes(5);
+    }
+
     /** The server stops: free what the backend holds (sessions are released before). */
     public void close() {}
 }

@@ -52,6 +52,9 @@ public final class Session {
     private volatile Input input = Input.BCAST;
     private int refs;
     private boolean killOnClose;
+    /** Written {@code hold}: once no file of the session is open, it is an orphan, released after a grace. */
+    private boolean held;
+    private java.util.concurrent.Future<?> orphanRelease;
     private boolean ran;
     private long touched = System.nanoTime();
     private boolean released;
@@ -158,6 +161,9 @@ public final class Session {
             touched = System.nanoTime();
             // Only once something ran: `echo killonclose > ctl` alone must not end a session being set up.
             release = refs == 0 && killOnClose && ran && !released;
+            if (refs == 0 && held && !released && !release && orphanRelease == null) {
+                orphanRelease = table.releaseOrphanLater(this);
+            }
         }
         if (release) {
             table.release(this);
@@ -215,6 +221,7 @@ public final class Session {
             .add("exec", 1, -1, "exec CMD [ARG...]", (t, c) -> t.session.serially(() -> t.session.exec(c, t.task)))
             .add("kill", 0, 1, "kill [SIG]", (t, c) -> t.session.kill(c, t.task))
             .add("killonclose", 0, 0, "killonclose", (t, c) -> t.session.killOnClose())
+            .add("hold", 0, 0, "hold", (t, c) -> t.session.hold())
             .add("dir", 1, 1, "dir PATH", (t, c) -> t.session.setting(c))
             .add("nice", 0, 1, "nice [N]", (t, c) -> t.session.setting(c))
             .add("output", 1, 1, "output ordered|lines|tagged", (t, c) -> {
@@ -341,6 +348,24 @@ public final class Session {
         }
         synchronized (this) {
             given = new Identity(c.arg(0), c.arg(1), first, size);
+        }
+        return done();
+    }
+
+    /**
+     * A coordinator holds the sessions it makes on its members through their ctl files, open as long as it runs.
+     * If they all close with the session unreleased (the coordinator died or lost its connection), the tasks keep
+     * running for the server's orphan grace, so a coordinator back in time could take them, and are then
+     * released, which frees their slots.
+     */
+    private CompletableFuture<Void> hold() {
+        synchronized (this) {
+            held = true;
+            if (orphanRelease != null) {
+                // A holder taking an orphan back (a restarted coordinator, once it can find its sessions).
+                orphanRelease.cancel(false);
+                orphanRelease = null;
+            }
         }
         return done();
     }
@@ -637,6 +662,9 @@ public final class Session {
             }
             released = true;
             ps = List.copyOf(parts);
+            if (orphanRelease != null) {
+                orphanRelease.cancel(false);
+            }
         }
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (Part p : ps) {

@@ -72,6 +72,21 @@ public final class Sessions implements AutoCloseable {
         return s.releaseNow();
     }
 
+    /**
+     * Releases {@code s} after the backend's orphan grace, unless the returned future is cancelled first: a held
+     * session whose holder has gone. (A holder taking the session back cancels it by writing {@code hold} again;
+     * merely reading its files, as monitoring does, does not.)
+     */
+    java.util.concurrent.Future<?> releaseOrphanLater(Session s) {
+        Duration grace = backend.orphanGrace();
+        LOG.log(System.Logger.Level.INFO, "session {0}: its holder has gone; released in {1} s unless taken back",
+                s.id(), grace.toSeconds());
+        return sweeper.schedule(() -> {
+            LOG.log(System.Logger.Level.INFO, "releasing orphaned session {0}", s.id());
+            release(s);
+        }, grace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     public Backend backend() {
         return backend;
     }

@@ -30,6 +30,11 @@ final class NodeCommand implements Callable<Integer> {
             description = "Release finished, untouched tasks after this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds;
 
+    @Option(names = "--orphan-grace", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Keep the tasks of a coordinator that went away running this long, then kill them and"
+                    + " free their slots (default: ${DEFAULT-VALUE}).")
+    long orphanGraceSeconds;
+
     @picocli.CommandLine.Mixin
     ListenGuard guard;
 
@@ -42,7 +47,7 @@ final class NodeCommand implements Callable<Integer> {
         Security sec = security.security();
         guard.check(at, sec.auth());
         NodeDaemon.Config config = NodeDaemon.Config.defaults(at).withIdleTimeout(Duration.ofSeconds(idleSeconds))
-                .withSecurity(sec);
+                .withSecurity(sec).withOrphanGrace(Duration.ofSeconds(orphanGraceSeconds));
         if (slots != null) {
             config = config.withSlots(slots);
         }

@@ -705,6 +705,35 @@ abstract class TaskServerContract {
         assertThat(taskDirs(again)).hasSize(SLOTS);
     }
 
+    /** A task whose command leaves a process of its own session behind: setsid takes it out of the group. */
+    String escaping(String escaped, String leader) {
+        return "exec sh -c 'setsid " + escaped + " & " + leader + "'";
+    }
+
+    @Test
+    void releaseKillsDescendantsThatLeftTheProcessGroup() throws Exception {
+        String s = session(2);
+        String escaped = uniqueSleep(1000);
+        String leader = uniqueSleep(1000);
+        ctl(s, escaping(escaped, leader));
+        await().atMost(Sh.WAIT).until(() -> running(escaped) == 2 && running(leader) == 2);
+        ctl(s, "release");
+        await().atMost(Sh.WAIT).until(() -> running(escaped) == 0 && running(leader) == 0);
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(busy()).isZero());
+    }
+
+    @Test
+    void kill9KillsDescendantsThatLeftTheProcessGroup() throws Exception {
+        String s = session(2);
+        String escaped = uniqueSleep(1000);
+        String leader = uniqueSleep(1000);
+        ctl(s, escaping(escaped, leader));
+        await().atMost(Sh.WAIT).until(() -> running(escaped) == 2 && running(leader) == 2);
+        ctl(s, "kill 9");
+        assertThat(lines(s, "wait")).hasSize(2);
+        await().atMost(Sh.WAIT).until(() -> running(escaped) == 0 && running(leader) == 0);
+    }
+
     // ================================================================== dir, nice
 
     @Test

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -26,10 +28,12 @@ final class NodeProcess implements AutoCloseable {
         this.address = address;
     }
 
-    static NodeProcess start(int slots) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(ClusterTestBase.javaBinary().toString(), "-Xshare:auto",
+    static NodeProcess start(int slots, String... options) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(ClusterTestBase.javaBinary().toString(), "-Xshare:auto",
                 "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", ClusterTestBase.classpath(), "org.taskfs.cli.Main",
-                "node", "--listen", "tcp!127.0.0.1!0", "--slots", Integer.toString(slots));
+                "node", "--listen", "tcp!127.0.0.1!0", "--slots", Integer.toString(slots)));
+        argv.addAll(List.of(options));
+        ProcessBuilder pb = new ProcessBuilder(argv);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
         CompletableFuture<DialAddress> up = new CompletableFuture<>();

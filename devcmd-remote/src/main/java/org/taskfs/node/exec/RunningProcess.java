@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.taskfs.node.exec.Native.LibC;
+import org.taskfs.task.Disk;
 import org.taskfs.task.OutputLog;
 
 /**
@@ -25,13 +26,16 @@ public final class RunningProcess {
     private final StdinPipe stdin;
     private final long startNanos;
     private final Consumer<RunningProcess> onRelease;
+    /** The process's own cgroup (its descendants stay in it whatever they do), or null where there is none. */
+    private final Path group;
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile ExitStatus exitStatus;
     private volatile boolean released;
     private volatile boolean groupGone;
 
     RunningProcess(int pid, SpawnSpec spec, OutputLog stdout, OutputLog stderr, StdinPipe stdin, long startNanos,
-            Consumer<RunningProcess> onRelease) {
+            Path group, Consumer<RunningProcess> onRelease) {
+        this.group = group;
         this.pid = pid;
         this.spec = spec;
         this.stdout = stdout;
@@ -84,7 +88,16 @@ public final class RunningProcess {
      * behind, but never a group that reused the number. Returns whether any process got the signal.
      */
     public boolean signal(int sig) {
-        if (released || groupGone) {
+        if (released) {
+            return false;
+        }
+        if (group != null && sig == LibC.SIGKILL) {
+            // Every descendant, setsid ones included; one write, so nothing forks away in between. The process
+            // group too: a child that has not yet joined its cgroup (it does so first thing) is only in that.
+            boolean any = Cgroups.kill(group);
+            return (!groupGone && isAlive() && C.kill(-pid, sig) == 0) || any;
+        }
+        if (groupGone) {
             return false;
         }
         if (!isAlive() && Files.exists(Path.of("/proc/" + pid))) {
@@ -136,6 +149,10 @@ public final class RunningProcess {
         stdin.release();
         stdout.close();
         stderr.close();
+        if (group != null) {
+            // Empty within moments of the kill above; cgroupfs calls, kept off the I/O loop all the same.
+            Disk.execute(() -> Cgroups.removeWhenEmpty(group));
+        }
         onRelease.accept(this);
     }
 

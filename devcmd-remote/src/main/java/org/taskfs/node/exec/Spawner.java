@@ -76,6 +76,8 @@ public final class Spawner implements AutoCloseable {
     private final long stdinLimit;
     private final boolean pidfds;
     private final Map<Integer, RunningProcess> processes = new ConcurrentHashMap<>();
+    /** A cgroup per process where the host has cgroup v2; null where it has not. */
+    private final Cgroups cgroups;
     private boolean shutDown;
 
     public Spawner() {
@@ -94,6 +96,12 @@ public final class Spawner implements AutoCloseable {
         }
         this.stdinLimit = stdinLimit;
         this.pidfds = pidfds;
+        this.cgroups = Cgroups.open();
+    }
+
+    /** Whether each process gets a cgroup of its own (which follows setsid descendants and kills them). */
+    public boolean contains() {
+        return cgroups != null;
     }
 
     /**
@@ -117,6 +125,23 @@ public final class Spawner implements AutoCloseable {
         if (spec.as() != null) {
             argv = asUser(spec.as(), argv);
             executable = SETPRIV;
+        }
+        Path group = null;
+        if (cgroups != null) {
+            if (cmd.indexOf('/') >= 0) {
+                checkExecutable(cmd, spec); // the shell would exec it, and posix_spawn could no longer tell
+            }
+            try {
+                group = cgroups.create();
+            } catch (IOException e) {
+                throw new SpawnException("exec failed: cannot make a cgroup: " + e.getMessage(), 0);
+            }
+            if (spec.as() != null) {
+                argv = new ArrayList<>(argv);
+                argv.set(0, SETPRIV); // the wrapper finds argv[0] in the task's PATH, which need not have it
+            }
+            argv = Cgroups.joining(group, argv);
+            executable = SH;
         }
 
         int outFd = -1;
@@ -157,7 +182,7 @@ public final class Spawner implements AutoCloseable {
             // Opened before anything can reap the child, so the pid is still ours; from here on the loop owns it.
             int pidfd = pidfds ? openPidfd(pid) : -1;
             RunningProcess p = new RunningProcess(pid, spec, out, err, new StdinPipe(loop, pipe[1], pid, stdinLimit),
-                    start, released -> processes.remove(released.pid(), released));
+                    start, group, released -> processes.remove(released.pid(), released));
             boolean late;
             synchronized (this) {
                 late = shutDown;
@@ -176,6 +201,9 @@ public final class Spawner implements AutoCloseable {
                 Native.closeQuietly(errFd);
             }
             if (!started) {
+                if (group != null) {
+                    Cgroups.rmdir(group);
+                }
                 Native.closeQuietly(pipe[1]);
                 if (out != null) {
                     out.close();
@@ -202,19 +230,21 @@ public final class Spawner implements AutoCloseable {
             shutDown = true;
         }
         List<RunningProcess> all = processes();
-        if (all.isEmpty()) {
-            return;
+        if (!all.isEmpty()) {
+            for (RunningProcess p : all) {
+                p.signal(LibC.SIGTERM);
+            }
+            awaitExits(all, grace);
+            for (RunningProcess p : all) {
+                p.signal(LibC.SIGKILL);
+            }
+            awaitExits(all, Duration.ofSeconds(5));
+            for (RunningProcess p : all) {
+                p.release();
+            }
         }
-        for (RunningProcess p : all) {
-            p.signal(LibC.SIGTERM);
-        }
-        awaitExits(all, grace);
-        for (RunningProcess p : all) {
-            p.signal(LibC.SIGKILL);
-        }
-        awaitExits(all, Duration.ofSeconds(5));
-        for (RunningProcess p : all) {
-            p.release();
+        if (cgroups != null) {
+            cgroups.close();
         }
     }
 
@@ -394,6 +424,9 @@ public final class Spawner implements AutoCloseable {
      */
     static final String SETPRIV = "/usr/bin/setpriv";
 
+    /** Runs the few words that move a child into its cgroup before it executes the command. */
+    static final String SH = "/bin/sh";
+
     static List<String> asUser(Credentials as, List<String> argv) {
         List<String> out = new ArrayList<>();
         out.add("setpriv");
@@ -413,6 +446,16 @@ public final class Spawner implements AutoCloseable {
         out.add("--");
         out.addAll(argv);
         return out;
+    }
+
+    /** The errors execve would give for a path to no executable file, as posix_spawn reports them. */
+    private static void checkExecutable(String cmd, SpawnSpec spec) throws SpawnException {
+        Path onDisk = spec.dir() != null ? spec.dir().resolve(cmd) : Path.of(cmd);
+        int errno = !Files.exists(onDisk) ? LibC.ENOENT
+                : Files.isRegularFile(onDisk) && Files.isExecutable(onDisk) ? 0 : LibC.EACCES;
+        if (errno != 0) {
+            throw new SpawnException("exec failed: " + cmd + ": " + Native.strerror(errno), errno);
+        }
     }
 
     private static void checkDir(Path dir) throws SpawnException {

@@ -36,9 +36,15 @@ public final class NodeTasks extends Backend {
     private final Spawner spawner = new Spawner();
     private final ExecutorService spawnExecutor;
     private volatile int slots;
+    private final Duration orphanGrace;
 
     public NodeTasks(Path scratchRoot, int slots, HostInfo host) {
+        this(scratchRoot, slots, host, org.taskfs.node.NodeDaemon.Config.DEFAULT_ORPHAN_GRACE);
+    }
+
+    public NodeTasks(Path scratchRoot, int slots, HostInfo host, Duration orphanGrace) {
         super(host);
+        this.orphanGrace = orphanGrace;
         this.scratchRoot = scratchRoot;
         this.slots = slots;
         try {
@@ -126,6 +132,11 @@ public final class NodeTasks extends Backend {
             throw new StyxException("this node runs as " + Accounts.SELF + " and serves only " + Accounts.SELF
                     + ": it cannot run tasks as " + user + " (start it as root to serve every user)");
         }
+    }
+
+    @Override
+    public Duration orphanGrace() {
+        return orphanGrace;
     }
 
     @Override

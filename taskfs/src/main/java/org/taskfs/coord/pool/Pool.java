@@ -323,7 +323,11 @@ public final class Pool implements AutoCloseable {
         return m.open(owner, "/clone", P9.ORDWR, false).thenCompose(ctl -> {
             String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch);
             CompletableFuture<byte[]> number = ctl.read(0, 32);
-            CompletableFuture<Integer> reserved = ctl.write(0, res.getBytes(StandardCharsets.UTF_8));
+            // Held: should this coordinator die or lose the member, the member keeps the tasks for its grace,
+            // then frees them, rather than running them for nobody forever.
+            CompletableFuture<Integer> held = ctl.write(0, "hold".getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<Integer> reserved = held.thenCombine(
+                    ctl.write(0, res.getBytes(StandardCharsets.UTF_8)), (h, r) -> r);
             CompletableFuture<Reservation> made = number.thenCombine(reserved, (b, w) ->
                     "/" + new String(b, StandardCharsets.UTF_8).trim())
                     .thenCompose(remoteDir -> m.readShort(owner, remoteDir + "/ns").thenApply(ns -> {
