@@ -13,7 +13,6 @@ import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.PlanNineQuoting;
-import org.taskfs.task.Disk;
 import org.taskfs.task.Leaf;
 import org.taskfs.task.OutputLog;
 import org.taskfs.task.Run;
@@ -51,6 +50,10 @@ final class RemoteTask implements Leaf, Member.Occupant {
     private Copy run;
     private int runs;
     private CompletableFuture<Run> nextRun = new CompletableFuture<>();
+    /** Execs sent to the member and not answered yet: readers wait for the run they start. */
+    private int execsAsked;
+    /** What readers opened while an exec is out wait on: its run, or, if it is refused, the current one. */
+    private CompletableFuture<Run> coming;
     private String lostReason;
     /** The member's last status line for it, for the line shown once it is lost. */
     private String lastStatus;
@@ -84,6 +87,41 @@ final class RemoteTask implements Leaf, Member.Occupant {
     }
 
     // ------------------------------------------------------------------ runs
+
+    @Override
+    public synchronized CompletableFuture<Run> runToRead() {
+        if (released) {
+            return CompletableFuture.failedFuture(new StyxException("task " + remoteDir + " has been released"));
+        }
+        if (execsAsked > 0) {
+            if (coming == null) {
+                coming = new CompletableFuture<>();
+            }
+            return coming;
+        }
+        return CompletableFuture.completedFuture(run);
+    }
+
+    /** An exec is sent to the member (MemberPart.command): a run is coming until it is answered. */
+    synchronized void execAsked() {
+        execsAsked++;
+    }
+
+    /** That exec started no run (refused, or its copies could not be made): readers keep the current one. */
+    void execRefused() {
+        CompletableFuture<Run> waiting;
+        Copy current;
+        synchronized (this) {
+            execsAsked = Math.max(0, execsAsked - 1);
+            if (execsAsked > 0 || coming == null) {
+                return;
+            }
+            waiting = coming;
+            coming = null;
+            current = run;
+        }
+        waiting.complete(current);
+    }
 
     @Override
     public synchronized CompletableFuture<Run> currentOrNextRun() {
@@ -122,8 +160,10 @@ final class RemoteTask implements Leaf, Member.Occupant {
      */
     void beginRun(Copy r, String command) {
         CompletableFuture<Run> waiting;
+        CompletableFuture<Run> readers;
         Copy previous;
         synchronized (this) {
+            execsAsked = Math.max(0, execsAsked - 1);
             if (released) {
                 r.close();
                 return;
@@ -134,6 +174,8 @@ final class RemoteTask implements Leaf, Member.Occupant {
             run = r;
             waiting = nextRun;
             nextRun = new CompletableFuture<>();
+            readers = coming;
+            coming = null;
             if (lostReason != null) {
                 r.end(lostLine());
             }
@@ -142,6 +184,9 @@ final class RemoteTask implements Leaf, Member.Occupant {
             previous.close();
         }
         waiting.complete(r);
+        if (readers != null) {
+            readers.complete(r);
+        }
         if (r.waitLine.isDone()) {
             return;
         }
@@ -238,18 +283,13 @@ final class RemoteTask implements Leaf, Member.Occupant {
             r.end(lostLine());
             return;
         }
-        // Lost before any exec: readers waiting for a first run get an ended one, not silence.
-        Disk.supply(this::newCopy).whenComplete((ended, e) -> {
-            if (e == null) {
-                beginRun(ended, "");
-            } else {
-                CompletableFuture<Run> waiting;
-                synchronized (this) {
-                    waiting = nextRun;
-                }
-                waiting.completeExceptionally(new StyxException(lostLine()));
-            }
-        });
+        // Lost before any exec: no run will come, so a splice waiting for one ends. A task never asked to run
+        // adds nothing to reads; an exec on its way is answered with the loss and begins an ended run.
+        CompletableFuture<Run> waiting;
+        synchronized (this) {
+            waiting = nextRun;
+        }
+        waiting.completeExceptionally(new StyxException(lostLine()));
     }
 
     // ------------------------------------------------------------------ status
@@ -322,6 +362,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
         Copy r;
         CompletableFuture<RemoteFid> in;
         CompletableFuture<Run> waiting;
+        CompletableFuture<Run> readers;
         synchronized (this) {
             if (released) {
                 return;
@@ -329,6 +370,8 @@ final class RemoteTask implements Leaf, Member.Occupant {
             released = true;
             r = run;
             waiting = nextRun;
+            readers = coming;
+            coming = null;
             in = stdin;
             stdin = null;
         }
@@ -338,6 +381,9 @@ final class RemoteTask implements Leaf, Member.Occupant {
         }
         // No run will come now: readers waiting for one end.
         waiting.completeExceptionally(new StyxException("task " + remoteDir + " has been released"));
+        if (readers != null) {
+            readers.completeExceptionally(new StyxException("task " + remoteDir + " has been released"));
+        }
         if (in != null) {
             in.thenAccept(RemoteFid::clunk);
         }
