@@ -13,6 +13,7 @@ import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.PlanNineQuoting;
+import org.taskfs.task.Disk;
 import org.taskfs.task.Leaf;
 import org.taskfs.task.OutputLog;
 import org.taskfs.task.Run;
@@ -159,11 +160,18 @@ final class RemoteTask implements Leaf, Member.Occupant {
      * a run get this one.
      */
     void beginRun(Copy r, String command) {
+        startRun(r, command, true);
+    }
+
+    /** @param answered an exec's answer begins it (not the loss), so one fewer is out */
+    private void startRun(Copy r, String command, boolean answered) {
         CompletableFuture<Run> waiting;
         CompletableFuture<Run> readers;
         Copy previous;
         synchronized (this) {
-            execsAsked = Math.max(0, execsAsked - 1);
+            if (answered) {
+                execsAsked = Math.max(0, execsAsked - 1);
+            }
             if (released) {
                 r.close();
                 return;
@@ -283,13 +291,18 @@ final class RemoteTask implements Leaf, Member.Occupant {
             r.end(lostLine());
             return;
         }
-        // Lost before any exec: no run will come, so a splice waiting for one ends. A task never asked to run
-        // adds nothing to reads; an exec on its way is answered with the loss and begins an ended run.
-        CompletableFuture<Run> waiting;
-        synchronized (this) {
-            waiting = nextRun;
-        }
-        waiting.completeExceptionally(new StyxException(lostLine()));
+        // Lost before any exec: readers and a waiting splice get an ended run that says so, not silence.
+        Disk.supply(this::newCopy).whenComplete((ended, e) -> {
+            if (e == null) {
+                startRun(ended, "", false);
+            } else {
+                CompletableFuture<Run> waiting;
+                synchronized (this) {
+                    waiting = nextRun;
+                }
+                waiting.completeExceptionally(new StyxException(lostLine()));
+            }
+        });
     }
 
     // ------------------------------------------------------------------ status
