@@ -29,11 +29,19 @@ public final class GatherReader {
     private final int firstNumber;
     private final boolean stderr;
     private final Session.Output mode;
+    /** Waits for each leaf's next run even if no exec is asked yet (a splice source), not only a coming one. */
+    private final boolean nextRun;
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
     private Cursor cursor;
 
     /** @param task the task whose file this is, or -1 for the session's */
     public GatherReader(Session session, int task, boolean stderr) {
+        this(session, task, stderr, false);
+    }
+
+    /** @param nextRun wait for a run of a leaf that has none and none asked: xsplice's source */
+    GatherReader(Session session, int task, boolean stderr, boolean nextRun) {
+        this.nextRun = nextRun;
         this.leaves = session.leaves(task);
         this.firstNumber = Math.max(task, 0);
         this.stderr = stderr;
@@ -77,6 +85,15 @@ public final class GatherReader {
         return r.log(stderr);
     }
 
+    private CompletableFuture<Run> runOf(Leaf l) {
+        return nextRun ? l.currentOrNextRun() : l.runToRead();
+    }
+
+    /** A leaf with no run (never ran, none coming) or none to come (released) has no output. */
+    private CompletableFuture<byte[]> readOf(Run r, long offset, int count) {
+        return r == null ? CompletableFuture.completedFuture(new byte[0]) : log(r).read(offset, count);
+    }
+
     private abstract static class Cursor {
         long position;
 
@@ -101,12 +118,11 @@ public final class GatherReader {
                 return CompletableFuture.completedFuture(new byte[0]);
             }
             while (runs.size() <= index) {
-                runs.add(leaves.get(runs.size()).currentOrNextRun());
+                runs.add(runOf(leaves.get(runs.size())));
             }
-            // A leaf whose run will never come (released) has no more output: on to the next.
+            // A leaf without output to come has no more: on to the next.
             return runs.get(index).handle((r, e) -> e != null ? null : r)
-                    .thenCompose(r -> r == null ? CompletableFuture.completedFuture(new byte[0])
-                            : log(r).read(offset, count)).thenCompose(b -> {
+                    .thenCompose(r -> readOf(r, offset, count)).thenCompose(b -> {
                 if (b.length == 0) {
                     index++;
                     offset = 0;
@@ -212,7 +228,7 @@ public final class GatherReader {
                     if (!s.reading && !s.ended) {
                         s.reading = true;
                         if (s.run == null) {
-                            s.run = s.leaf.currentOrNextRun();
+                            s.run = runOf(s.leaf);
                         }
                         start.add(s);
                     }
@@ -223,7 +239,7 @@ public final class GatherReader {
                 synchronized (this) {
                     at = s.offset;
                 }
-                s.run.thenCompose(r -> log(r).read(at, 64 * 1024)).whenComplete((b, e) -> arrived(s, b, e));
+                s.run.thenCompose(r -> readOf(r, at, 64 * 1024)).whenComplete((b, e) -> arrived(s, b, e));
             }
         }
 

@@ -9,8 +9,15 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Leaf {
     /**
-     * The run readers see now, or the next one once an exec starts it. Fails once the task is released: no run
-     * will come.
+     * The run a reader opened now reads: the one an exec asked for and not yet answered will start, else the
+     * current one; null when the task never ran and no exec is coming, so it contributes nothing and the read
+     * ends. Fails once the task is released.
+     */
+    CompletableFuture<Run> runToRead();
+
+    /**
+     * The current run, or the next one whenever an exec starts it: for a splice source, opened before its
+     * task runs. Fails once the task is released or lost: no run will come.
      */
     CompletableFuture<Run> currentOrNextRun();
 

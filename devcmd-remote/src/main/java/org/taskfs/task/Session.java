@@ -237,7 +237,7 @@ public final class Session {
                 Session s = t.session;
                 int src = s.taskNumber(c.arg(0));
                 int dst = s.taskNumber(c.arg(1));
-                return s.table.splice(s, s.id + "/" + src + "/stdout", dst);
+                return s.table.spliceTask(s, src, dst);
             })
             .add("eof", 0, 0, "eof", (t, c) -> t.session.eof(c, t.task))
             .add("ident", 4, 4, "ident ADDR SESSION FIRST SIZE", (t, c) -> t.session.ident(c))

@@ -119,12 +119,51 @@ public final class Sessions implements AutoCloseable {
                 to.close();
                 throw new StyxException(Failures.text(e));
             }
-            copy(from, to, 0);
+            copy(new Source() {
+                @Override
+                public CompletableFuture<byte[]> read(long offset, int count) {
+                    return from.read(offset, count);
+                }
+
+                @Override
+                public void clunk() {
+                    from.clunk();
+                }
+            }, to, 0);
             return null;
         });
     }
 
-    private void copy(OpenFile from, SpreadWriter to, long offset) {
+    /**
+     * xsplice: task {@code src}'s stdout into task {@code dst}'s stdin. SRC usually runs after this, so unlike a
+     * user's read of its stdout this one waits for its next run rather than ending because none is asked yet.
+     */
+    CompletableFuture<Void> spliceTask(Session s, int src, int dst) {
+        GatherReader from = new GatherReader(s, src, false, true);
+        s.ref(); // as an open stdout would: the session is in use while the copy goes on
+        copy(new Source() {
+            @Override
+            public CompletableFuture<byte[]> read(long offset, int count) {
+                return from.read(offset, count);
+            }
+
+            @Override
+            public void clunk() {
+                from.close();
+                s.unref();
+            }
+        }, new SpreadWriter(s, dst), 0);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** What a splice copies from. */
+    private interface Source {
+        CompletableFuture<byte[]> read(long offset, int count);
+
+        void clunk();
+    }
+
+    private void copy(Source from, SpreadWriter to, long offset) {
         from.read(offset, SPLICE_CHUNK).thenCompose(b -> b.length == 0
                 ? CompletableFuture.completedFuture(-1)
                 : to.write(b).thenApply(n -> b.length)).whenComplete((n, e) -> {

@@ -7,7 +7,8 @@ import org.taskfs.styx.server.Files9;
 
 /**
  * One open {@code wait} of a session: a line per task as it ends, in the order they end, prefixed by the
- * task's number; end of file once all have ended. A task's own wait is its line alone.
+ * task's number; end of file once all have ended. A task's own wait is its line alone. Only runs that exist or
+ * whose exec has been asked are waited for: a task that never ran adds no line.
  */
 public final class WaitReader {
     private final StringBuilder text = new StringBuilder();
@@ -21,7 +22,9 @@ public final class WaitReader {
         pending = leaves.size();
         for (int i = 0; i < leaves.size(); i++) {
             String prefix = task >= 0 ? "" : i + " ";
-            leaves.get(i).currentOrNextRun().thenCompose(Run::waitLine).whenComplete((line, e) -> {
+            // A task that never ran and is not about to has no line: it is not waited for.
+            leaves.get(i).runToRead().thenCompose(r -> r == null ? CompletableFuture.<String>completedFuture(null)
+                    : r.waitLine()).whenComplete((line, e) -> {
                 CompletableFuture<Void> wake;
                 synchronized (this) {
                     if (line != null) {

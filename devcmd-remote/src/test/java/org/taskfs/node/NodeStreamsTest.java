@@ -123,14 +123,17 @@ class NodeStreamsTest extends NodeTestBase {
     }
 
     @Test
-    void aReaderOpenedBeforeExecGetsTheRunsOutput() throws Exception {
+    void aReaderOpenedBeforeTheRunWritesGetsItsOutput() throws Exception {
         String id = newTask();
+        // It writes once its stdin has a line.
+        ctl(id, "exec sh -c 'read go; echo to-out; echo to-err >&2'");
         CompletableFuture<String> out = blocking.readString(id + "/stdout");
         CompletableFuture<String> err = blocking.readString(id + "/stderr");
         CompletableFuture<String> wait = blocking.readString(id + "/wait");
         awaitRefs(id, 3);
         assertThat(out).isNotDone();
-        ctl(id, "exec sh -c 'echo to-out; echo to-err >&2'");
+        assertThat(wait).isNotDone();
+        get(c.write(id + "/stdin", "go\n"));
         assertThat(get(out)).isEqualTo("to-out\n");
         assertThat(get(err)).isEqualTo("to-err\n");
         assertThat(get(wait)).endsWith(" ''\n");

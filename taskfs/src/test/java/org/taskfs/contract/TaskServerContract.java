@@ -997,16 +997,46 @@ abstract class TaskServerContract {
     @Test
     void waitBlocksUntilEveryTaskHasEnded() throws Exception {
         String s = session(2);
-        CompletableFuture<String> all = sh.catLater("/" + s + "/wait");
         String sleep = uniqueSleep(1000);
         sh.echo("/" + s + "/0/ctl", "exec true");
         sh.echo("/" + s + "/1/ctl", "exec " + sleep);
+        CompletableFuture<String> all = sh.catLater("/" + s + "/wait");
         assertThat(cat(s, "0/wait")).endsWith(" ''\n");
         assertThat(all).isNotDone();
         ctl(s, "kill");
         List<String> got = Sh.split(Sh.get(all));
         assertThat(got).hasSize(2);
         assertThat(got).filteredOn(l -> l.startsWith("1 ")).singleElement().asString().endsWith(" killed");
+    }
+
+    @Test
+    void readsOfASessionThatNeverRanEndAtOnce() throws Exception {
+        String s = session(2);
+        // Nothing was asked to run, so nothing can come: every read is at its end.
+        for (String file : List.of("wait", "stdout", "stderr", "stdio", "1/wait", "1/stdout", "1/stdio")) {
+            assertThat(cat(s, file)).as(file).isEmpty();
+        }
+        // And the session still runs what it is given next.
+        ctl(s, "exec echo ran");
+        assertThat(cat(s, "stdout")).isEqualTo("ran\nran\n");
+    }
+
+    @Test
+    void tasksNeverAskedToRunAddNothingToReads() throws Exception {
+        String s = session(2);
+        ctl(s, "exec echo ran");
+        ctl(s, "res 1");
+        // Task 2 has no run and none is coming: two wait lines, then end of file.
+        List<String> waits = lines(s, "wait");
+        assertThat(waits).hasSize(2).extracting(l -> l.split(" ")[0]).containsExactlyInAnyOrder("0", "1");
+        assertThat(waits).allMatch(l -> waitMessage(l).isEmpty());
+        assertThat(cat(s, "stdout")).isEqualTo("ran\nran\n");
+        assertThat(cat(s, "stdio")).isEqualTo("ran\nran\n");
+        ctl(s, "output lines");
+        assertThat(cat(s, "stdout")).isEqualTo("ran\nran\n");
+        assertThat(cat(s, "2/wait")).isEmpty();
+        assertThat(lines(s, "status")).extracting(l -> PlanNineQuoting.tokenize(l).get(2))
+                .containsExactly("Done", "Done", "Closed");
     }
 
     // ================================================================== args, env, TASKFS_*, ns
@@ -1092,13 +1122,15 @@ abstract class TaskServerContract {
     @Test
     void aReaderBlocksUntilThereIsOutput() throws Exception {
         String s = session(2);
+        // Each task prints once its stdin has a line.
+        ctl(s, "exec sh -c 'read go; echo hello $TASKFS_INDEX'");
         CompletableFuture<String> gathered = sh.catLater("/" + s + "/stdout");
         CompletableFuture<String> one = sh.catLater("/" + s + "/1/stdout");
         // Other requests are answered while they wait.
         assertThat(lines(s, "status")).hasSize(2);
         assertThat(gathered).isNotDone();
         assertThat(one).isNotDone();
-        ctl(s, "exec sh -c 'echo hello $TASKFS_INDEX'");
+        sh.echo("/" + s + "/stdin", "go");
         assertThat(Sh.get(gathered)).isEqualTo("hello 0\nhello 1\n");
         assertThat(Sh.get(one)).isEqualTo("hello 1\n");
     }

@@ -186,9 +186,9 @@ class CtlVerbsTest extends ClusterTestBase {
         Sh sh = sh(cluster(2, 4));
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 2");
-        CompletableFuture<String> out = sh.catLater("/" + s + "/stdout");
         String sleep = uniqueSleep(1000);
         sh.echo("/" + s + "/ctl", "exec sh -c 'echo before; " + sleep + "; echo never'");
+        CompletableFuture<String> out = sh.catLater("/" + s + "/stdout");
         assertThat(sh.echoFails("/" + s + "/ctl", "exec echo intruder")).isEqualTo("device or object already in use");
         assertThat(sh.echoFails("/" + s + "/1/ctl", "exec echo intruder")).isEqualTo("device or object already in use");
         assertThat(sh.lines("/" + s + "/status")).hasSize(2).allMatch(l -> l.contains(" Execute ") && l.endsWith(" sh"));
@@ -201,10 +201,11 @@ class CtlVerbsTest extends ClusterTestBase {
     }
 
     @Test
-    void releaseEndsReadersWaitingForARunThatWillNeverCome() throws Exception {
+    void releaseEndsReadersOfRunsThatWillNeverEnd() throws Exception {
         Sh sh = sh(cluster(1, 4));
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 2");
+        sh.echo("/" + s + "/ctl", "exec " + uniqueSleep(1000));
         List<CompletableFuture<String>> readers = new java.util.ArrayList<>();
         for (String f : List.of("stdout", "stderr", "wait", "0/stdout", "1/wait")) {
             readers.add(sh.catLater("/" + s + "/" + f));

@@ -114,12 +114,14 @@ class GatheredReadTest extends ClusterTestBase {
     }
 
     @Test
-    void aReaderThatOpenedBeforeExecGetsTheOutput() throws Exception {
+    void aReaderOpenedBeforeThereIsOutputGetsIt() throws Exception {
         Sh sh = sh(cluster(2, 4));
         Sh other = sh(cluster(0, 0).address()); // unrelated server, to check the reader is really blocked
         other.ls("/");
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 2");
+        // Each task prints once its stdin has a line.
+        sh.echo("/" + s + "/ctl", "exec sh -c 'read go; echo hello $TASKFS_INDEX'");
         CompletableFuture<String> ordered = sh.catLater("/" + s + "/stdio");
         CompletableFuture<String> tagged;
         sh.echo("/" + s + "/ctl", "output tagged");
@@ -131,7 +133,7 @@ class GatheredReadTest extends ClusterTestBase {
         assertThat(tagged).isNotDone();
         assertThat(one).isNotDone();
 
-        sh.echo("/" + s + "/ctl", "exec sh -c 'echo hello $TASKFS_INDEX'");
+        sh.echo("/" + s + "/stdin", "go");
         assertThat(Sh.get(ordered)).isEqualTo("hello 0\nhello 1\n");
         assertThat(Sh.split(Sh.get(tagged))).containsExactlyInAnyOrder("0: hello 0", "1: hello 1");
         assertThat(Sh.get(one)).isEqualTo("hello 1\n");

@@ -33,11 +33,11 @@ class NodeLossTest extends ClusterTestBase {
                 alpha.address().toString(), alpha.address().toString(),
                 beta.address().toString(), beta.address().toString());
 
-        // Readers of the gathered output, there before the run.
-        CompletableFuture<String> ordered = sh.catLater("/" + s + "/stdout");
-        CompletableFuture<String> waits = sh.catLater("/" + s + "/wait");
         String sleep = uniqueSleep(1000);
         sh.echo("/" + s + "/ctl", "exec sh -c 'echo start; " + sleep + "'");
+        // Readers of the gathered output, there from the start of the run.
+        CompletableFuture<String> ordered = sh.catLater("/" + s + "/stdout");
+        CompletableFuture<String> waits = sh.catLater("/" + s + "/wait");
         // Each task's first line has reached the coordinator.
         for (int t = 0; t < 4; t++) {
             RemoteFid out = Sh.get(sh.blocking.open("/" + s + "/" + t + "/stdout", P9.OREAD));
@@ -100,9 +100,9 @@ class NodeLossTest extends ClusterTestBase {
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 2");
         sh.echo("/" + s + "/ctl", "output tagged");
-        CompletableFuture<String> tagged = sh.catLater("/" + s + "/stdout");
         String sleep = uniqueSleep(1000);
         sh.echo("/" + s + "/ctl", "exec sh -c 'echo start; " + sleep + "'");
+        CompletableFuture<String> tagged = sh.catLater("/" + s + "/stdout");
         for (int t = 0; t < 2; t++) {
             RemoteFid out = Sh.get(sh.blocking.open("/" + s + "/" + t + "/stdout", P9.OREAD));
             assertThat(new String(Sh.get(out.read(0, 100)), StandardCharsets.UTF_8)).isEqualTo("start\n");

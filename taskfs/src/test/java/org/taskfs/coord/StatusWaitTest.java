@@ -39,10 +39,10 @@ class StatusWaitTest extends ClusterTestBase {
         Sh sh = sh(cluster(2, 4));
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 3");
-        // Opened before exec: it waits for the run to come and end.
+        sh.echo("/" + s + "/ctl", "exec sh -c 'sleep 0.$(((3 - TASKFS_INDEX) * 3)); [ $TASKFS_INDEX != 1 ] || exit 3'");
+        // Opened while the runs go on: it waits for them to end.
         CompletableFuture<String> early = sh.catLater("/" + s + "/wait");
         CompletableFuture<String> leafEarly = sh.catLater("/" + s + "/1/wait");
-        sh.echo("/" + s + "/ctl", "exec sh -c 'sleep 0.$(((3 - TASKFS_INDEX) * 3)); [ $TASKFS_INDEX != 1 ] || exit 3'");
         List<String> lines = Sh.split(Sh.get(early));
         assertThat(lines).hasSize(3);
         for (String l : lines) {
@@ -72,14 +72,14 @@ class StatusWaitTest extends ClusterTestBase {
         Sh sh = sh(cluster(2, 4));
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "res 2");
+        // Much output, written fast, then exit: the wait line is in before all the output has been
+        // copied to the coordinator, and readers must still get all of it.
+        sh.echo("/" + s + "/ctl", "exec head -c 8000000 /dev/zero");
         // Readers that keep up with the output as it is copied to the coordinator.
         List<CompletableFuture<byte[]>> following = new java.util.ArrayList<>();
         for (String f : List.of("stdout", "0/stdout", "1/stdout")) {
             following.add(sh.blocking.readAll("/" + s + "/" + f));
         }
-        // Much output, written fast, then exit: the wait line is in before all the output has been
-        // copied to the coordinator, and readers must still get all of it.
-        sh.echo("/" + s + "/ctl", "exec head -c 8000000 /dev/zero");
         assertThat(sh.lines("/" + s + "/wait")).hasSize(2);
         assertThat(Sh.get(following.get(0))).hasSize(16_000_000);
         assertThat(Sh.get(following.get(1))).hasSize(8_000_000);

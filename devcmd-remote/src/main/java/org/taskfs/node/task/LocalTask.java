@@ -315,6 +315,15 @@ final class LocalTask implements Leaf {
     // ------------------------------------------------------------------ data
 
     @Override
+    public synchronized CompletableFuture<Run> runToRead() {
+        if (released) {
+            return CompletableFuture.failedFuture(new StyxException("task " + id + " has been released"));
+        }
+        // While an exec is being spawned the reader wants the run it asked for, not the one before.
+        return spawning ? nextRun : CompletableFuture.completedFuture(run);
+    }
+
+    @Override
     public synchronized CompletableFuture<Run> currentOrNextRun() {
         if (released) {
             return CompletableFuture.failedFuture(new StyxException("task " + id + " has been released"));

@@ -66,12 +66,19 @@ final class MemberPart implements Part {
             }
             return copies;
         });
+        // Until answered, readers opened now wait for the run it starts (Leaf.runToRead).
+        which.forEach(RemoteTask::execAsked);
         CompletableFuture<Throwable> answered = Futures.failure(write(task, c.text()));
-        return made.thenCombine(answered, (copies, e) -> {
+        return made.handle((copies, x) -> copies).thenCombine(answered, (copies, e) -> {
+            if (copies == null) {
+                which.forEach(RemoteTask::execRefused);
+                throw new StyxException(e != null ? Failures.text(e) : "exec: cannot make the output copies");
+            }
             boolean refused = e != null && Failures.text(e).equals(CtlRequest.IN_USE);
             for (int i = 0; i < which.size(); i++) {
                 if (refused) {
                     copies.get(i).close();
+                    which.get(i).execRefused();
                 } else {
                     // Started, failed or killed there: each task has a new run, and readers follow it.
                     which.get(i).beginRun(copies.get(i), c.text());

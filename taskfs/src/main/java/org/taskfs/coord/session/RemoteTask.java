@@ -51,6 +51,10 @@ final class RemoteTask implements Leaf, Member.Occupant {
     private Copy run;
     private int runs;
     private CompletableFuture<Run> nextRun = new CompletableFuture<>();
+    /** Execs sent to the member and not answered yet: readers wait for the run they start. */
+    private int execsAsked;
+    /** What readers opened while an exec is out wait on: its run, or, if it is refused, the current one. */
+    private CompletableFuture<Run> coming;
     private String lostReason;
     /** The member's last status line for it, for the line shown once it is lost. */
     private String lastStatus;
@@ -84,6 +88,41 @@ final class RemoteTask implements Leaf, Member.Occupant {
     }
 
     // ------------------------------------------------------------------ runs
+
+    @Override
+    public synchronized CompletableFuture<Run> runToRead() {
+        if (released) {
+            return CompletableFuture.failedFuture(new StyxException("task " + remoteDir + " has been released"));
+        }
+        if (execsAsked > 0) {
+            if (coming == null) {
+                coming = new CompletableFuture<>();
+            }
+            return coming;
+        }
+        return CompletableFuture.completedFuture(run);
+    }
+
+    /** An exec is sent to the member (MemberPart.command): a run is coming until it is answered. */
+    synchronized void execAsked() {
+        execsAsked++;
+    }
+
+    /** That exec started no run (refused, or its copies could not be made): readers keep the current one. */
+    void execRefused() {
+        CompletableFuture<Run> waiting;
+        Copy current;
+        synchronized (this) {
+            execsAsked = Math.max(0, execsAsked - 1);
+            if (execsAsked > 0 || coming == null) {
+                return;
+            }
+            waiting = coming;
+            coming = null;
+            current = run;
+        }
+        waiting.complete(current);
+    }
 
     @Override
     public synchronized CompletableFuture<Run> currentOrNextRun() {
@@ -121,9 +160,18 @@ final class RemoteTask implements Leaf, Member.Occupant {
      * a run get this one.
      */
     void beginRun(Copy r, String command) {
+        startRun(r, command, true);
+    }
+
+    /** @param answered an exec's answer begins it (not the loss), so one fewer is out */
+    private void startRun(Copy r, String command, boolean answered) {
         CompletableFuture<Run> waiting;
+        CompletableFuture<Run> readers;
         Copy previous;
         synchronized (this) {
+            if (answered) {
+                execsAsked = Math.max(0, execsAsked - 1);
+            }
             if (released) {
                 r.close();
                 return;
@@ -134,6 +182,8 @@ final class RemoteTask implements Leaf, Member.Occupant {
             run = r;
             waiting = nextRun;
             nextRun = new CompletableFuture<>();
+            readers = coming;
+            coming = null;
             if (lostReason != null) {
                 r.end(lostLine());
             }
@@ -142,6 +192,9 @@ final class RemoteTask implements Leaf, Member.Occupant {
             previous.close();
         }
         waiting.complete(r);
+        if (readers != null) {
+            readers.complete(r);
+        }
         if (r.waitLine.isDone()) {
             return;
         }
@@ -238,10 +291,10 @@ final class RemoteTask implements Leaf, Member.Occupant {
             r.end(lostLine());
             return;
         }
-        // Lost before any exec: readers waiting for a first run get an ended one, not silence.
+        // Lost before any exec: readers and a waiting splice get an ended run that says so, not silence.
         Disk.supply(this::newCopy).whenComplete((ended, e) -> {
             if (e == null) {
-                beginRun(ended, "");
+                startRun(ended, "", false);
             } else {
                 CompletableFuture<Run> waiting;
                 synchronized (this) {
@@ -322,6 +375,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
         Copy r;
         CompletableFuture<RemoteFid> in;
         CompletableFuture<Run> waiting;
+        CompletableFuture<Run> readers;
         synchronized (this) {
             if (released) {
                 return;
@@ -329,6 +383,8 @@ final class RemoteTask implements Leaf, Member.Occupant {
             released = true;
             r = run;
             waiting = nextRun;
+            readers = coming;
+            coming = null;
             in = stdin;
             stdin = null;
         }
@@ -338,6 +394,9 @@ final class RemoteTask implements Leaf, Member.Occupant {
         }
         // No run will come now: readers waiting for one end.
         waiting.completeExceptionally(new StyxException("task " + remoteDir + " has been released"));
+        if (readers != null) {
+            readers.completeExceptionally(new StyxException("task " + remoteDir + " has been released"));
+        }
         if (in != null) {
             in.thenAccept(RemoteFid::clunk);
         }
