@@ -183,7 +183,8 @@ class NodeLifetimeTest extends NodeTestBase {
         get(clone.write(0, "killonclose".getBytes(StandardCharsets.UTF_8)));
         get(clone.write(0, "exec sh -c 'echo $$; sleep 1000 & exec sleep 1000'".getBytes(StandardCharsets.UTF_8)));
         int pgid = firstLinePid(id);
-        assertThat(liveMembers(pgid)).hasSize(2);
+        // The shell prints its pid before the background sleep exists: wait for both of the group.
+        await().atMost(AWAIT).until(() -> liveMembers(pgid).size() == 2);
         other.close();
 
         await().atMost(AWAIT).until(() -> liveMembers(pgid).isEmpty());
