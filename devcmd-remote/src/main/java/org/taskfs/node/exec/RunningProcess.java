@@ -159,10 +159,12 @@ public final class RunningProcess {
     /** Called on the I/O loop once {@code wait4} has reaped the process. */
     void exited(ExitStatus status) {
         exitStatus = status;
+        stdin.onLeaderExit();
+        // The task is seen ended (its state, its wait line) before its readers reach EOF: a client that reads
+        // stdout to its end and then writes the next exec must find the task free.
+        exit.complete(status);
         stdout.markComplete();
         stderr.markComplete();
-        stdin.onLeaderExit();
-        exit.complete(status);
     }
 
     long startNanos() {
