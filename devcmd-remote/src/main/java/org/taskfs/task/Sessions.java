@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import org.taskfs.styx.server.OpenFile;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
@@ -119,17 +120,7 @@ public final class Sessions implements AutoCloseable {
                 to.close();
                 throw new StyxException(Failures.text(e));
             }
-            copy(new Source() {
-                @Override
-                public CompletableFuture<byte[]> read(long offset, int count) {
-                    return from.read(offset, count);
-                }
-
-                @Override
-                public void clunk() {
-                    from.clunk();
-                }
-            }, to, 0);
+            copy(new Source(from::read, from::clunk), to, 0);
             return null;
         });
     }
@@ -141,37 +132,25 @@ public final class Sessions implements AutoCloseable {
     CompletableFuture<Void> spliceTask(Session s, int src, int dst) {
         GatherReader from = new GatherReader(s, src, false, true);
         s.ref(); // as an open stdout would: the session is in use while the copy goes on
-        copy(new Source() {
-            @Override
-            public CompletableFuture<byte[]> read(long offset, int count) {
-                return from.read(offset, count);
-            }
-
-            @Override
-            public void clunk() {
-                from.close();
-                s.unref();
-            }
-        }, new SpreadWriter(s, dst), 0);
+        copy(new Source(from::read, () -> {
+            from.close();
+            s.unref();
+        }), new SpreadWriter(s, dst), 0);
         return CompletableFuture.completedFuture(null);
     }
 
     /** What a splice copies from. */
-    private interface Source {
-        CompletableFuture<byte[]> read(long offset, int count);
-
-        void clunk();
-    }
+    private record Source(BiFunction<Long, Integer, CompletableFuture<byte[]>> reader, Runnable done) {}
 
     private void copy(Source from, SpreadWriter to, long offset) {
-        from.read(offset, SPLICE_CHUNK).thenCompose(b -> b.length == 0
+        from.reader().apply(offset, SPLICE_CHUNK).thenCompose(b -> b.length == 0
                 ? CompletableFuture.completedFuture(-1)
                 : to.write(b).thenApply(n -> b.length)).whenComplete((n, e) -> {
                     if (e != null || n < 0) {
                         if (e != null) {
                             LOG.log(System.Logger.Level.WARNING, "splice stopped: {0}", e.toString());
                         }
-                        from.clunk();
+                        from.done().run();
                         to.close();
                     } else {
                         copy(from, to, offset + n);
