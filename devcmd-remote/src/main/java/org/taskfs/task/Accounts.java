@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.taskfs.styx.auth.Users;
 import org.taskfs.styx.server.StyxException;
 
 /**
@@ -101,8 +102,8 @@ public final class Accounts {
         if (user.isEmpty() || user.startsWith("-") || user.indexOf(':') >= 0 || user.indexOf('\n') >= 0) {
             throw new StyxException("no user \"" + user + "\" on this machine");
         }
-        List<String> pw = getent("passwd", user);
-        if (pw == null) {
+        List<String> pw = Users.passwd(user).orElse(null);
+        if (pw == null || !pw.get(0).equals(user)) {
             throw new StyxException("no user " + user + " on " + HOST);
         }
         int uid = Integer.parseInt(pw.get(2));
@@ -123,7 +124,7 @@ public final class Accounts {
             return null;
         }
         List<String> fields = List.of(out.lines().findFirst().orElse("").split(":", -1));
-        return fields.size() < (db.equals("passwd") ? 7 : 3) ? null : fields;
+        return fields.size() < 3 ? null : fields;
     }
 
     /** Runs a lookup command; its standard output, empty if it found nothing (getent exits 2). */

@@ -211,6 +211,25 @@ final class Cgroups implements AutoCloseable {
         }
     }
 
+    /** One thread that retries removals: the shared disk executor must not sit in a retry loop. */
+    private static final java.util.concurrent.ScheduledExecutorService REMOVER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "cgroup-remover");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** {@link #removeWhenEmpty} without holding a thread between tries: for a released process's group. */
+    static void removeLater(Path g) {
+        REMOVER.execute(() -> retryRemove(g, 100));
+    }
+
+    private static void retryRemove(Path g, int triesLeft) {
+        if (!rmdir(g) && triesLeft > 0) {
+            REMOVER.schedule(() -> retryRemove(g, triesLeft - 1), 10, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
     @Override
     public String toString() {
         return base.toString();

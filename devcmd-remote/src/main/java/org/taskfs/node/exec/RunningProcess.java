@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.taskfs.node.exec.Native.LibC;
-import org.taskfs.task.Disk;
 import org.taskfs.task.OutputLog;
 
 /**
@@ -151,7 +150,7 @@ public final class RunningProcess {
         stderr.close();
         if (group != null) {
             // Empty within moments of the kill above; cgroupfs calls, kept off the I/O loop all the same.
-            Disk.execute(() -> Cgroups.removeWhenEmpty(group));
+            Cgroups.removeLater(group);
         }
         onRelease.accept(this);
     }

@@ -70,7 +70,14 @@ public final class Users {
         }
     }
 
-    /** The passwd entry for a name or uid: getent first (it sees NSS, LDAP), /etc/passwd if it is missing. */
+    /**
+     * The passwd entry (its seven fields) for a name or uid: getent first (it sees NSS, LDAP), /etc/passwd if
+     * it is missing. Blocks, uncached: for callers that keep their own answers.
+     */
+    public static Optional<List<String>> passwd(String key) {
+        return lookup(key);
+    }
+
     private static Optional<List<String>> lookup(String key) {
         try {
             Process p = new ProcessBuilder("getent", "passwd", key).redirectErrorStream(true).start();
