@@ -88,10 +88,15 @@ public final class OutputLog implements AutoCloseable {
     private final boolean appendedHere;
     /** Bytes in the file, for a log appended here; guarded by appendLock. */
     private long length;
-    private final byte[] tail;
+    /** Grown as bytes come, up to {@link #TAIL}; trimmed once complete, so finished logs keep little heap. */
+    private byte[] tail;
     private int tailLength;
     private long tailStart;
-    private final FileChannel reader;
+    /**
+     * Kept open while the log grows; once complete, reads open the file for themselves, so thousands of
+     * finished logs hold no descriptor. Guarded by appendLock; null when not open.
+     */
+    private FileChannel reader;
     private final List<ParkedRead> parked = new ArrayList<>();
     private final Object appendLock = new Object();
     private FileChannel appender;
@@ -112,15 +117,18 @@ public final class OutputLog implements AutoCloseable {
     private long fetchAt;
     private volatile boolean complete;
     private volatile boolean closed;
-    private OutputLog(Path path, Watch loop, FileChannel reader) throws IOException {
+    private OutputLog(Path path, Watch loop) throws IOException {
         this.path = path;
         this.loop = loop;
-        this.reader = reader;
         this.appendedHere = loop == Watch.NONE;
-        this.tail = appendedHere ? new byte[TAIL] : null;
-        this.length = appendedHere ? reader.size() : 0;
+        this.tail = appendedHere ? NO_BYTES : null;
+        this.length = appendedHere ? Files.size(path) : 0;
         this.tailStart = length;
     }
+
+    private static final byte[] NO_BYTES = new byte[0];
+    /** The most of its tail a complete log keeps in memory. */
+    static final int KEPT_TAIL = 4096;
 
     /** Opens a log that only this JVM appends to, creating an empty file (mode 0600) if there is none. */
     public static OutputLog open(Path path) throws IOException {
@@ -134,7 +142,7 @@ public final class OutputLog implements AutoCloseable {
         } catch (FileAlreadyExistsException e) {
             // appending to an existing log is fine
         }
-        return new OutputLog(path, watch, FileChannel.open(path, StandardOpenOption.READ));
+        return new OutputLog(path, watch);
     }
 
     public Path path() {
@@ -143,7 +151,12 @@ public final class OutputLog implements AutoCloseable {
 
     /** Bytes in the log so far. */
     public long size() throws IOException {
-        return closed ? Files.size(path) : reader.size();
+        synchronized (appendLock) {
+            if (appendedHere && !closed) {
+                return length;
+            }
+        }
+        return Files.size(path);
     }
 
     /**
@@ -394,6 +407,11 @@ public final class OutputLog implements AutoCloseable {
                 appender.write(b);
             }
             keepTail(data);
+            if (complete) {
+                // A late append to a complete log (its copy ended with the member's loss) keeps no descriptor.
+                closeQuietly(appender);
+                appender = null;
+            }
         }
         deliverParked();
     }
@@ -403,11 +421,17 @@ public final class OutputLog implements AutoCloseable {
             return;
         }
         if (tailLength + data.length <= TAIL) {
+            if (tailLength + data.length > tail.length) {
+                tail = Arrays.copyOf(tail, Math.min(TAIL, Math.max(2 * tail.length, tailLength + data.length)));
+            }
             System.arraycopy(data, 0, tail, tailLength, data.length);
             tailLength += data.length;
         } else {
             // Start the tail anew with the newest bytes: readers that keep up read those.
             int keep = Math.min(data.length, TAIL);
+            if (tail.length < TAIL) {
+                tail = new byte[TAIL];
+            }
             System.arraycopy(data, data.length - keep, tail, 0, keep);
             tailLength = keep;
             tailStart = length + data.length - keep;
@@ -415,9 +439,26 @@ public final class OutputLog implements AutoCloseable {
         length += data.length;
     }
 
-    /** No more output will come (the writer has exited): readers at the end now get EOF. */
+    /**
+     * No more output will come (the writer has exited): readers at the end now get EOF. The log lets its
+     * descriptors go and keeps no more of its tail in memory than it holds.
+     */
     public void markComplete() {
-        complete = true;
+        synchronized (appendLock) {
+            complete = true;
+            if (appendedHere && tailLength > KEPT_TAIL) {
+                // Readers of a finished log read the page cache; the heap keeps only small outputs whole.
+                tailStart += tailLength;
+                tailLength = 0;
+                tail = NO_BYTES;
+            } else if (appendedHere && tail.length > tailLength) {
+                tail = Arrays.copyOf(tail, tailLength);
+            }
+            closeQuietly(appender);
+            appender = null;
+            closeQuietly(reader);
+            reader = null;
+        }
         deliverParked();
         loop.forget(this);
     }
@@ -443,12 +484,14 @@ public final class OutputLog implements AutoCloseable {
             closed = true;
             complete = true;
             closeQuietly(appender);
+            appender = null;
+            closeQuietly(reader);
+            reader = null;
         }
         synchronized (aheadLock) {
             dropAhead();
         }
         deliverParked();
-        closeQuietly(reader);
         loop.forget(this);
     }
 
@@ -472,21 +515,47 @@ public final class OutputLog implements AutoCloseable {
 
     /** Up to {@code max} bytes of the file at {@code offset}, as many as it has now; empty if none or closed. */
     private byte[] readFile(long offset, int max) throws IOException {
-        try {
-            long size = reader.size();
-            if (offset >= size) {
-                return EOF;
+        FileChannel growing = growingReader();
+        if (growing != null) {
+            try {
+                return readFrom(growing, offset, max);
+            } catch (ClosedChannelException e) {
+                // completed (or closed) meanwhile: read as a complete log is read
             }
-            ByteBuffer b = ByteBuffer.allocate((int) Math.min(max, size - offset));
-            while (b.hasRemaining()) {
-                if (reader.read(b, offset + b.position()) <= 0) {
-                    break;
-                }
-            }
-            return b.hasRemaining() ? Arrays.copyOf(b.array(), b.position()) : b.array();
-        } catch (ClosedChannelException e) {
+        }
+        if (closed) {
             return EOF;
         }
+        try (FileChannel once = FileChannel.open(path, StandardOpenOption.READ)) {
+            return readFrom(once, offset, max);
+        }
+    }
+
+    /** The reader kept open while the log grows (opened on first use); null once complete or closed. */
+    private FileChannel growingReader() throws IOException {
+        synchronized (appendLock) {
+            if (complete || closed) {
+                return null;
+            }
+            if (reader == null) {
+                reader = FileChannel.open(path, StandardOpenOption.READ);
+            }
+            return reader;
+        }
+    }
+
+    private static byte[] readFrom(FileChannel c, long offset, int max) throws IOException {
+        long size = c.size();
+        if (offset >= size) {
+            return EOF;
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(max, size - offset));
+        while (b.hasRemaining()) {
+            if (c.read(b, offset + b.position()) <= 0) {
+                break;
+            }
+        }
+        return b.hasRemaining() ? Arrays.copyOf(b.array(), b.position()) : b.array();
     }
 
     /** Completes every parked read that can now be answered (the watch calls this when the file grew). */

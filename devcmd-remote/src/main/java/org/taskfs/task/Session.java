@@ -18,8 +18,8 @@ import org.taskfs.styx.util.Futures;
  * and driven together. The same class serves on a node and on a coordinator; what differs is in the
  * {@link Part}s. Settings (env, args, dir, nice) are kept here, for reading and for local parts, and mirrored
  * to parts that live on another server. A session belongs to no connection: it ends on {@code release}, on
- * {@code killonclose} with its last file closed, or when finished and untouched for the idle timeout.
- * Thread-safe.
+ * {@code killonclose} with its last file closed, or when finished and untouched for the idle timeout; a
+ * session held by a connection ({@code hold}) is not idle while that connection lasts. Thread-safe.
  */
 public final class Session {
     /** How gathered reads merge the tasks' output (DESIGN §3.4). */
@@ -52,8 +52,11 @@ public final class Session {
     private volatile Input input = Input.BCAST;
     private int refs;
     private boolean killOnClose;
-    /** Written {@code hold}: once no file of the session is open, it is an orphan, released after a grace. */
-    private boolean held;
+    /**
+     * The connection that wrote {@code hold}, or null: once it closes the session is an orphan, released after a
+     * grace. Held by a connection, not by an open file, so that a holder keeps nothing open for a finished session.
+     */
+    private Long holder;
     private java.util.concurrent.Future<?> orphanRelease;
     private boolean ran;
     private long touched = System.nanoTime();
@@ -161,9 +164,6 @@ public final class Session {
             touched = System.nanoTime();
             // Only once something ran: `echo killonclose > ctl` alone must not end a session being set up.
             release = refs == 0 && killOnClose && ran && !released;
-            if (refs == 0 && held && !released && !release && orphanRelease == null) {
-                orphanRelease = table.releaseOrphanLater(this);
-            }
         }
         if (release) {
             table.release(this);
@@ -176,7 +176,8 @@ public final class Session {
     }
 
     synchronized boolean isIdleSince(long nanos) {
-        if (refs > 0 || touched >= nanos) {
+        // A held session is its holder's to release; after the holder has gone, the orphan grace applies.
+        if (refs > 0 || touched >= nanos || holder != null) {
             return false;
         }
         for (Leaf l : leaves) {
@@ -199,18 +200,21 @@ public final class Session {
 
     // ------------------------------------------------------------------ ctl
 
-    /** What a ctl handler acts on: this session, and the task whose ctl it is (-1: the session's own). */
-    public record Target(Session session, int task) {}
+    /**
+     * What a ctl handler acts on: this session, the task whose ctl it is (-1: the session's own), and the id of
+     * the connection that wrote the command.
+     */
+    public record Target(Session session, int task, long connection) {}
 
-    /** Applies one command written to the session's ctl ({@code task} -1) or a task's. */
-    public CompletableFuture<Void> control(CtlRequest c, int task) {
+    /** Applies one command written on {@code connection} to the session's ctl ({@code task} -1) or a task's. */
+    public CompletableFuture<Void> control(CtlRequest c, int task, long connection) {
         checkLive();
         touch();
         CtlTable.Verb<Target> v = VERBS.verb(c.verb());
         if (task >= 0 && v != null && !TASK_VERBS.contains(v.name())) {
             throw new StyxException(c.verb() + ": a command for the whole session; write it to its ctl, not a task's");
         }
-        return VERBS.dispatch(new Target(this, task), c);
+        return VERBS.dispatch(new Target(this, task, connection), c);
     }
 
     private static final List<String> TASK_VERBS = List.of("exec", "kill", "eof");
@@ -221,7 +225,7 @@ public final class Session {
             .add("exec", 1, -1, "exec CMD [ARG...]", (t, c) -> t.session.serially(() -> t.session.exec(c, t.task)))
             .add("kill", 0, 1, "kill [SIG]", (t, c) -> t.session.kill(c, t.task))
             .add("killonclose", 0, 0, "killonclose", (t, c) -> t.session.killOnClose())
-            .add("hold", 0, 0, "hold", (t, c) -> t.session.hold())
+            .add("hold", 0, 0, "hold", (t, c) -> t.session.hold(t.connection))
             .add("dir", 1, 1, "dir PATH", (t, c) -> t.session.setting(c))
             .add("nice", 0, 1, "nice [N]", (t, c) -> t.session.setting(c))
             .add("output", 1, 1, "output ordered|lines|tagged", (t, c) -> {
@@ -353,21 +357,33 @@ public final class Session {
     }
 
     /**
-     * A coordinator holds the sessions it makes on its members through their ctl files, open as long as it runs.
-     * If they all close with the session unreleased (the coordinator died or lost its connection), the tasks keep
-     * running for the server's orphan grace, so a coordinator back in time could take them, and are then
-     * released, which frees their slots.
+     * A coordinator holds the sessions it makes on its members by its connection, which lasts as long as it
+     * runs. If that connection closes with the session unreleased (the coordinator died or lost the member),
+     * the tasks keep running for the server's orphan grace, so a coordinator back in time can take them by
+     * writing {@code hold} again, and are then released, which frees their slots.
      */
-    private CompletableFuture<Void> hold() {
+    private CompletableFuture<Void> hold(long connection) {
         synchronized (this) {
-            held = true;
+            checkLive();
+            table.holding(this, holder, connection);
+            holder = connection;
             if (orphanRelease != null) {
-                // A holder taking an orphan back (a restarted coordinator, once it can find its sessions).
                 orphanRelease.cancel(false);
                 orphanRelease = null;
             }
         }
         return done();
+    }
+
+    /** Connection {@code id} has closed: if it held this session, the orphan grace begins. */
+    void connectionClosed(long id) {
+        synchronized (this) {
+            if (holder == null || holder != id || released) {
+                return;
+            }
+            holder = null;
+            orphanRelease = table.releaseOrphanLater(this);
+        }
     }
 
     private CompletableFuture<Void> killOnClose() {
@@ -664,6 +680,9 @@ public final class Session {
             ps = List.copyOf(parts);
             if (orphanRelease != null) {
                 orphanRelease.cancel(false);
+            }
+            if (holder != null) {
+                table.notHeld(this, holder);
             }
         }
         List<CompletableFuture<Void>> all = new ArrayList<>();

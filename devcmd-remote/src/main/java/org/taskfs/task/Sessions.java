@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +33,8 @@ public final class Sessions implements AutoCloseable {
     }
 
     private final Map<Integer, Session> sessions = new ConcurrentSkipListMap<>();
+    /** The sessions each connection holds ({@code hold}), by connection id. */
+    private final Map<Long, Set<Session>> held = new ConcurrentHashMap<>();
     private final AtomicInteger next = new AtomicInteger();
     private final Backend backend;
     private final Opener files;
@@ -90,6 +94,31 @@ public final class Sessions implements AutoCloseable {
 
     public Backend backend() {
         return backend;
+    }
+
+    /** {@code s} is now held by connection {@code now} ({@code before}: its previous holder, or null). */
+    void holding(Session s, Long before, long now) {
+        if (before != null) {
+            notHeld(s, before);
+        }
+        held.computeIfAbsent(now, k -> ConcurrentHashMap.newKeySet()).add(s);
+    }
+
+    void notHeld(Session s, long by) {
+        held.computeIfPresent(by, (k, set) -> {
+            set.remove(s);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** A connection has closed: the sessions it held become orphans. */
+    void connectionClosed(long id) {
+        Set<Session> orphans = held.remove(id);
+        if (orphans != null) {
+            for (Session s : orphans) {
+                s.connectionClosed(id);
+            }
+        }
     }
 
     /** The root env: what new sessions start with. */

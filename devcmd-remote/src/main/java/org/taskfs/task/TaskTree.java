@@ -10,6 +10,7 @@ import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Qid;
 import org.taskfs.styx.server.Caller;
+import org.taskfs.styx.server.ConnectionInfo;
 import org.taskfs.styx.server.Errors;
 import org.taskfs.styx.server.FileServer;
 import org.taskfs.styx.server.Files9;
@@ -71,6 +72,17 @@ public final class TaskTree implements FileServer, AutoCloseable {
         return Accounts.isAdmin(user, adminGroup).thenApply(admin -> new View(user, admin));
     }
 
+    /** Sessions held by the connection become orphans. */
+    @Override
+    public void disconnected(ConnectionInfo connection) {
+        sessions.connectionClosed(connection.id());
+    }
+
+    /** The connection a caller speaks on; -1 for a caller the server made itself. */
+    private static long connectionOf(Caller caller) {
+        return caller.connection() != null ? caller.connection().id() : -1;
+    }
+
     /** Releases every session, then stops the backend. */
     @Override
     public void close() {
@@ -111,7 +123,7 @@ public final class TaskTree implements FileServer, AutoCloseable {
                 rootFile(view, 1, "clone", 0666, (n, caller) -> {
                     backend.checkOwner(caller.user());
                     Session s = sessions.create(caller.user());
-                    return new CtlHandle(new FileNode(s, -1, TaskFile.CTL, view), s, -1);
+                    return new CtlHandle(new FileNode(s, -1, TaskFile.CTL, view), s, -1, connectionOf(caller));
                 }),
                 rootFile(view, 2, "ctl", 0644, (n, caller) -> new TextHandle(n, backend::settings) {
                     @Override
@@ -234,7 +246,7 @@ public final class TaskTree implements FileServer, AutoCloseable {
             OpenFile h;
             switch (kind) {
                 case CTL:
-                    h = new CtlHandle(this, session, task);
+                    h = new CtlHandle(this, session, task, connectionOf(caller));
                     break;
                 case STDIO:
                     h = new DataHandle(this, session, task, false, writes);
@@ -323,8 +335,12 @@ public final class TaskTree implements FileServer, AutoCloseable {
 
     /** ctl (and an opened clone): reads the session's number (a task's: its own), no newline; writes are commands. */
     private static final class CtlHandle extends RefHandle {
-        CtlHandle(Node node, Session session, int task) {
+        /** Commands act for the connection that opened this ctl (hold binds the session to it). */
+        private final long connection;
+
+        CtlHandle(Node node, Session session, int task, long connection) {
             super(node, session, task);
+            this.connection = connection;
         }
 
         @Override
@@ -335,7 +351,7 @@ public final class TaskTree implements FileServer, AutoCloseable {
 
         @Override
         public CompletableFuture<Integer> write(long offset, byte[] data) {
-            return session.control(CtlRequest.parse(data), task).thenApply(x -> data.length);
+            return session.control(CtlRequest.parse(data), task, connection).thenApply(x -> data.length);
         }
     }
 

@@ -45,6 +45,10 @@ public final class Coordinator implements AutoCloseable {
             return new Config(listen, members, scratch, idleTimeout, settings, security);
         }
 
+        public Config withScratch(Path dir) {
+            return new Config(listen, members, dir, idleTimeout, pool, security);
+        }
+
         public Config withIdleTimeout(Duration d) {
             return new Config(listen, members, scratch, d, pool, security);
         }

@@ -88,6 +88,10 @@ final class TaskfsProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     String output() {
         synchronized (output) {
             return output.toString();

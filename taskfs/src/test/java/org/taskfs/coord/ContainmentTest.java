@@ -62,4 +62,30 @@ class ContainmentTest extends ClusterTestBase {
             assertThat(observer.ls("/")).doesNotContain(s);
         });
     }
+
+    @Test
+    void aHolderKeepsItsSessionWithNoFileOpenForAsLongAsItsConnectionLasts() throws Exception {
+        NodeProcess node = closeLater(NodeProcess.start(2, "--orphan-grace", "2", "--idle-timeout", "1"));
+        Sh observer = sh(node.address());
+        String s;
+        try (Sh holder = Sh.connect(node.address())) {
+            RemoteFid ctl = holder.open("/clone", P9.ORDWR);
+            s = new String(Sh.get(ctl.read(0, 32)), StandardCharsets.UTF_8);
+            for (String c : new String[] {"hold", "res 1", "exec echo kept"}) {
+                Sh.get(ctl.write(0, c.getBytes(StandardCharsets.UTF_8)));
+            }
+            Sh.get(ctl.clunk());
+            assertThat(holder.cat("/" + s + "/stdout")).isEqualTo("kept\n");
+            assertThat(holder.cat("/" + s + "/wait")).endsWith(" ''\n");
+
+            // Finished, no file of it open, for longer than the idle timeout and the grace together: it stays
+            // the holder's, and runs again when told.
+            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8))
+                    .until(() -> observer.ls("/").contains(s));
+            holder.echo("/" + s + "/ctl", "exec echo again");
+            assertThat(holder.cat("/" + s + "/stdout")).isEqualTo("again\n");
+        }
+        // The holder's connection gone: an orphan, released after the grace.
+        await().atMost(Sh.WAIT).until(() -> !observer.ls("/").contains(s));
+    }
 }

@@ -2,9 +2,12 @@ package org.taskfs.coord;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.taskfs.styx.util.PlanNineQuoting;
 
 /** status (a line per leaf, in task order) and wait (a line per leaf as it ends, then EOF). */
@@ -87,5 +90,31 @@ class StatusWaitTest extends ClusterTestBase {
         assertThat(sh.catBytes("/" + s + "/stdout")).hasSize(16_000_000);
         sh.echo("/" + s + "/ctl", "output lines");
         assertThat(sh.catBytes("/" + s + "/stdout")).hasSize(16_000_002); // each unfinished last line ends
+    }
+
+    @Test
+    void outputTheCoordinatorCannotKeepIsToldInTheWaitLine(@TempDir Path dir) throws Exception {
+        // The coordinator's copies on a filesystem too small for them: the disk fills as the output comes.
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.toString())
+                .inheritIO().start();
+        assertThat(mount.waitFor()).as("mount a 256 KiB tmpfs").isZero();
+        try {
+            LocalCluster c = cluster(Coordinator.Config.defaults(LOOPBACK).withScratch(small), 1, 2);
+            Sh sh = sh(c);
+            String s = sh.newSession();
+            sh.echo("/" + s + "/ctl", "res 1");
+            sh.echo("/" + s + "/ctl", "exec head -c 1000000 /dev/zero");
+            String wait = sh.cat("/" + s + "/wait");
+            assertThat(PlanNineQuoting.tokenize(wait.strip()).get(5))
+                    .startsWith("output incomplete: stdout: cannot keep it here after ")
+                    .contains("No space left on device");
+            // What was kept is there, and the reader is not left waiting for the rest.
+            assertThat(sh.catBytes("/" + s + "/stdout").length).isPositive().isLessThan(1_000_000);
+            sh.echo("/" + s + "/ctl", "release");
+        } finally {
+            closeResources();
+            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+        }
     }
 }

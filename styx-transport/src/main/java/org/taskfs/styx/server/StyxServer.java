@@ -36,6 +36,9 @@ public final class StyxServer implements AutoCloseable {
     /** The identity of the Unix socket this server put in place, removed on shutdown if still there. */
     private final Object socketKey;
 
+    /** Connection ids are unique in the JVM: one file server may listen on several addresses. */
+    private static final AtomicLong CONNECTION_IDS = new AtomicLong();
+
     private StyxServer(EventLoopGroup group, boolean ownsGroup, Channel listener, DialAddress address,
                        ChannelGroup connections, Object socketKey) {
         this.group = group;
@@ -64,7 +67,6 @@ public final class StyxServer implements AutoCloseable {
 
     private static StyxServer listen(DialAddress at, FileServer fs, ServerOptions options, EventLoopGroup group,
                                      boolean ownsGroup) {
-        AtomicLong ids = new AtomicLong();
         ChannelGroup connections = new DefaultChannelGroup("styx-connections", GlobalEventExecutor.INSTANCE);
         Optional<ServerAuth> auth;
         UnixSocketPlace place = null;
@@ -89,7 +91,7 @@ public final class StyxServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
-                        ConnectionInfo info = new ConnectionInfo(ids.incrementAndGet(),
+                        ConnectionInfo info = new ConnectionInfo(CONNECTION_IDS.incrementAndGet(),
                                 unixName != null ? unixName : describe(ch), KernelIdentity.peerUid(ch));
                         CompletableFuture<Optional<Principal>> kernel = KernelIdentity.of(ch);
                         if (!kernel.isDone()) {

@@ -201,17 +201,11 @@ public final class Pool implements AutoCloseable {
 
     // ------------------------------------------------------------------ reservation
 
-    /**
-     * A session of {@code count} tasks on a member, reserved for a session here, its ctl held open (the clone
-     * fid it was made with) for the reservation's life: commands reach it with one write.
-     */
-    public record Reservation(Member member, String owner, String remoteDir, RemoteFid ctl, int count) {
+    /** A session of {@code count} tasks on a member, reserved for a session here, and its ctl there. */
+    public record Reservation(Member member, String owner, String remoteDir, MemberCtl ctl, int count) {
         /** Frees it on the member; never fails. */
         public CompletableFuture<Void> release() {
-            return ctl.write(0, "release".getBytes(StandardCharsets.UTF_8)).handle((x, y) -> {
-                ctl.clunk();
-                return null;
-            });
+            return ctl.release();
         }
     }
 
@@ -323,8 +317,8 @@ public final class Pool implements AutoCloseable {
         return m.open(owner, "/clone", P9.ORDWR, false).thenCompose(ctl -> {
             String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch);
             CompletableFuture<byte[]> number = ctl.read(0, 32);
-            // Held: should this coordinator die or lose the member, the member keeps the tasks for its grace,
-            // then frees them, rather than running them for nobody forever.
+            // Held by this connection: should this coordinator die or lose the member, the member keeps the
+            // tasks for its grace, then frees them, rather than running them for nobody forever.
             CompletableFuture<Integer> held = ctl.write(0, "hold".getBytes(StandardCharsets.UTF_8));
             CompletableFuture<Integer> reserved = held.thenCombine(
                     ctl.write(0, res.getBytes(StandardCharsets.UTF_8)), (h, r) -> r);
@@ -335,7 +329,7 @@ public final class Pool implements AutoCloseable {
                         if (tasks != k) {
                             throw new StyxException("res " + k + " gave " + tasks + " tasks");
                         }
-                        return new Reservation(m, owner, remoteDir, ctl, k);
+                        return new Reservation(m, owner, remoteDir, new MemberCtl(m, owner, remoteDir + "/ctl", ctl), k);
                     }));
             return made.whenComplete((s, e) -> {
                 if (e != null) {

@@ -1,6 +1,5 @@
 package org.taskfs.coord.session;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +14,9 @@ import org.taskfs.task.Part;
 import org.taskfs.task.Scratch;
 
 /**
- * A session's tasks on one member: a session there, reached through the ctl fid it was made with. A command
- * for all of them is one write to that ctl; settings are mirrored to the session's files there as they change.
+ * A session's tasks on one member: a session there, reached through its ctl ({@link MemberCtl}: open while a
+ * task holds a slot, let go once all have finished). A command for all of them is one write to that ctl;
+ * settings are mirrored to the session's files there as they change.
  */
 final class MemberPart implements Part {
     private final Pool.Reservation at;
@@ -27,7 +27,7 @@ final class MemberPart implements Part {
         List<RemoteTask> made = new ArrayList<>();
         for (int i = 0; i < at.count(); i++) {
             RemoteTask t = new RemoteTask(at.member(), at.owner(), at.remoteDir() + "/" + i,
-                    scratch.resolve(Integer.toString(i)), removals);
+                    scratch.resolve(Integer.toString(i)), removals, this::letGoIfSettled);
             at.member().placed(t);
             made.add(t);
         }
@@ -46,9 +46,19 @@ final class MemberPart implements Part {
 
     private CompletableFuture<Void> write(int task, String text) {
         if (task < 0) {
-            return at.ctl().write(0, text.getBytes(StandardCharsets.UTF_8)).thenApply(n -> null);
+            return at.ctl().write(text).whenComplete((v, e) -> letGoIfSettled());
         }
         return at.member().write(at.owner(), tasks.get(task).remote("ctl"), text);
+    }
+
+    /** No task holds a slot (each has finished, or is lost): the member's ctl is let go until the next command. */
+    private void letGoIfSettled() {
+        for (RemoteTask t : tasks) {
+            if (t.holdsSlot() || t.execsOut()) {
+                return;
+            }
+        }
+        at.ctl().letGo();
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.taskfs.coord.pool.Member;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxConnectionException;
@@ -28,8 +29,40 @@ import org.taskfs.task.TaskState;
 final class RemoteTask implements Leaf, Member.Occupant {
     private static final System.Logger LOG = System.getLogger(RemoteTask.class.getName());
 
-    /** One run as kept here: copies of its output, filled by pumps from the member, and its wait line. */
-    record Copy(OutputLog stdout, OutputLog stderr, CompletableFuture<String> waitLine) implements Run {
+    /**
+     * One run as kept here: copies of its output, filled by pumps from the member, its wait line, and what of
+     * its output could not be copied (a full disk here, a limit there), which the wait line then tells.
+     */
+    record Copy(OutputLog stdout, OutputLog stderr, CompletableFuture<String> waitLine,
+                java.util.concurrent.atomic.AtomicReference<String> loss) implements Run {
+        Copy(OutputLog stdout, OutputLog stderr) {
+            this(stdout, stderr, new CompletableFuture<>(), new java.util.concurrent.atomic.AtomicReference<>());
+        }
+
+        void lose(String what) {
+            LOG.log(System.Logger.Level.WARNING, "output incomplete: {0}", what);
+            loss.accumulateAndGet(what, (a, b) -> a == null ? b : a);
+        }
+
+        /** The member's wait line, its message telling what of the output is missing here, if anything is. */
+        String told(String line) {
+            String missing = loss.get();
+            if (missing == null) {
+                return line;
+            }
+            List<String> f = PlanNineQuoting.tokenize(line);
+            if (f.isEmpty()) {
+                return line;
+            }
+            String message = f.get(f.size() - 1);
+            String note = "output incomplete: " + missing;
+            StringBuilder b = new StringBuilder();
+            for (String word : f.subList(0, f.size() - 1)) {
+                b.append(word).append(' ');
+            }
+            return b.append(PlanNineQuoting.quote(message.isEmpty() ? note : message + "; " + note)).toString();
+        }
+
         /** Ends the run as far as readers care: logs complete, wait line given if it was not. */
         void end(String line) {
             stdout.markComplete();
@@ -66,8 +99,13 @@ final class RemoteTask implements Leaf, Member.Occupant {
     /** The session's owner: the member's session is theirs, so its files are opened as them. */
     private final String owner;
 
-    RemoteTask(Member member, String owner, String remoteDir, Path scratch, Scratch.Removals removals) {
+    /** Told when a run ends or an exec is refused: the part may let go of what only busy tasks need. */
+    private final Runnable settled;
+
+    RemoteTask(Member member, String owner, String remoteDir, Path scratch, Scratch.Removals removals,
+               Runnable settled) {
         this.member = member;
+        this.settled = settled;
         this.owner = owner;
         this.remoteDir = remoteDir;
         this.scratch = scratch;
@@ -108,20 +146,29 @@ final class RemoteTask implements Leaf, Member.Occupant {
         execsAsked++;
     }
 
+    /** Execs sent and not answered yet. */
+    synchronized boolean execsOut() {
+        return execsAsked > 0;
+    }
+
     /** That exec started no run (refused, or its copies could not be made): readers keep the current one. */
     void execRefused() {
         CompletableFuture<Run> waiting;
         Copy current;
+        boolean none;
         synchronized (this) {
             execsAsked = Math.max(0, execsAsked - 1);
-            if (execsAsked > 0 || coming == null) {
-                return;
-            }
-            waiting = coming;
-            coming = null;
+            none = execsAsked == 0;
+            waiting = none ? coming : null;
+            coming = none ? null : coming;
             current = run;
         }
-        waiting.complete(current);
+        if (waiting != null) {
+            waiting.complete(current);
+        }
+        if (none) {
+            settled.run();
+        }
     }
 
     @Override
@@ -152,7 +199,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
         Files.createDirectories(scratch);
         int number = ++runs;
         return new Copy(OutputLog.open(scratch.resolve("run" + number + ".stdout")),
-                OutputLog.open(scratch.resolve("run" + number + ".stderr")), new CompletableFuture<>());
+                OutputLog.open(scratch.resolve("run" + number + ".stderr")));
     }
 
     /**
@@ -195,67 +242,77 @@ final class RemoteTask implements Leaf, Member.Occupant {
         if (readers != null) {
             readers.complete(r);
         }
+        r.waitLine.whenComplete((line, e) -> settled.run());
         if (r.waitLine.isDone()) {
             return;
         }
-        pump(r, r.stdout, "stdout");
-        pump(r, r.stderr, "stderr");
-        pumpWait(r);
+        CompletableFuture<Void> out = pump(r, r.stdout, "stdout");
+        CompletableFuture<Void> err = pump(r, r.stderr, "stderr");
+        pumpWait(r, CompletableFuture.allOf(out, err));
     }
 
-    private void pump(Copy r, OutputLog log, String file) {
+    /** Copies one output of the run here; completes once all of it is in (or what could not be is told). */
+    private CompletableFuture<Void> pump(Copy r, OutputLog log, String file) {
         // Readers get end of file once the output is all here and the run has ended here too, so that after
         // "cat stdout" the task is seen done (its status, a new exec) as on its member.
-        Runnable complete = () -> r.waitLine.whenComplete((line, e) -> log.markComplete());
+        CompletableFuture<Void> pumped = new CompletableFuture<>();
+        pumped.whenComplete((v, x) -> r.waitLine.whenComplete((line, e) -> log.markComplete()));
+        Consumer<String> lose = why -> r.lose(file + ": " + why);
         member.open(owner, remote(file), P9.OREAD, true).whenComplete((f, e) -> {
             if (e != null) {
-                complete.run();
-                LOG.log(System.Logger.Level.DEBUG, "{0}: cannot open {1}: {2}", member.name(), file, e.toString());
+                if (!(Failures.cause(e) instanceof StyxConnectionException)) {
+                    lose.accept("cannot follow it on " + member.name() + ": " + Failures.text(e));
+                }
+                pumped.complete(null);
                 return;
             }
-            copy(f, log, complete, 0, CompletableFuture.completedFuture(null));
+            copy(f, log, lose, pumped, 0, CompletableFuture.completedFuture(null));
         });
+        return pumped;
     }
 
     /**
      * Copies a remote stream into a local log until EOF, in order. The next read goes out while the chunk
      * before is appended; at most one append waits behind another, so a slow disk holds the reads back.
      */
-    private static void copy(RemoteFid from, OutputLog to, Runnable complete, long offset,
-                             CompletableFuture<Void> appended) {
+    private static void copy(RemoteFid from, OutputLog to, Consumer<String> lose, CompletableFuture<Void> pumped,
+                             long offset, CompletableFuture<Void> appended) {
         from.read(offset, from.iounit()).whenComplete((b, e) -> {
             if (e != null || b.length == 0) {
                 if (e != null && !(Failures.cause(e) instanceof StyxConnectionException)) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot copy output: {0}", Failures.text(e));
+                    lose.accept("cannot read it after " + offset + " bytes: " + Failures.text(e));
                 }
                 // End of file only once everything read is in the log.
                 appended.whenComplete((v, x) -> {
                     from.clunk();
-                    complete.run();
+                    pumped.complete(null);
                 });
                 return;
             }
             CompletableFuture<Void> next = appended.thenCompose(v -> to.appendLater(b));
             appended.whenComplete((v, x) -> {
                 if (x != null) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot keep output: {0}", Failures.text(x));
+                    lose.accept("cannot keep it here after " + offset + " bytes: " + Failures.text(x));
                     from.clunk();
-                    complete.run();
+                    pumped.complete(null);
                 } else {
-                    copy(from, to, complete, offset + b.length, next);
+                    copy(from, to, lose, pumped, offset + b.length, next);
                 }
             });
         });
     }
 
-    private void pumpWait(Copy r) {
+    /**
+     * Reads the run's wait line on the member. It is given here once the output is here too, so that a wait
+     * line read here can tell what of the output could not be kept: nothing is lost silently.
+     */
+    private void pumpWait(Copy r, CompletableFuture<Void> pumped) {
         member.open(owner, remote("wait"), P9.OREAD, true)
                 .thenCompose(f -> f.read(0, 1024).whenComplete((b, e) -> f.clunk()))
                 .whenComplete((b, e) -> {
                     if (e == null) {
-                        // The process has ended but its output may still be on its way here: the pumps
-                        // complete the logs when they reach the end, not the wait line.
-                        r.waitLine.complete(new String(b, StandardCharsets.UTF_8).strip());
+                        String line = new String(b, StandardCharsets.UTF_8).strip();
+                        pumped.whenComplete((v, x) -> r.waitLine.complete(r.told(line)));
                         return;
                     }
                     if (Failures.cause(e) instanceof StyxConnectionException) {
