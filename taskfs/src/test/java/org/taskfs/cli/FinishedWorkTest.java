@@ -40,8 +40,12 @@ class FinishedWorkTest {
     }
 
     private TaskfsProcess limited(String... args) throws Exception {
+        return limited(DESCRIPTORS, args);
+    }
+
+    private TaskfsProcess limited(int descriptors, String... args) throws Exception {
         // The limit is the daemon's own, set by the shell that execs it, as an operator's ulimit would be.
-        TaskfsProcess p = TaskfsProcess.start(List.of("sh", "-c", "ulimit -n " + DESCRIPTORS + " && exec \"$@\"", "sh"),
+        TaskfsProcess p = TaskfsProcess.start(List.of("sh", "-c", "ulimit -n " + descriptors + " && exec \"$@\"", "sh"),
                 System.getProperty("java.class.path"), Map.of(), args);
         processes.add(p);
         return p;
@@ -87,6 +91,51 @@ class FinishedWorkTest {
             String old = "1";
             sh.echo("/" + old + "/ctl", "exec echo again");
             assertThat(sh.cat("/" + old + "/stdout")).isEqualTo("again\n");
+        }
+    }
+
+    @Test
+    void aCoordinatorOutOfDescriptorsAnswersEveryRequestAtOnceAndRecovers() throws Exception {
+        TaskfsProcess node = TaskfsProcess.start("node", "--listen", "tcp!127.0.0.1!0", "--slots", "400");
+        processes.add(node);
+        String nodeAt = node.await(Pattern.compile("taskfs node: serving on (\\S+) "), START).group(1);
+        TaskfsProcess coordinator = limited(160, "serve", "--listen", "tcp!127.0.0.1!0", "--node", nodeAt);
+        String at = coordinator.await(Pattern.compile("taskfs serve: serving on (\\S+) "), START).group(1);
+
+        try (Sh sh = Sh.connect(DialAddress.parse(at, 0))) {
+            List<String> running = new ArrayList<>();
+            String limit = null;
+            // Jobs that print and go on running: each keeps its output copy open on the coordinator.
+            for (int i = 0; i < 400 && limit == null; i++) {
+                try {
+                    String s = sh.newSession();
+                    sh.echo("/" + s + "/ctl", "res 1");
+                    sh.echo("/" + s + "/ctl", "exec sh -c 'echo x; exec sleep 600'");
+                    running.add(s);
+                    byte[] first = Sh.get(sh.blocking.open("/" + s + "/stdout", P9.OREAD)
+                            .thenCompose(f -> f.read(0, 16).whenComplete((b, e) -> f.clunk())));
+                    if (first.length == 0) {
+                        // Its output could not be kept: it was stopped, and its wait line says why.
+                        limit = sh.cat("/" + s + "/wait");
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    limit = e.getCause().getMessage();
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("session " + running.size() + ": no answer; the coordinator said:\n"
+                            + coordinator.output(), e);
+                }
+            }
+            assertThat(limit).as("the limit was reached, and said so").isNotNull().contains("Too many open files");
+
+            // Freed descriptors are used again: the coordinator serves as before.
+            for (String s : running) {
+                sh.echo("/" + s + "/ctl", "release");
+            }
+            String fresh = sh.newSession();
+            sh.echo("/" + fresh + "/ctl", "res 1");
+            sh.echo("/" + fresh + "/ctl", "exec echo fresh");
+            assertThat(sh.cat("/" + fresh + "/stdout")).isEqualTo("fresh\n");
+            assertThat(sh.cat("/ns")).contains("state=up");
         }
     }
 

@@ -61,6 +61,9 @@ final class MemberPart implements Part {
         at.ctl().letGo();
     }
 
+    /** The copies an exec's output goes to, or why they could not be made. */
+    private record Made(List<RemoteTask.Copy> copies, Throwable failure) {}
+
     @Override
     public CompletableFuture<Void> command(CtlRequest c, int task) {
         if (!c.verb().equals("exec")) {
@@ -79,10 +82,17 @@ final class MemberPart implements Part {
         // Until answered, readers opened now wait for the run it starts (Leaf.runToRead).
         which.forEach(RemoteTask::execAsked);
         CompletableFuture<Throwable> answered = Futures.failure(write(task, c.text()));
-        return made.handle((copies, x) -> copies).thenCombine(answered, (copies, e) -> {
+        return made.handle(Made::new).thenCombine(answered, (m, e) -> {
+            List<RemoteTask.Copy> copies = m.copies();
             if (copies == null) {
                 which.forEach(RemoteTask::execRefused);
-                throw new StyxException(e != null ? Failures.text(e) : "exec: cannot make the output copies");
+                String why = Failures.text(m.failure());
+                if (e != null) {
+                    throw new StyxException(Failures.text(e));
+                }
+                // Started there, but its output would have nowhere to go here: it is not left running unseen.
+                write(task, "kill");
+                throw new StyxException("exec: cannot keep the output here (" + why + "); the run was killed");
             }
             boolean refused = e != null && Failures.text(e).equals(CtlRequest.IN_USE);
             for (int i = 0; i < which.size(); i++) {

@@ -257,7 +257,11 @@ final class RemoteTask implements Leaf, Member.Occupant {
         // "cat stdout" the task is seen done (its status, a new exec) as on its member.
         CompletableFuture<Void> pumped = new CompletableFuture<>();
         pumped.whenComplete((v, x) -> r.waitLine.whenComplete((line, e) -> log.markComplete()));
-        Consumer<String> lose = why -> r.lose(file + ": " + why);
+        Consumer<String> lose = why -> {
+            r.lose(file + ": " + why);
+            // What it prints from now on would be lost: it is stopped, and its wait line says why.
+            member.write(owner, remote("ctl"), "kill");
+        };
         member.open(owner, remote(file), P9.OREAD, true).whenComplete((f, e) -> {
             if (e != null) {
                 if (!(Failures.cause(e) instanceof StyxConnectionException)) {
