@@ -143,13 +143,12 @@ public final class Sessions implements AutoCloseable {
      */
     /** Completes once {@code path} is open (or fails with why it cannot be); the copy goes on behind. */
     CompletableFuture<Void> splice(Session s, String path, int task) {
-        SpreadWriter to = new SpreadWriter(s, task);
         return files.open(s, path).handle((from, e) -> {
             if (e != null) {
-                to.close();
+                // Nothing was opened for writing: the task's input stays as it was, open to other writers.
                 throw new StyxException(Failures.text(e));
             }
-            copy(new Source(from::read, from::clunk), to, 0);
+            copy(new Source(from::read, from::clunk), new SpreadWriter(s, task), 0);
             return null;
         });
     }

@@ -525,6 +525,17 @@ abstract class TaskServerContract {
     }
 
     @Test
+    void aSpliceOfAFileThatCannotBeReadIsAnErrorForItsWriter() throws Exception {
+        String s = session(1);
+        ctl(s, "exec cat");
+        assertThat(ctlFails(s, "splice /no/such/file")).startsWith("splice /no/such/file: ").contains("does not exist");
+        assertThat(ctlFails(s, "splice /" + s)).isEqualTo("splice: /" + s + " is a directory");
+        // The task's input is still open to other writers: the failed splices did not end it.
+        sh.writeAll("/" + s + "/stdin", utf8("after\n"));
+        assertThat(cat(s, "stdout")).isEqualTo("after\n");
+    }
+
+    @Test
     void theServerKeepsServingAfterBadInput() throws Exception {
         String s = session();
         sh.writeFails("/" + s + "/ctl", new byte[] {0, 0, 0});

@@ -164,6 +164,15 @@ final class Dispatcher {
         if (cause instanceof CancellationException) {
             return Errors.INTERRUPTED;
         }
+        if (cause instanceof org.taskfs.styx.client.StyxRemoteException relayed) {
+            // Another server's answer, passed on (a coordinator's member said it): as it was said.
+            return relayed.error();
+        }
+        if (cause instanceof java.io.IOException && cause.getMessage() != null) {
+            // The system's own word for what stopped it ("Too many open files", "No space left on device").
+            LOG.log(System.Logger.Level.INFO, "request failed: {0}", cause.toString());
+            return cause.getMessage();
+        }
         LOG.log(System.Logger.Level.WARNING, "internal error serving a request", cause);
         String text = cause.getMessage();
         return "internal error: " + (text == null ? cause.getClass().getSimpleName() : text);
