@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.taskfs.coord.pool.Member;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
@@ -46,7 +47,9 @@ final class MemberPart implements Part {
 
     private CompletableFuture<Void> write(int task, String text) {
         if (task < 0) {
-            return at.ctl().write(0, text.getBytes(StandardCharsets.UTF_8)).thenApply(n -> null);
+            // As every request to the member: held back while it is unreachable, not sent into the silence.
+            return at.member().reachable().thenCompose(v -> at.ctl().write(0, text.getBytes(StandardCharsets.UTF_8)))
+                    .thenApply(n -> null);
         }
         return at.member().write(at.owner(), tasks.get(task).remote("ctl"), text);
     }
@@ -99,16 +102,25 @@ final class MemberPart implements Part {
         return at.member().write(at.owner(), at.remoteDir() + "/" + file, text);
     }
 
-    /** The member session's status, one read; tasks whose member is gone show their last line as Lost. */
+    /**
+     * The member session's status, one read; tasks whose member is gone show their last line as Lost, those
+     * of a member that is unreachable their last known line, without waiting for it.
+     */
     @Override
     public CompletableFuture<List<String>> status() {
         if (tasks.stream().allMatch(RemoteTask::isLost)) {
             return CompletableFuture.completedFuture(lostLines());
         }
+        if (at.member().state() == Member.State.UNREACHABLE) {
+            return CompletableFuture.completedFuture(knownLines());
+        }
         return at.member().read(at.owner(), at.remoteDir() + "/status").handle((text, e) -> {
             if (e != null) {
                 if (tasks.stream().anyMatch(RemoteTask::isLost)) {
                     return lostLines();
+                }
+                if (at.member().state() == Member.State.UNREACHABLE) {
+                    return knownLines();
                 }
                 throw new StyxException(Failures.text(e));
             }
@@ -129,6 +141,14 @@ final class MemberPart implements Part {
         List<String> out = new ArrayList<>();
         for (RemoteTask t : tasks) {
             out.add(t.lostStatus());
+        }
+        return out;
+    }
+
+    private List<String> knownLines() {
+        List<String> out = new ArrayList<>();
+        for (RemoteTask t : tasks) {
+            out.add(t.knownStatus());
         }
         return out;
     }
