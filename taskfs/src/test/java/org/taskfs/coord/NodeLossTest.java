@@ -120,4 +120,35 @@ class NodeLossTest extends ClusterTestBase {
         assertThat(sh.lines("/" + s + "/wait")).hasSize(2);
         assertThat(Sh.split(Sh.get(tagged))).containsExactlyInAnyOrder("0: start", "1: start");
     }
+
+    /** A node restarted at the same address is dialled again and used: what it ran before stays Lost. */
+    @Test
+    void aRestartedNodeIsUsedAgainButItsOldTasksStayLost() throws Exception {
+        NodeProcess first = closeLater(NodeProcess.start(2));
+        Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
+                .withPool(new Pool.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(500),
+                        Duration.ofSeconds(60)))
+                .withMembers(List.of(new Coordinator.MemberSpec(first.address(), "phoenix")))));
+        Sh sh = sh(c.address());
+        String s = "/" + sh.newSession();
+        sh.echo(s + "/ctl", "res 1");
+        sh.echo(s + "/ctl", "exec sh -c 'echo before; " + uniqueSleep(60) + "'");
+        RemoteFid out = Sh.get(sh.blocking.open(s + "/0/stdout", P9.OREAD));
+        assertThat(new String(Sh.get(out.read(0, 100)), StandardCharsets.UTF_8)).isEqualTo("before\n");
+        Sh.get(out.clunk());
+
+        first.kill9();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sh.lines(s + "/status").get(0).contains(" Lost "));
+        NodeProcess second = closeLater(NodeProcess.startAt(first.address(), 2));
+        await().atMost(Sh.WAIT).until(() -> sh.cat("/ns").contains(" phoenix slots=2 busy=0 state=up"));
+
+        // Both its slots are free: the old task is not taken back for one of the new node's.
+        String t = "/" + sh.newSession();
+        sh.echo(t + "/ctl", "res 2");
+        sh.echo(t + "/ctl", "exec echo again");
+        assertThat(sh.cat(t + "/stdout")).isEqualTo("again\nagain\n");
+        assertThat(sh.lines(s + "/status")).singleElement().asString().matches("cmd/\\d+ \\d+ Lost \\S+ sh");
+        assertThat(sh.cat(s + "/0/wait")).startsWith("0 0 0 0 'node lost: phoenix: ");
+        assertThat(second.isAlive()).isTrue();
+    }
 }

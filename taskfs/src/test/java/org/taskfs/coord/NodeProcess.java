@@ -33,9 +33,14 @@ final class NodeProcess implements AutoCloseable {
     }
 
     static NodeProcess start(int slots, String... options) throws Exception {
+        return startAt(DialAddress.tcp("127.0.0.1", 0), slots, options);
+    }
+
+    /** At a given address: a node restarted where it was. */
+    static NodeProcess startAt(DialAddress listen, int slots, String... options) throws Exception {
         List<String> argv = new ArrayList<>(List.of(ClusterTestBase.javaBinary().toString(), "-Xshare:auto",
                 "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", ClusterTestBase.classpath(), "org.taskfs.cli.Main",
-                "node", "--listen", "tcp!127.0.0.1!0", "--slots", Integer.toString(slots)));
+                "node", "--listen", listen.toString(), "--slots", Integer.toString(slots)));
         argv.addAll(List.of(options));
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
