@@ -7,13 +7,14 @@ import org.taskfs.styx.server.StyxException;
 
 /**
  * A line of a server's root {@code ns}: one entry of its pool and what it offers,
- * {@code mount ADDR NAME slots=K busy=B state=up|down|draining}. A node lists itself (named {@code local}), a
+ * {@code mount ADDR NAME slots=K busy=B state=up|down|draining|unreachable}. A node lists itself (named {@code local}), a
  * coordinator each member; a coordinator that mounts either reads the same lines and sums what is up.
  * Busy counts tasks reserved and not finished: a reserved task holds its slot until its run ends.
  */
 public record Capacity(String address, String name, int slots, int busy, State state) {
 
-    public enum State { UP, DOWN, DRAINING }
+    /** UNREACHABLE: connected but silent; its tasks keep their state until it answers or is declared down. */
+    public enum State { UP, DOWN, DRAINING, UNREACHABLE }
 
     public String line() {
         return "mount " + address + " " + name + " slots=" + slots + " busy=" + busy + " state="
@@ -82,6 +83,6 @@ public record Capacity(String address, String name, int slots, int busy, State s
 
     private static StyxException bad(String line) {
         return new StyxException("ns: not a capacity line: \"" + line
-                + "\"; expected mount ADDR NAME slots=K busy=B state=up|down|draining");
+                + "\"; expected mount ADDR NAME slots=K busy=B state=up|down|draining|unreachable");
     }
 }

@@ -24,8 +24,9 @@ class CapacityTest {
                 mount tcp!c!5555 c slots=16 busy=2 state=up
 
                 mount tcp!d!6666 d slots=2 busy=0 state=draining
+                mount tcp!e!6666 e slots=8 busy=0 state=unreachable
                 """);
-        assertThat(pool).hasSize(4);
+        assertThat(pool).hasSize(5);
         Capacity total = Capacity.total("tcp!top!5555", "top", pool);
         assertThat(total.slots()).isEqualTo(20);
         assertThat(total.busy()).isEqualTo(3);
@@ -36,6 +37,7 @@ class CapacityTest {
     void freeIsNeverNegativeAndNothingWhenNotUp() {
         assertThat(new Capacity("a", "a", 2, 5, Capacity.State.UP).free()).isZero();
         assertThat(new Capacity("a", "a", 8, 0, Capacity.State.DRAINING).free()).isZero();
+        assertThat(new Capacity("a", "a", 8, 0, Capacity.State.UNREACHABLE).free()).isZero();
     }
 
     @Test
@@ -45,7 +47,7 @@ class CapacityTest {
                 "mount a b busy=0 slots=4 state=up", "mount a b slots=4 busy=0")) {
             assertThatThrownBy(() -> Capacity.parse(bad)).isInstanceOf(StyxException.class)
                     .hasMessage("ns: not a capacity line: \"" + bad
-                            + "\"; expected mount ADDR NAME slots=K busy=B state=up|down|draining");
+                            + "\"; expected mount ADDR NAME slots=K busy=B state=up|down|draining|unreachable");
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.taskfs.coord.Coordinator;
+import org.taskfs.coord.pool.Pool;
 import org.taskfs.node.NodeDaemon;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.task.Security;
@@ -39,8 +40,12 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ServerSecurity security;
 
+    @Mixin
+    PoolOptions pool;
+
     @Override
     public Integer call() throws Exception {
+        Pool.Settings timings = pool.settings();
         DialAddress at = DialAddress.parse(listen, Coordinator.DEFAULT_PORT);
         Security sec = security.security();
         guard.check(at, sec.auth());
@@ -52,7 +57,7 @@ final class ServeCommand implements Callable<Integer> {
             members.addAll(Hostfile.read(hostfile));
         }
         Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withMembers(members)
-                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec));
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             c.close();

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.taskfs.coord.Coordinator;
 import org.taskfs.coord.LocalCluster;
+import org.taskfs.coord.pool.Pool;
 import org.taskfs.node.NodeDaemon;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.task.Security;
@@ -42,18 +43,22 @@ final class UpCommand implements Callable<Integer> {
     @Mixin
     ServerSecurity security;
 
+    @Mixin
+    PoolOptions pool;
+
     @Override
     public Integer call() throws Exception {
         if (nodes < 1) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--nodes must be 1 or more");
         }
+        Pool.Settings timings = pool.settings();
         DialAddress at = DialAddress.parse(listen, Coordinator.DEFAULT_PORT);
         Security sec = security.security();
         guard.check(at, sec.auth());
         // The nodes are on loopback, but they get the same security: a coordinator dials them with it.
-        LocalCluster cluster = LocalCluster.start(Coordinator.Config.defaults(at).withSecurity(sec), nodes, nodePort,
-                slots);
+        LocalCluster cluster = LocalCluster.start(Coordinator.Config.defaults(at).withSecurity(sec)
+                .withPool(timings), nodes, nodePort, slots);
         AutoCloseable mounted;
         try {
             mounted = mount == null ? () -> { } : Mounts.mount(cluster.address(), mount, sec.auth());

@@ -67,13 +67,19 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
-     * Starts serving and mounts the configured members; completes when every member answered or
-     * was found unreachable (those are kept and dialled again until they answer).
+     * Mounts the configured members, then starts serving: it answers clients only once every member has
+     * answered or failed its first dial (those are kept and dialled again until they answer), so a
+     * {@code res} made as soon as it serves finds the members that are there.
      */
     public static Coordinator start(Config config) {
         Pool pool = new Pool(config.pool(), System.getProperty("user.name", "taskfs"), config.security().auth());
         TaskServer server;
         try {
+            List<CompletableFuture<Member>> mounting = new ArrayList<>();
+            for (MemberSpec m : config.members()) {
+                mounting.add(pool.add(m.address(), m.name(), null));
+            }
+            Futures.settled(CompletableFuture.allOf(mounting.toArray(new CompletableFuture<?>[0]))).join();
             server = TaskServer.start(config.listen(), "coordinator", config.scratch(), config.idleTimeout(),
                     config.security(),
                     scratch -> new CoordinatorTasks(pool, scratch));
@@ -81,13 +87,7 @@ public final class Coordinator implements AutoCloseable {
             pool.close();
             throw e;
         }
-        Coordinator c = new Coordinator(pool, server);
-        List<CompletableFuture<Member>> mounting = new ArrayList<>();
-        for (MemberSpec m : config.members()) {
-            mounting.add(pool.add(m.address(), m.name(), null));
-        }
-        Futures.settled(CompletableFuture.allOf(mounting.toArray(new CompletableFuture<?>[0]))).join();
-        return c;
+        return new Coordinator(pool, server);
     }
 
     public DialAddress address() {

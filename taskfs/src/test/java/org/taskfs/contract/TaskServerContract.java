@@ -51,7 +51,7 @@ abstract class TaskServerContract {
     static final List<String> ROOT_FILES = List.of("clone", "ctl", "arch", "status", "ns", "env");
     static final String ARCH = HostInfo.LOCAL.toString();
     private static final Pattern NS_LINE =
-            Pattern.compile("mount (\\S+) (\\S+) slots=(\\d+) busy=(\\d+) state=(up|down|draining)");
+            Pattern.compile("mount (\\S+) (\\S+) slots=(\\d+) busy=(\\d+) state=(up|down|draining|unreachable)");
     private static final AtomicLong TOKENS = new AtomicLong(System.nanoTime() % 1_000_000);
 
     private DialAddress address;

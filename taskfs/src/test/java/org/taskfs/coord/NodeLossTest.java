@@ -22,7 +22,9 @@ class NodeLossTest extends ClusterTestBase {
         NodeProcess alpha = closeLater(NodeProcess.start(2));
         NodeProcess beta = closeLater(NodeProcess.start(2));
         Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
-                .withPool(new Pool.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                // A node timeout far beyond the bound below: a closed connection is a loss at once.
+                .withPool(new Pool.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1),
+                        Duration.ofSeconds(60)))
                 .withMembers(List.of(new Coordinator.MemberSpec(alpha.address(), "alpha"),
                         new Coordinator.MemberSpec(beta.address(), "beta")))));
         Sh sh = sh(c.address());
@@ -86,14 +88,15 @@ class NodeLossTest extends ClusterTestBase {
         assertThat(sh.echoFails("/" + sh.newSession() + "/ctl", "res 3")).startsWith("res: not enough capacity: asked 3, 2 free slots");
     }
 
-    /** A node that stops answering without closing its connections is found out by the heartbeat. */
+    /** A node that stops answering without closing its connections is lost once the node timeout passes. */
     @Test
-    void aNodeThatFallsSilentIsLostWithinTheHeartbeat() throws Exception {
+    void aNodeThatFallsSilentIsLostAfterTheNodeTimeout() throws Exception {
         NodeDaemon far = closeLater(NodeDaemon.start(NodeDaemon.Config.defaults(LOOPBACK).withSlots(2)));
         NodeDaemon near = closeLater(NodeDaemon.start(NodeDaemon.Config.defaults(LOOPBACK).withSlots(2)));
         SilentPeers.Relay relay = closeLater(new SilentPeers.Relay(far.address()));
         Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
-                .withPool(new Pool.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                .withPool(new Pool.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1),
+                        Duration.ofSeconds(2)))
                 .withMembers(List.of(new Coordinator.MemberSpec(relay.address(), "far"),
                         new Coordinator.MemberSpec(near.address(), "near")))));
         Sh sh = sh(c.address());
@@ -112,9 +115,40 @@ class NodeLossTest extends ClusterTestBase {
         relay.freeze();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(sh.lines("/" + s + "/status").get(0)).matches("cmd/\\d+ \\d+ Lost \\S+ sh"));
-        assertThat(sh.cat("/" + s + "/0/wait")).startsWith("0 0 0 0 'node lost: far: ");
+        assertThat(sh.cat("/" + s + "/0/wait")).isEqualTo("0 0 0 0 'node lost: far: no answer for 2 s (the node timeout)'\n");
         sh.echo("/" + s + "/ctl", "kill");
         assertThat(sh.lines("/" + s + "/wait")).hasSize(2);
         assertThat(Sh.split(Sh.get(tagged))).containsExactlyInAnyOrder("0: start", "1: start");
+    }
+
+    /** A node restarted at the same address is dialled again and used: what it ran before stays Lost. */
+    @Test
+    void aRestartedNodeIsUsedAgainButItsOldTasksStayLost() throws Exception {
+        NodeProcess first = closeLater(NodeProcess.start(2));
+        Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
+                .withPool(new Pool.Settings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(500),
+                        Duration.ofSeconds(60)))
+                .withMembers(List.of(new Coordinator.MemberSpec(first.address(), "phoenix")))));
+        Sh sh = sh(c.address());
+        String s = "/" + sh.newSession();
+        sh.echo(s + "/ctl", "res 1");
+        sh.echo(s + "/ctl", "exec sh -c 'echo before; " + uniqueSleep(60) + "'");
+        RemoteFid out = Sh.get(sh.blocking.open(s + "/0/stdout", P9.OREAD));
+        assertThat(new String(Sh.get(out.read(0, 100)), StandardCharsets.UTF_8)).isEqualTo("before\n");
+        Sh.get(out.clunk());
+
+        first.kill9();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sh.lines(s + "/status").get(0).contains(" Lost "));
+        NodeProcess second = closeLater(NodeProcess.startAt(first.address(), 2));
+        await().atMost(Sh.WAIT).until(() -> sh.cat("/ns").contains(" phoenix slots=2 busy=0 state=up"));
+
+        // Both its slots are free: the old task is not taken back for one of the new node's.
+        String t = "/" + sh.newSession();
+        sh.echo(t + "/ctl", "res 2");
+        sh.echo(t + "/ctl", "exec echo again");
+        assertThat(sh.cat(t + "/stdout")).isEqualTo("again\nagain\n");
+        assertThat(sh.lines(s + "/status")).singleElement().asString().matches("cmd/\\d+ \\d+ Lost \\S+ sh");
+        assertThat(sh.cat(s + "/0/wait")).startsWith("0 0 0 0 'node lost: phoenix: ");
+        assertThat(second.isAlive()).isTrue();
     }
 }

@@ -1,9 +1,13 @@
 package org.taskfs.coord;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +33,14 @@ final class NodeProcess implements AutoCloseable {
     }
 
     static NodeProcess start(int slots, String... options) throws Exception {
+        return startAt(DialAddress.tcp("127.0.0.1", 0), slots, options);
+    }
+
+    /** At a given address: a node restarted where it was. */
+    static NodeProcess startAt(DialAddress listen, int slots, String... options) throws Exception {
         List<String> argv = new ArrayList<>(List.of(ClusterTestBase.javaBinary().toString(), "-Xshare:auto",
                 "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", ClusterTestBase.classpath(), "org.taskfs.cli.Main",
-                "node", "--listen", "tcp!127.0.0.1!0", "--slots", Integer.toString(slots)));
+                "node", "--listen", listen.toString(), "--slots", Integer.toString(slots)));
         argv.addAll(List.of(options));
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -82,10 +91,43 @@ final class NodeProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /**
+     * SIGSTOP: the daemon answers nothing while its connections stay open (its tasks' processes run on).
+     * Returns once the kernel shows it stopped.
+     */
+    void stop() throws Exception {
+        signal("STOP");
+        await().atMost(Duration.ofSeconds(10)).until(() -> state() == 'T');
+    }
+
+    /** SIGCONT: it goes on where it was stopped. */
+    void cont() throws Exception {
+        signal("CONT");
+        await().atMost(Duration.ofSeconds(10)).until(() -> state() != 'T');
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** The process's state letter in /proc ({@code T} when stopped). */
+    private char state() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2);
+    }
+
     /** Stops it as its user would (SIGTERM: it kills its tasks), SIGKILL if that takes too long. */
     @Override
     public void close() throws Exception {
         if (process.isAlive()) {
+            try {
+                signal("CONT"); // a stopped process would not act on the SIGTERM
+            } catch (IOException gone) {
+                // it ended meanwhile
+            }
             process.destroy();
             if (!process.waitFor(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -113,7 +113,8 @@ class PoolTest extends ClusterTestBase {
     @Test
     void mountingWhatDoesNotAnswerFailsClearly() throws Exception {
         Coordinator top = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
-                .withPool(new Pool.Settings(Duration.ofSeconds(1), Duration.ofMillis(800), Duration.ofSeconds(1)))));
+                .withPool(new Pool.Settings(Duration.ofSeconds(1), Duration.ofMillis(800), Duration.ofSeconds(1),
+                        Duration.ofSeconds(60)))));
         Sh admin = admin(top.address());
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -142,7 +143,8 @@ class PoolTest extends ClusterTestBase {
         // Start-up waits for every member to answer or time out: it returns, with the silent one down.
         Coordinator c = closeLater(Sh.get(CompletableFuture.supplyAsync(() -> Coordinator.start(
                 Coordinator.Config.defaults(LOOPBACK)
-                .withPool(new Pool.Settings(Duration.ofSeconds(1), Duration.ofMillis(800), Duration.ofSeconds(1)))
+                .withPool(new Pool.Settings(Duration.ofSeconds(1), Duration.ofMillis(800), Duration.ofSeconds(1),
+                        Duration.ofSeconds(60)))
                 .withMembers(List.of(new Coordinator.MemberSpec(mute.address(), "mute"),
                         new Coordinator.MemberSpec(real.address(), "real")))))));
         Sh sh = sh(c.address());
@@ -163,7 +165,8 @@ class PoolTest extends ClusterTestBase {
         SilentPeers.Relay relay = closeLater(new SilentPeers.Relay(far.address()));
         // A slow heartbeat, so it is the res itself that meets the silence.
         Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
-                .withPool(new Pool.Settings(Duration.ofSeconds(60), Duration.ofMillis(800), Duration.ofSeconds(60)))
+                .withPool(new Pool.Settings(Duration.ofSeconds(60), Duration.ofMillis(800), Duration.ofSeconds(60),
+                        Duration.ofSeconds(120)))
                 .withMembers(List.of(new Coordinator.MemberSpec(relay.address(), "far"),
                         new Coordinator.MemberSpec(near.address(), "near")))));
         Sh sh = sh(c.address());
@@ -197,7 +200,8 @@ class PoolTest extends ClusterTestBase {
     @Test
     void slotsAreFreeAgainAsSoonAsTheTasksEnd() throws Exception {
         LocalCluster c = cluster(Coordinator.Config.defaults(LOOPBACK)
-                .withPool(new Pool.Settings(Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofSeconds(1))), 2, 4);
+                .withPool(new Pool.Settings(Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofSeconds(1),
+                        Duration.ofSeconds(60))), 2, 4);
         Sh sh = sh(c);
         for (int i = 0; i < 20; i++) {
             String s = sh.newSession();

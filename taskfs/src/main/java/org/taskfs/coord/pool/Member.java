@@ -11,6 +11,7 @@ import java.util.function.IntSupplier;
 import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
+import org.taskfs.styx.client.StyxConnectionException;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.util.Failures;
@@ -34,7 +35,8 @@ public final class Member {
         void lost(String reason);
     }
 
-    public enum State { UP, DOWN, DRAINING }
+    /** UNREACHABLE: connected, but the heartbeat goes unanswered; its tasks are kept as they were. */
+    public enum State { UP, DOWN, DRAINING, UNREACHABLE }
 
     private final String name;
     private final DialAddress address;
@@ -44,10 +46,19 @@ public final class Member {
     private volatile StyxClient client;
     private volatile State state = State.DOWN;
     private volatile String lostReason = "not connected yet";
+    /** How long a request waits for an unreachable member to answer again: the pool's request timeout. */
+    private volatile Duration patience = Duration.ZERO;
     private int slots;
     /** Tasks busy there that are not this coordinator's, as of the last beat. */
     private int busy;
+    /** Drained while connected: no new tasks, also once it answers again after a silence. */
+    private boolean draining;
+    /** A beat is out, unanswered: when it was sent (System.nanoTime) and how many ticks ago. */
+    private boolean beatOut;
+    private long beatSent;
     private int missedBeats;
+    /** Done while the member answers; while it is unreachable, completes when it answers again or is lost. */
+    private CompletableFuture<Void> answering = CompletableFuture.completedFuture(null);
     private Map<String, Integer> census = Map.of();
 
     Member(String name, DialAddress address, Integer slotsLimit) {
@@ -80,11 +91,12 @@ public final class Member {
             }
             synchronized (this) {
                 client = c;
-                if (state != State.DRAINING) {
-                    state = State.UP;
-                }
+                state = State.UP;
+                draining = false;
+                beatOut = false;
                 missedBeats = 0;
                 lostReason = null;
+                patience = options.requestTimeout();
             }
             c.closeFuture().whenComplete((x, y) -> {
                 if (client == c) {
@@ -127,22 +139,119 @@ public final class Member {
         });
     }
 
-    /** @param reserving slots of this member that reservations under way are taking */
-    CompletableFuture<Void> heartbeat(IntSupplier reserving) {
-        StyxClient c = client;
-        if (c == null || state == State.DOWN) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return refresh(c, reserving).handle((v, e) -> {
-            synchronized (this) {
-                missedBeats = e == null ? 0 : missedBeats + 1;
+    /**
+     * One tick of the heartbeat: sends a beat unless one is out. A beat carries no timeout, so it is answered
+     * whenever the member answers again; how long it has been out is what tells a stall from a death. Two
+     * ticks without an answer make the member unreachable, the node timeout makes it lost.
+     *
+     * @param reserving slots of this member that reservations under way are taking
+     */
+    void beat(IntSupplier reserving, Duration nodeTimeout) {
+        StyxClient c;
+        long silent;
+        int missed;
+        synchronized (this) {
+            c = client;
+            if (c == null) {
+                return;
             }
-            return null;
-        });
+            if (!beatOut) {
+                beatOut = true;
+                beatSent = System.nanoTime();
+                missedBeats = 0;
+                silent = -1;
+                missed = 0;
+            } else {
+                silent = System.nanoTime() - beatSent;
+                missed = ++missedBeats;
+            }
+        }
+        if (silent < 0) {
+            refresh(c.withTimeout(Duration.ZERO), reserving).whenComplete((v, e) -> answered(c, e));
+        } else if (silent >= nodeTimeout.toNanos()) {
+            lost("no answer for " + Pool.Settings.seconds(nodeTimeout) + " (the node timeout)");
+        } else if (missed >= Pool.Settings.MISSED_BEATS) {
+            unreachable();
+        }
     }
 
-    synchronized int missedBeats() {
-        return missedBeats;
+    /**
+     * The member answered a beat. An Rerror is an answer too (a node at its fid limit says "too many fids"):
+     * it is alive, so it is not silent; only a closed connection is no answer, and that is a loss of its own.
+     */
+    private void answered(StyxClient c, Throwable e) {
+        if (e != null && Failures.cause(e) instanceof StyxConnectionException) {
+            return;
+        }
+        CompletableFuture<Void> back = null;
+        synchronized (this) {
+            if (client != c) {
+                return;
+            }
+            beatOut = false;
+            missedBeats = 0;
+            if (state == State.UNREACHABLE) {
+                state = draining ? State.DRAINING : State.UP;
+                back = answering;
+            }
+        }
+        if (e != null) {
+            LOG.log(System.Logger.Level.DEBUG, "{0} answered the heartbeat with an error: {1}", name, Failures.text(e));
+        }
+        if (back != null) {
+            LOG.log(System.Logger.Level.INFO, "{0} ({1}) answers again", name, address);
+            back.complete(null);
+        }
+    }
+
+    /** Connected but silent: nothing new goes there, its tasks and their readers wait for it. */
+    private void unreachable() {
+        synchronized (this) {
+            if (state != State.UP && state != State.DRAINING) {
+                return;
+            }
+            state = State.UNREACHABLE;
+            answering = new CompletableFuture<>();
+        }
+        LOG.log(System.Logger.Level.WARNING, "{0} ({1}) is unreachable: no answer for {2}; its tasks are kept until "
+                + "it answers or the node timeout passes", name, address, silence());
+    }
+
+    /** How long the beat now out has gone unanswered, for messages. */
+    private synchronized String silence() {
+        long nanos = beatOut ? System.nanoTime() - beatSent : 0;
+        return Pool.Settings.seconds(Duration.ofNanos(nanos));
+    }
+
+    /**
+     * Completes once the member can be asked something: at once, unless it is unreachable; then when it
+     * answers again. Fails if it is down, or does not answer within the request timeout; as nothing was sent
+     * meanwhile, a command that fails here was not carried out there.
+     */
+    public CompletableFuture<Void> reachable() {
+        CompletableFuture<Void> back;
+        synchronized (this) {
+            if (state != State.UNREACHABLE) {
+                return client != null ? CompletableFuture.completedFuture(null)
+                        : CompletableFuture.failedFuture(down());
+            }
+            back = answering;
+        }
+        return back.copy().orTimeout(patience.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+                .handle((v, e) -> {
+                    if (e != null) {
+                        throw new java.util.concurrent.CompletionException(new java.io.IOException(
+                                name + " (" + address + ") is unreachable: no answer for " + silence()));
+                    }
+                    if (client == null) {
+                        throw new java.util.concurrent.CompletionException(down());
+                    }
+                    return null;
+                });
+    }
+
+    private java.io.IOException down() {
+        return new java.io.IOException(name + " (" + address + ") is down: " + lostReason);
     }
 
     private synchronized void update(String ns, String status, int ours) {
@@ -165,9 +274,10 @@ public final class Member {
         census = Map.copyOf(c);
     }
 
-    /** The member is unreachable: its leaves are lost, its connection closed. */
+    /** The member is gone (or given up): its leaves are lost, its connection closed. */
     void lost(String reason) {
         StyxClient c;
+        CompletableFuture<Void> waiting;
         synchronized (this) {
             if (state == State.DOWN && client == null) {
                 return;
@@ -176,7 +286,12 @@ public final class Member {
             lostReason = reason;
             c = client;
             client = null;
+            beatOut = false;
+            waiting = answering;
+            answering = CompletableFuture.completedFuture(null);
         }
+        // Requests waiting for it to answer again go on, and find it down.
+        waiting.complete(null);
         LOG.log(System.Logger.Level.WARNING, "{0} ({1}) is lost: {2}", name, address, reason);
         for (Occupant l : leaves) {
             l.lost(reason);
@@ -188,6 +303,9 @@ public final class Member {
     }
 
     synchronized void drain() {
+        if (state == State.UP || state == State.UNREACHABLE) {
+            draining = true;
+        }
         if (state == State.UP) {
             state = State.DRAINING;
         }
@@ -244,7 +362,7 @@ public final class Member {
         leaves.remove(task);
     }
 
-    /** The root ns line: {@code mount ADDR NAME slots=K busy=B state=up|down|draining}. */
+    /** The root ns line: {@code mount ADDR NAME slots=K busy=B state=up|down|draining|unreachable}. */
     synchronized String nsLine() {
         return new Capacity(address.toString(), name, slots, busy + unfinished(),
                 Capacity.State.valueOf(state.name())).line();
@@ -259,20 +377,27 @@ public final class Member {
     private StyxClient client(String user) {
         StyxClient c = client;
         if (c == null) {
-            throw new java.util.concurrent.CompletionException(new java.io.IOException(
-                    name + " (" + address + ") is down: " + lostReason));
+            throw new java.util.concurrent.CompletionException(down());
         }
         return user == null ? c : c.as(user);
     }
 
+    /** The connection once the member answers ({@link #reachable}). */
+    private CompletableFuture<StyxClient> ready(String user) {
+        return reachable().thenApply(v -> client(user));
+    }
+
     /**
      * Opens a file of the member. A streaming file (stdout, wait…) may legitimately take hours to
-     * answer, so its reads carry no timeout: the heartbeat is what notices a dead member.
+     * answer, so its reads carry no timeout and are sent even while the member is unreachable (they are
+     * answered when it answers again): the heartbeat is what notices a dead member.
      */
     public CompletableFuture<RemoteFid> open(String user, String path, int mode, boolean streaming) {
+        if (!streaming) {
+            return ready(user).thenCompose(c -> c.open(path, mode));
+        }
         try {
-            StyxClient c = client(user);
-            return (streaming ? c.withTimeout(Duration.ZERO) : c).open(path, mode);
+            return client(user).withTimeout(Duration.ZERO).open(path, mode);
         } catch (java.util.concurrent.CompletionException e) {
             return CompletableFuture.failedFuture(e.getCause());
         }
@@ -280,11 +405,7 @@ public final class Member {
 
     /** Writes {@code text} to a file of the member as one write (one ctl command). */
     public CompletableFuture<Void> write(String user, String path, String text) {
-        try {
-            return client(user).write(path, text.getBytes(StandardCharsets.UTF_8));
-        } catch (java.util.concurrent.CompletionException e) {
-            return CompletableFuture.failedFuture(e.getCause());
-        }
+        return ready(user).thenCompose(c -> c.write(path, text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
@@ -299,11 +420,7 @@ public final class Member {
     }
 
     public CompletableFuture<String> read(String user, String path) {
-        try {
-            return client(user).readString(path);
-        } catch (java.util.concurrent.CompletionException e) {
-            return CompletableFuture.failedFuture(e.getCause());
-        }
+        return ready(user).thenCompose(c -> c.readString(path));
     }
 
     @Override

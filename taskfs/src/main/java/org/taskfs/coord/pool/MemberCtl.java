@@ -41,18 +41,22 @@ public final class MemberCtl {
             writing++;
             letGoLater = false;
         }
-        return f.thenCompose(c -> c.write(0, data)).<Void>thenApply(n -> null).whenComplete((v, e) -> {
-            CompletableFuture<RemoteFid> drop = null;
-            synchronized (this) {
-                writing--;
-                if (f.isCompletedExceptionally() && fid == f) {
-                    fid = null; // the next command tries to open it again
-                } else if (writing == 0 && letGoLater) {
-                    drop = takeFid();
-                }
+        // As every request to the member: held back while it is unreachable, not sent into the silence.
+        return member.reachable().thenCompose(x -> f).thenCompose(c -> c.write(0, data)).<Void>thenApply(n -> null)
+                .whenComplete((v, e) -> written(f));
+    }
+
+    private void written(CompletableFuture<RemoteFid> f) {
+        CompletableFuture<RemoteFid> drop = null;
+        synchronized (this) {
+            writing--;
+            if (f.isCompletedExceptionally() && fid == f) {
+                fid = null; // the next command tries to open it again
+            } else if (writing == 0 && letGoLater) {
+                drop = takeFid();
             }
-            clunk(drop);
-        });
+        }
+        clunk(drop);
     }
 
     /** Nothing of the session is busy: the fid goes now, or once the writes out are answered. */

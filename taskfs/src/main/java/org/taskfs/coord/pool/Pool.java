@@ -30,16 +30,48 @@ import org.taskfs.task.CtlRequest;
 
 /**
  * The servers a coordinator has mounted, with their health. A heartbeat reads each member's root
- * {@code ns}; a member that misses two beats or drops its connection is marked down, its tasks
- * become Lost, and it is dialled again until it answers.
+ * {@code ns}. A member whose connection closes is down at once: its tasks become Lost, and it is
+ * dialled again until it answers. A member that is connected but leaves two beats unanswered is only
+ * unreachable: nothing new is placed there, its tasks keep their state and their readers wait; it is
+ * up again when it answers, and down (its tasks Lost) once it has been silent for the node timeout.
  */
 public final class Pool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Pool.class.getName());
 
-    /** Timings of the pool: heartbeat period, request timeout to members, reconnect period. */
-    public record Settings(Duration heartbeat, Duration requestTimeout, Duration reconnect) {
+    /**
+     * Timings of the pool: heartbeat period, request timeout to members, reconnect period, and the node
+     * timeout: how long a connected member may be silent before it is given up for lost.
+     */
+    public record Settings(Duration heartbeat, Duration requestTimeout, Duration reconnect, Duration nodeTimeout) {
         public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(1), Duration.ofSeconds(10),
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), Duration.ofSeconds(60));
+
+        /** Beats a member may leave unanswered before it is unreachable. */
+        public static final int MISSED_BEATS = 2;
+
+        public Settings {
+            positive(heartbeat, "heartbeat");
+            positive(requestTimeout, "request timeout");
+            positive(reconnect, "reconnect period");
+            positive(nodeTimeout, "node timeout");
+            // A member must be able to be unreachable before it is lost, or every stall is a loss.
+            if (nodeTimeout.compareTo(heartbeat.multipliedBy(MISSED_BEATS)) < 0) {
+                throw new IllegalArgumentException("the node timeout (" + seconds(nodeTimeout) + ") must be at least "
+                        + MISSED_BEATS + " heartbeats (" + seconds(heartbeat.multipliedBy(MISSED_BEATS)) + ")");
+            }
+        }
+
+        private static void positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("the " + what + " must be more than 0 s, not "
+                        + (d == null ? "none" : seconds(d)));
+            }
+        }
+
+        /** A duration as the flags spell it: decimal seconds. */
+        public static String seconds(Duration d) {
+            return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
+        }
     }
 
     private final List<Member> members = new CopyOnWriteArrayList<>();
@@ -62,8 +94,8 @@ public final class Pool implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long beat = settings.heartbeat().toMillis();
-        timer.scheduleAtFixedRate(this::beat, beat, beat, TimeUnit.MILLISECONDS);
+        long beat = settings.heartbeat().toNanos();
+        timer.scheduleAtFixedRate(this::beat, beat, beat, TimeUnit.NANOSECONDS);
         long again = settings.reconnect().toMillis();
         timer.scheduleWithFixedDelay(this::reconnect, again, again, TimeUnit.MILLISECONDS);
     }
@@ -146,16 +178,7 @@ public final class Pool implements AutoCloseable {
 
     private void beat() {
         for (Member m : members) {
-            if (m.state() == Member.State.DOWN) {
-                continue;
-            }
-            m.heartbeat(() -> reserving(m)).orTimeout(settings.heartbeat().toMillis() * 2, TimeUnit.MILLISECONDS)
-                    .whenComplete((v, e) -> {
-                        if (e != null || m.missedBeats() >= 2) {
-                            m.lost("no answer to the heartbeat for " + settings.heartbeat().multipliedBy(2).toMillis()
-                                    + " ms");
-                        }
-                    });
+            m.beat(() -> reserving(m), settings.nodeTimeout());
         }
     }
 

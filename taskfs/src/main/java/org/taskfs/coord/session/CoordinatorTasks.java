@@ -57,6 +57,7 @@ public final class CoordinatorTasks extends Backend {
     public String settings() {
         return "heartbeat " + pool.settings().heartbeat().toMillis() + "ms\n"
                 + "timeout " + pool.settings().requestTimeout().toMillis() + "ms\n"
+                + "node-timeout " + pool.settings().nodeTimeout().toMillis() + "ms\n"
                 + "members " + pool.members().size() + "\n";
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.taskfs.coord.pool.Member;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
@@ -119,16 +120,25 @@ final class MemberPart implements Part {
         return at.member().write(at.owner(), at.remoteDir() + "/" + file, text);
     }
 
-    /** The member session's status, one read; tasks whose member is gone show their last line as Lost. */
+    /**
+     * The member session's status, one read; tasks whose member is gone show their last line as Lost, those
+     * of a member that is unreachable their last known line, without waiting for it.
+     */
     @Override
     public CompletableFuture<List<String>> status() {
         if (tasks.stream().allMatch(RemoteTask::isLost)) {
             return CompletableFuture.completedFuture(lostLines());
         }
+        if (at.member().state() == Member.State.UNREACHABLE) {
+            return CompletableFuture.completedFuture(knownLines());
+        }
         return at.member().read(at.owner(), at.remoteDir() + "/status").handle((text, e) -> {
             if (e != null) {
                 if (tasks.stream().anyMatch(RemoteTask::isLost)) {
                     return lostLines();
+                }
+                if (at.member().state() == Member.State.UNREACHABLE) {
+                    return knownLines();
                 }
                 throw new StyxException(Failures.text(e));
             }
@@ -149,6 +159,14 @@ final class MemberPart implements Part {
         List<String> out = new ArrayList<>();
         for (RemoteTask t : tasks) {
             out.add(t.lostStatus());
+        }
+        return out;
+    }
+
+    private List<String> knownLines() {
+        List<String> out = new ArrayList<>();
+        for (RemoteTask t : tasks) {
+            out.add(t.knownStatus());
         }
         return out;
     }

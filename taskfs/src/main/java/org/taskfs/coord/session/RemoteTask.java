@@ -10,7 +10,9 @@ import java.util.function.Consumer;
 import org.taskfs.coord.pool.Member;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxConnectionException;
+import org.taskfs.styx.client.StyxRemoteException;
 import org.taskfs.styx.codec.P9;
+import org.taskfs.styx.server.Errors;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.PlanNineQuoting;
@@ -319,10 +321,14 @@ final class RemoteTask implements Leaf, Member.Occupant {
                         pumped.whenComplete((v, x) -> r.waitLine.complete(r.told(line)));
                         return;
                     }
-                    if (Failures.cause(e) instanceof StyxConnectionException) {
+                    Throwable why = Failures.cause(e);
+                    if (why instanceof StyxConnectionException) {
                         // The connection went before the pool heard of it: the member is lost, and this task
                         // with it, whichever notices first.
                         lost("connection lost");
+                    } else if (why instanceof StyxRemoteException remote && remote.error().equals(Errors.NOT_FOUND)) {
+                        // It answers but has no such task: it was restarted, or let the session go.
+                        lost("it no longer knows the task " + remoteDir);
                     }
                     String line;
                     synchronized (this) {
@@ -373,18 +379,52 @@ final class RemoteTask implements Leaf, Member.Occupant {
         lastStatus = line;
     }
 
-    /**
-     * The last known line with its state replaced by Lost; what was never read is made up from what the
-     * coordinator knows: the task number in its directory's name and the last exec's ARG0.
-     */
+    /** The last known line with its state replaced by Lost. */
     synchronized String lostStatus() {
+        return statusAs(TaskState.Lost);
+    }
+
+    /**
+     * The line shown while its member is unreachable: the member's last line for it, its state as this
+     * coordinator knows it now (a run copied here and not ended is Execute, one ended is not).
+     */
+    synchronized String knownStatus() {
+        if (lostReason != null) {
+            return lostStatus();
+        }
+        TaskState last = lastState();
+        TaskState now;
+        if (isRunning()) {
+            now = TaskState.Execute;
+        } else if (run == null) {
+            now = last != null ? last : TaskState.Closed;
+        } else {
+            now = last != null && last != TaskState.Execute ? last : TaskState.Done;
+        }
+        return statusAs(now);
+    }
+
+    private TaskState lastState() {
+        List<String> f = lastStatus == null ? List.of() : PlanNineQuoting.tokenize(lastStatus.strip());
+        try {
+            return f.size() == 5 ? TaskState.valueOf(f.get(2)) : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The last known line with another state; what was never read is made up from what the coordinator
+     * knows: the task number in its directory's name and the last exec's ARG0.
+     */
+    private String statusAs(TaskState state) {
         List<String> f = lastStatus == null ? List.of() : PlanNineQuoting.tokenize(lastStatus.strip());
         boolean known = f.size() == 5;
         String cmd = known ? f.get(0) : "cmd/" + remoteDir.substring(remoteDir.lastIndexOf('/') + 1);
         String refs = known ? f.get(1) : "0";
         String dir = known ? f.get(3) : "";
         String arg0 = argv0 != null ? argv0 : known ? f.get(4) : "";
-        return cmd + " " + refs + " " + TaskState.Lost + " " + PlanNineQuoting.quote(dir) + " "
+        return cmd + " " + refs + " " + state + " " + PlanNineQuoting.quote(dir) + " "
                 + PlanNineQuoting.quote(arg0) + "\n";
     }
 
