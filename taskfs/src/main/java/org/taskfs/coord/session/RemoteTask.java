@@ -260,9 +260,16 @@ final class RemoteTask implements Leaf, Member.Occupant {
         CompletableFuture<Void> pumped = new CompletableFuture<>();
         pumped.whenComplete((v, x) -> r.waitLine.whenComplete((line, e) -> log.markComplete()));
         Consumer<String> lose = why -> {
+            synchronized (this) {
+                if (run != r || released) {
+                    return; // a later exec or a release let this run's copy go: nobody reads it any more
+                }
+            }
             r.lose(file + ": " + why);
-            // What it prints from now on would be lost: it is stopped, and its wait line says why.
-            member.write(owner, remote("ctl"), "kill");
+            if (!r.waitLine.isDone()) {
+                // What it prints from now on would be lost: it is stopped, and its wait line says why.
+                member.write(owner, remote("ctl"), "kill");
+            }
         };
         member.open(owner, remote(file), P9.OREAD, true).whenComplete((f, e) -> {
             if (e != null) {
