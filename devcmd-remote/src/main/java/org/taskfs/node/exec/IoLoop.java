@@ -3,7 +3,6 @@ package org.taskfs.node.exec;
 import static org.taskfs.node.exec.Native.C;
 
 import java.lang.System.Logger.Level;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -303,7 +302,7 @@ final class IoLoop implements OutputLog.Watch {
      * {@code fallback} says so: when the task's cgroup has emptied, or at once without one.
      */
     void completeWhenUnwritten(OutputLog log, BooleanSupplier fallback, Runnable then) {
-        execute(() -> {
+        onLoop(() -> {
             if (log.isComplete() || drains.containsKey(log)) {
                 return;
             }
@@ -314,17 +313,24 @@ final class IoLoop implements OutputLog.Watch {
             }
             Drain d = new Drain(log, fallback, then, fd);
             drains.put(log, d);
-            // Watched before the first test, so a close just after it is not missed.
+            if (!writing(d)) {
+                complete(d); // the usual case, at the cost of an open, two fcntl and a close
+                return;
+            }
+            // Watched only now, so the usual case costs no watch; a close before the watch took effect is seen
+            // by the test that follows it.
             addWatch(log, LibC.IN_CLOSE_WRITE);
             checkDrain(d);
         });
     }
 
-    /** Logs waiting for their last writer; for tests. */
-    int draining() {
-        CompletableFuture<Integer> n = new CompletableFuture<>();
-        execute(() -> n.complete(drains.size()));
-        return n.join();
+    /** Runs {@code task} now if this is the loop thread, else on it. */
+    private void onLoop(Runnable task) {
+        if (Thread.currentThread() == thread) {
+            task.run();
+        } else {
+            execute(task);
+        }
     }
 
     private void checkDrain(Drain d) {
@@ -337,6 +343,11 @@ final class IoLoop implements OutputLog.Watch {
             drainsDue.add(d);
             return;
         }
+        complete(d);
+    }
+
+    /** The last writer is gone: readers get EOF after the last byte. */
+    private void complete(Drain d) {
         drains.remove(d.log);
         endDrain(d);
         d.log.markComplete();
@@ -443,13 +454,7 @@ final class IoLoop implements OutputLog.Watch {
         if (l == null) {
             return;
         }
-        long bytes;
-        try {
-            bytes = p.stdout().size() + (p.stderr() == p.stdout() ? 0 : p.stderr().size());
-        } catch (IOException e) {
-            return; // the files are gone: the task is being released
-        }
-        if (bytes > l.limit) {
+        if (p.outputBytes() > l.limit) {
             dropLimit(p);
             try {
                 p.outputLimitExceeded(l.limit);

@@ -184,6 +184,10 @@ public final class RunningProcess {
         exitStatus = status;
         stdin.onLeaderExit();
         ExitStatus shown = status;
+        if (exceeded == 0 && outputLimit > 0 && outputBytes() > outputLimit) {
+            // Past the limit between two checks and then done: the run failed all the same, as a slower one would.
+            exceeded = outputLimit;
+        }
         if (exceeded > 0) {
             shown = status.withMessage("output limit " + exceeded + " bytes exceeded");
         } else if (spoolFull()) {
@@ -208,6 +212,15 @@ public final class RunningProcess {
         loop.completeWhenUnwritten(stdout, allGone, ended);
         if (stderr != stdout) {
             loop.completeWhenUnwritten(stderr, allGone, ended);
+        }
+    }
+
+    /** Bytes in stdout and stderr together (0 if they cannot be told). */
+    long outputBytes() {
+        try {
+            return stdout.size() + (stderr == stdout ? 0 : stderr.size());
+        } catch (java.io.IOException e) {
+            return 0;
         }
     }
 
