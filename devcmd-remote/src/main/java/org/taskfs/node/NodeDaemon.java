@@ -16,18 +16,29 @@ public final class NodeDaemon implements AutoCloseable {
 
     /**
      * @param listen      where to serve (port 0 picks one)
-     * @param slots       how many tasks it offers to run at once
+     * @param slots       how many tasks it offers to run at once (at least 1)
      * @param scratch     parent of the tasks' private directories; null for one under java.io.tmpdir
      * @param idleTimeout how long a finished, untouched session is kept
      * @param security    authentication of remote peers and the admin group
      * @param orphanGrace how long a coordinator's session outlives the coordinator letting go of it
+     * @param spool       where the tasks' output logs are kept (in a directory of this daemon's); null for one
+     *                    under the scratch directory
+     * @param outputLimit bytes of stdout and stderr together a run may write before its task is killed; 0 for
+     *                    no limit
      */
     public record Config(DialAddress listen, int slots, Path scratch, Duration idleTimeout, Security security,
-                         Duration orphanGrace) {
+                         Duration orphanGrace, Path spool, long outputLimit) {
         public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofMinutes(5);
 
+        public Config {
+            NodeTasks.checkSlots(slots);
+            if (outputLimit < 0) {
+                throw new IllegalArgumentException("output limit: a number of bytes 0 or more, not " + outputLimit);
+            }
+        }
+
         public Config(DialAddress listen, int slots, Path scratch, Duration idleTimeout, Security security) {
-            this(listen, slots, scratch, idleTimeout, security, DEFAULT_ORPHAN_GRACE);
+            this(listen, slots, scratch, idleTimeout, security, DEFAULT_ORPHAN_GRACE, null, 0);
         }
 
         public static Config defaults(DialAddress listen) {
@@ -36,23 +47,31 @@ public final class NodeDaemon implements AutoCloseable {
         }
 
         public Config withOrphanGrace(Duration d) {
-            return new Config(listen, slots, scratch, idleTimeout, security, d);
+            return new Config(listen, slots, scratch, idleTimeout, security, d, spool, outputLimit);
         }
 
         public Config withSlots(int n) {
-            return new Config(listen, n, scratch, idleTimeout, security, orphanGrace);
+            return new Config(listen, n, scratch, idleTimeout, security, orphanGrace, spool, outputLimit);
         }
 
         public Config withScratch(Path dir) {
-            return new Config(listen, slots, dir, idleTimeout, security, orphanGrace);
+            return new Config(listen, slots, dir, idleTimeout, security, orphanGrace, spool, outputLimit);
         }
 
         public Config withIdleTimeout(Duration d) {
-            return new Config(listen, slots, scratch, d, security, orphanGrace);
+            return new Config(listen, slots, scratch, d, security, orphanGrace, spool, outputLimit);
         }
 
         public Config withSecurity(Security s) {
-            return new Config(listen, slots, scratch, idleTimeout, s, orphanGrace);
+            return new Config(listen, slots, scratch, idleTimeout, s, orphanGrace, spool, outputLimit);
+        }
+
+        public Config withSpool(Path dir) {
+            return new Config(listen, slots, scratch, idleTimeout, security, orphanGrace, dir, outputLimit);
+        }
+
+        public Config withOutputLimit(long bytes) {
+            return new Config(listen, slots, scratch, idleTimeout, security, orphanGrace, spool, bytes);
         }
     }
 
@@ -65,7 +84,8 @@ public final class NodeDaemon implements AutoCloseable {
     public static NodeDaemon start(Config config) {
         return new NodeDaemon(TaskServer.start(config.listen(), "node", config.scratch(), config.idleTimeout(),
                 config.security(),
-                scratch -> new NodeTasks(scratch, config.slots(), HostInfo.LOCAL, config.orphanGrace())));
+                scratch -> new NodeTasks(scratch, config.spool(), config.outputLimit(), config.slots(), HostInfo.LOCAL,
+                        config.orphanGrace())));
     }
 
     public DialAddress address() {

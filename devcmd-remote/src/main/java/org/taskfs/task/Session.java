@@ -402,6 +402,10 @@ public final class Session {
                 mirrored = "dir " + PlanNineQuoting.quote(dir);
             } else {
                 nice = c.args().isEmpty() ? 1 : c.intArg(0, "niceness");
+                if (nice > MAX_NICE) {
+                    throw new StyxException("nice: bad niceness \"" + c.arg(0) + "\"; expected a number from 0 to "
+                            + MAX_NICE);
+                }
                 mirrored = "nice " + nice;
             }
         }
@@ -411,6 +415,9 @@ public final class Session {
         }
         return allOf(told);
     }
+
+    /** The highest niceness Linux has; a higher one is refused rather than quietly lowered to it. */
+    static final int MAX_NICE = 19;
 
     /**
      * Runs the command on every task (or one), one message per part. If any part fails to start, those that
@@ -530,6 +537,36 @@ public final class Session {
         if (size() == 0) {
             throw new StyxException(c.verb() + ": no tasks reserved; write \"res N\" first");
         }
+        // What the splices begun before this eof copy reaches every task before its EOF: the eof waits for them
+        // (answered at once all the same, since a splice may follow a task's output for a long time).
+        List<CompletableFuture<Void>> before = new ArrayList<>();
+        splicing.forEach((copy, into) -> {
+            if (task < 0 || into < 0 || into == task) {
+                before.add(copy);
+            }
+        });
+        if (!before.isEmpty()) {
+            allOf(before).handle((v, e) -> sendEof(c, task)).thenCompose(f -> f).whenComplete((v, e) -> {
+                if (e != null) {
+                    System.getLogger(Session.class.getName()).log(System.Logger.Level.DEBUG,
+                            "eof after splices, session {0}: {1}", id, Failures.text(e));
+                }
+            });
+            return done();
+        }
+        return sendEof(c, task);
+    }
+
+    /** Splices copying into this session, each with the task it feeds (-1: all of them) until it completes. */
+    private final Map<CompletableFuture<Void>, Integer> splicing = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A splice into {@code task}'s stdin (-1: the session's) copies until {@code copied} completes. */
+    void splicing(int task, CompletableFuture<Void> copied) {
+        splicing.put(copied, task);
+        copied.whenComplete((v, e) -> splicing.remove(copied));
+    }
+
+    private CompletableFuture<Void> sendEof(CtlRequest c, int task) {
         Map<Part, CompletableFuture<Void>> sent = new LinkedHashMap<>();
         scope(task).forEach((p, t) -> {
             if (p.tasks().stream().anyMatch(l -> !l.isLost())) {

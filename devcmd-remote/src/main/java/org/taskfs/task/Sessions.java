@@ -143,12 +143,16 @@ public final class Sessions implements AutoCloseable {
      */
     /** Completes once {@code path} is open (or fails with why it cannot be); the copy goes on behind. */
     CompletableFuture<Void> splice(Session s, String path, int task) {
+        // Registered now, so that an eof written after this splice waits for it (DESIGN: eof keeps its order).
+        CompletableFuture<Void> copied = new CompletableFuture<>();
+        s.splicing(task, copied);
         return files.open(s, path).handle((from, e) -> {
             if (e != null) {
                 // Nothing was opened for writing: the task's input stays as it was, open to other writers.
+                copied.complete(null);
                 throw new StyxException(Failures.text(e));
             }
-            copy(new Source(from::read, from::clunk), new SpreadWriter(s, task), 0);
+            copy(new Source(from::read, from::clunk), new SpreadWriter(s, task), 0, copied);
             return null;
         });
     }
@@ -160,17 +164,20 @@ public final class Sessions implements AutoCloseable {
     CompletableFuture<Void> spliceTask(Session s, int src, int dst) {
         GatherReader from = new GatherReader(s, src, false, true);
         s.ref(); // as an open stdout would: the session is in use while the copy goes on
+        CompletableFuture<Void> copied = new CompletableFuture<>();
+        s.splicing(dst, copied);
         copy(new Source(from::read, () -> {
             from.close();
             s.unref();
-        }), new SpreadWriter(s, dst), 0);
+        }), new SpreadWriter(s, dst), 0, copied);
         return CompletableFuture.completedFuture(null);
     }
 
     /** What a splice copies from. */
     private record Source(BiFunction<Long, Integer, CompletableFuture<byte[]>> reader, Runnable done) {}
 
-    private void copy(Source from, SpreadWriter to, long offset) {
+    /** Copies until the source's end, then closes {@code to}; {@code copied} completes once all is written. */
+    private void copy(Source from, SpreadWriter to, long offset, CompletableFuture<Void> copied) {
         from.reader().apply(offset, SPLICE_CHUNK).thenCompose(b -> b.length == 0
                 ? CompletableFuture.completedFuture(-1)
                 : to.write(b).thenApply(n -> b.length)).whenComplete((n, e) -> {
@@ -179,9 +186,9 @@ public final class Sessions implements AutoCloseable {
                             LOG.log(System.Logger.Level.WARNING, "splice stopped: {0}", e.toString());
                         }
                         from.done().run();
-                        to.close();
+                        to.close().whenComplete((v, x) -> copied.complete(null));
                     } else {
-                        copy(from, to, offset + n);
+                        copy(from, to, offset + n, copied);
                     }
                 });
     }

@@ -99,22 +99,26 @@ public final class SpreadWriter {
         return h;
     }
 
-    /** The last writer of the file: an unfinished line goes out, then every leaf sees EOF. */
-    public void close() {
+    /**
+     * The last writer of the file: an unfinished line goes out, then every leaf sees EOF. Completes once that
+     * line is written and the leaves are told (at once if already closed).
+     */
+    public CompletableFuture<Void> close() {
         byte[] rest;
         synchronized (this) {
             if (closed) {
-                return;
+                return CompletableFuture.completedFuture(null);
             }
             closed = true;
             rest = lines.rest();
         }
         CompletableFuture<?> flushed = rest.length > 0 ? deal(Arrays.copyOf(rest, rest.length))
                 : CompletableFuture.completedFuture(null);
-        flushed.whenComplete((v, e) -> {
+        return flushed.handle((v, e) -> {
             for (Leaf l : leaves) {
                 l.stdinWriterClosed();
             }
+            return null;
         });
     }
 }

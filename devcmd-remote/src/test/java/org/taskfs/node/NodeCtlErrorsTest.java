@@ -98,6 +98,11 @@ class NodeCtlErrorsTest extends NodeTestBase {
     }
 
     @Test
+    void aNicenessAboveNineteen() throws Exception {
+        assertThat(refused("nice 100\n")).isEqualTo("nice: bad niceness \"100\"; expected a number from 0 to 19");
+    }
+
+    @Test
     void nonNumericNice() throws Exception {
         assertThat(refused("nice x\n")).isEqualTo("nice: bad niceness \"x\"; expected a number 0 or more");
     }

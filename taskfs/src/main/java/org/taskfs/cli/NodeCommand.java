@@ -26,6 +26,16 @@ final class NodeCommand implements Callable<Integer> {
             description = "Where tasks get their private directories (default: a new one under the temp dir).")
     Path scratch;
 
+    @Option(names = "--spool", paramLabel = "DIR",
+            description = "Where tasks' stdout and stderr are kept, in a directory of this node's, owned by each"
+                    + " task's user (default: in the scratch directory, outside every task's working directory).")
+    Path spool;
+
+    @Option(names = "--output-limit", paramLabel = "BYTES", converter = ByteCount.class,
+            description = "Kill a task whose stdout and stderr together exceed this (e.g. 10M, 1G; default: no"
+                    + " limit). Its wait message says so.")
+    Long outputLimit;
+
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "Release finished, untouched tasks after this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds;
@@ -41,8 +51,15 @@ final class NodeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ServerSecurity security;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (slots != null && slots < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--slots: at least 1 slot is needed, not " + slots);
+        }
         DialAddress at = DialAddress.parse(listen, NodeDaemon.DEFAULT_PORT);
         Security sec = security.security();
         guard.check(at, sec.auth());
@@ -53,6 +70,12 @@ final class NodeCommand implements Callable<Integer> {
         }
         if (scratch != null) {
             config = config.withScratch(scratch);
+        }
+        if (spool != null) {
+            config = config.withSpool(spool);
+        }
+        if (outputLimit != null) {
+            config = config.withOutputLimit(outputLimit);
         }
         NodeDaemon node = NodeDaemon.start(config);
         CountDownLatch stopped = new CountDownLatch(1);

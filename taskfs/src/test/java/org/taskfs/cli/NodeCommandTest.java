@@ -57,6 +57,41 @@ class NodeCommandTest {
                 .contains("--insecure");
     }
 
+    /** The exit code and stderr of {@code taskfs ARGS} run in this JVM. */
+    private static String[] runHere(String... args) {
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute(args);
+        return new String[] {Integer.toString(code), err.toString()};
+    }
+
+    @Test
+    void refusesASlotCountBelowOne() {
+        for (String k : List.of("-1", "0")) {
+            String[] r = runHere("node", "--listen", "tcp!127.0.0.1!0", "--slots", k);
+            assertThat(r[0]).as("exit of --slots %s", k).isEqualTo("2");
+            assertThat(r[1]).startsWith("--slots: at least 1 slot is needed, not " + k);
+        }
+    }
+
+    @Test
+    void refusesAnOutputLimitThatIsNoSize() {
+        String[] r = runHere("node", "--listen", "tcp!127.0.0.1!0", "--output-limit", "10X");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("'10X' is not a size");
+    }
+
+    @Test
+    void sizesTakeBinarySuffixes() {
+        assertThat(ByteCount.parse("1048576")).isEqualTo(1L << 20);
+        assertThat(ByteCount.parse("10M")).isEqualTo(10L << 20);
+        assertThat(ByteCount.parse("1G")).isEqualTo(1L << 30);
+        assertThat(ByteCount.parse("512k")).isEqualTo(512L << 10);
+        assertThat(ByteCount.parse("2MiB")).isEqualTo(2L << 20);
+        assertThat(ByteCount.parse("3MB")).isEqualTo(3L << 20);
+        assertThat(ByteCount.parse("0")).isZero();
+    }
+
     @Test
     void sigtermStopsTheNodeAndKillsEveryTasksProcesses() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

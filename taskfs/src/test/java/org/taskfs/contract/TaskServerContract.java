@@ -767,6 +767,15 @@ abstract class TaskServerContract {
         assertThat(cat(s, "stdout")).isEqualTo("7\n7\n");
     }
 
+    @Test
+    void aNicenessAboveNineteenIsRefusedNamingTheRange() throws Exception {
+        String s = session(1);
+        assertThat(ctlFails(s, "nice 100")).isEqualTo("nice: bad niceness \"100\"; expected a number from 0 to 19");
+        ctl(s, "nice 19");
+        ctl(s, "exec nice");
+        assertThat(cat(s, "stdout")).isEqualTo("19\n");
+    }
+
     // ================================================================== output modes
 
     @Test
@@ -833,6 +842,15 @@ abstract class TaskServerContract {
     void anUnknownOutputModeIsRefused() throws Exception {
         String s = session();
         assertThat(ctlFails(s, "output bogus")).isEqualTo("output: unknown mode \"bogus\"; use one of ordered, lines, tagged");
+    }
+
+    @Test
+    void aBackgroundChildsLateOutputArrivesBeforeEndOfFile() throws Exception {
+        String s = session(2);
+        // The shell exits at once; its background child still has stdout open, as with a pipe.
+        ctl(s, "exec sh -c '(sleep 1; echo late$TASKFS_INDEX) & echo early'");
+        assertThat(cat(s, "stdout")).isEqualTo("early\nlate0\nearly\nlate1\n");
+        assertThat(lines(s, "wait")).hasSize(2).allMatch(l -> waitMessage(l).isEmpty());
     }
 
     // ================================================================== input modes, eof, splices
@@ -947,6 +965,19 @@ abstract class TaskServerContract {
         ctl(consumer, "exec wc -l");
         ctl(consumer, "splice /" + producer + "/stdout");
         assertThat(cat(consumer, "stdout")).isEqualTo("100\n100\n");
+    }
+
+    @Test
+    void aSpliceFollowedAtOnceByEofReachesEveryTaskWholeBeforeItsEof() throws Exception {
+        String producer = session(1);
+        ctl(producer, "exec head -c 1000000 /dev/zero");
+        String consumer = session(3);
+        ctl(consumer, "exec wc -c");
+        // No wait in between: the eof is ordered after the spliced bytes on the way to every task.
+        ctl(consumer, "splice /" + producer + "/0/stdout");
+        ctl(consumer, "eof");
+        assertThat(lines(consumer, "stdout")).containsExactly("1000000", "1000000", "1000000");
+        assertThat(lines(consumer, "wait")).hasSize(3).allMatch(l -> waitMessage(l).isEmpty());
     }
 
     @Test

@@ -13,8 +13,15 @@ import org.taskfs.styx.util.PlanNineQuoting;
  * @param exitCode  the exit code if the process exited, else {@code null}
  * @param signal    the signal that terminated it, else {@code null}
  * @param waitError set only when the process could not be waited for (then both of the above are null)
+ * @param message   the wait message when the exit alone does not tell the story (the node killed the task for
+ *                  its output, or its output is incomplete), else {@code null}
  */
-public record ExitStatus(int pid, long userMs, long sysMs, long realMs, Integer exitCode, Integer signal, String waitError) {
+public record ExitStatus(int pid, long userMs, long sysMs, long realMs, Integer exitCode, Integer signal, String waitError,
+                         String message) {
+
+    public ExitStatus(int pid, long userMs, long sysMs, long realMs, Integer exitCode, Integer signal, String waitError) {
+        this(pid, userMs, sysMs, realMs, exitCode, signal, waitError, null);
+    }
 
     static ExitStatus fromWaitStatus(int pid, long userMs, long sysMs, long realMs, int status) {
         int low = status & 0x7f;
@@ -24,18 +31,26 @@ public record ExitStatus(int pid, long userMs, long sysMs, long realMs, Integer 
         return new ExitStatus(pid, userMs, sysMs, realMs, null, low, null);
     }
 
-    /** Whether the process exited with status 0. */
+    /** Whether the process exited with status 0 and nothing went wrong with its output. */
     public boolean success() {
-        return exitCode != null && exitCode == 0;
+        return exitCode != null && exitCode == 0 && message == null;
+    }
+
+    /** This status with {@code text} as its wait message (CPU and real times stay). */
+    ExitStatus withMessage(String text) {
+        return new ExitStatus(pid, userMs, sysMs, realMs, exitCode, signal, waitError, text);
     }
 
     /**
      * devcmd's exit string: empty for exit 0, {@code exit: N}, {@code killed} for SIGTERM and SIGKILL,
-     * {@code signal: N} for other signals.
+     * {@code signal: N} for other signals; or the {@link #message} the node gave.
      */
     public String waitMessage() {
         if (waitError != null) {
             return waitError;
+        }
+        if (message != null) {
+            return message;
         }
         if (exitCode != null) {
             return exitCode == 0 ? "" : "exit: " + exitCode;

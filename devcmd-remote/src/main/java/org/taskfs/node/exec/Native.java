@@ -86,6 +86,26 @@ final class Native {
         return (int) C.syscall(LibC.SYS_PIDFD_OPEN, pid, 0);
     }
 
+    /** struct statvfs on 64-bit Linux: eleven 8-byte fields and six ints of padding. */
+    static final long STATVFS_SIZE = 112;
+
+    /**
+     * Bytes an unprivileged writer can still put on the file system holding {@code path} ({@code f_bavail *
+     * f_frsize}), or -1 if it cannot be told.
+     */
+    static long availableBytes(Path path) {
+        Pointer buf = malloc(STATVFS_SIZE);
+        try {
+            if (C.statvfs(cstring(path), buf) != 0) {
+                return -1;
+            }
+            // f_bsize, f_frsize, f_blocks, f_bfree, f_bavail: f_bavail is counted in f_frsize units.
+            return buf.getLong(32) * buf.getLong(8);
+        } finally {
+            free(buf);
+        }
+    }
+
     /** Closes {@code fd} if it is valid; errors are ignored because there is nothing useful to do about them. */
     static void closeQuietly(int fd) {
         if (fd >= 0) {
@@ -117,6 +137,11 @@ final class Native {
         int F_GETFL = 3;
         int F_SETFL = 4;
         int F_DUPFD_CLOEXEC = 1030;
+        // fcntl(2) leases: a read lease is refused (EAGAIN) while any descriptor has the file open for writing
+        int F_SETSIG = 10;
+        int F_SETLEASE = 1024;
+        int F_RDLCK = 0;
+        int F_UNLCK = 2;
 
         // posix_spawn(3)
         short POSIX_SPAWN_SETPGROUP = 0x02;
@@ -133,6 +158,7 @@ final class Native {
         int SIGINT = 2;
         int SIGKILL = 9;
         int SIGTERM = 15;
+        int SIGWINCH = 28;
 
         // errno
         int ENOENT = 2;
@@ -143,8 +169,10 @@ final class Native {
         int ENOMEM = 12;
         int EACCES = 13;
         int ENOTDIR = 20;
+        int EINVAL = 22;
         int ENFILE = 23;
         int EMFILE = 24;
+        int ENOSPC = 28;
         int EPIPE = 32;
         int ENOSYS = 38;
 
@@ -161,6 +189,8 @@ final class Native {
         int IN_NONBLOCK = 04000;
         int IN_CLOEXEC = 02000000;
         int IN_MODIFY = 0x2;
+        int IN_CLOSE_WRITE = 0x8;
+        int IN_MASK_ADD = 0x20000000;
         int IN_Q_OVERFLOW = 0x4000;
         int IN_IGNORED = 0x8000;
 
@@ -226,6 +256,9 @@ final class Native {
         int inotify_add_watch(int fd, byte[] path, int mask);
 
         int inotify_rm_watch(int fd, int wd);
+
+        /** {@code struct statvfs} is {@link Native#STATVFS_SIZE} bytes; see {@link Native#availableBytes}. */
+        int statvfs(byte[] path, Pointer buf);
 
         Pointer malloc(@size_t long size);
 

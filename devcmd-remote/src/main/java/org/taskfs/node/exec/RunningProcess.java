@@ -13,6 +13,10 @@ import org.taskfs.task.OutputLog;
  * A process started by {@link Spawner}: the leader of its own process group, with stdin fed through a pipe and
  * stdout/stderr going straight into {@link OutputLog}s.
  *
+ * <p>Its exit (the wait line, the task's state) is the leader's; its output ends later, when the last process
+ * holding the log files open for writing closes them (a background child keeps the output going, as with a
+ * pipe), or at the leader's exit once the task was signalled, or at {@link #release}.
+ *
  * <p>The object stays valid after the process exits (the logs can still be read) until {@link #release}, which
  * the owner must call when the task goes away: it closes the descriptors and kills what is left of the group.
  */
@@ -25,16 +29,25 @@ public final class RunningProcess {
     private final StdinPipe stdin;
     private final long startNanos;
     private final Consumer<RunningProcess> onRelease;
+    private final IoLoop loop;
+    /** Bytes of stdout and stderr together after which the task is killed; 0 for no limit. */
+    private final long outputLimit;
     /** The process's own cgroup (its descendants stay in it whatever they do), or null where there is none. */
     private final Path group;
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile ExitStatus exitStatus;
     private volatile boolean released;
     private volatile boolean groupGone;
+    /** Signalled through {@link #signal}: the output ends with the leader, whoever else still holds it. */
+    private volatile boolean killed;
+    /** The limit it was killed for exceeding, or 0. */
+    private volatile long exceeded;
 
     RunningProcess(int pid, SpawnSpec spec, OutputLog stdout, OutputLog stderr, StdinPipe stdin, long startNanos,
-            Path group, Consumer<RunningProcess> onRelease) {
+            Path group, IoLoop loop, long outputLimit, Consumer<RunningProcess> onRelease) {
         this.group = group;
+        this.loop = loop;
+        this.outputLimit = outputLimit;
         this.pid = pid;
         this.spec = spec;
         this.stdout = stdout;
@@ -90,6 +103,7 @@ public final class RunningProcess {
         if (released) {
             return false;
         }
+        killed = true;
         if (group != null && sig == LibC.SIGKILL) {
             // Every descendant, setsid ones included; one write, so nothing forks away in between. The process
             // group too: a child that has not yet joined its cgroup (it does so first thing) is only in that.
@@ -146,6 +160,9 @@ public final class RunningProcess {
             released = true;
         }
         stdin.release();
+        if (outputLimit > 0) {
+            loop.unlimit(this);
+        }
         stdout.close();
         stderr.close();
         if (group != null) {
@@ -155,15 +172,98 @@ public final class RunningProcess {
         onRelease.accept(this);
     }
 
+    /** Called by the spawner once the loop watches the process: from here on its output is measured. */
+    void started() {
+        if (outputLimit > 0) {
+            loop.limitOutput(this, outputLimit);
+        }
+    }
+
     /** Called on the I/O loop once {@code wait4} has reaped the process. */
     void exited(ExitStatus status) {
         exitStatus = status;
         stdin.onLeaderExit();
+        ExitStatus shown = status;
+        if (exceeded == 0 && outputLimit > 0 && outputBytes() > outputLimit) {
+            // Past the limit between two checks and then done: the run failed all the same, as a slower one would.
+            exceeded = outputLimit;
+        }
+        if (exceeded > 0) {
+            shown = status.withMessage("output limit " + exceeded + " bytes exceeded");
+        } else if (spoolFull()) {
+            String base = status.waitMessage();
+            shown = status.withMessage((base.isEmpty() ? "" : base + "; ") + SPOOL_FULL);
+        }
         // The task is seen ended (its state, its wait line) before its readers reach EOF: a client that reads
         // stdout to its end and then writes the next exec must find the task free.
-        exit.complete(status);
+        exit.complete(shown);
+        if (killed) {
+            endOutput();
+            return;
+        }
+        // Without leases, the cgroup tells when every process of the task is gone; without a cgroup, the leader
+        // was the last one we can know of.
+        java.util.function.BooleanSupplier allGone = () -> group == null || !Cgroups.populated(group);
+        Runnable ended = () -> {
+            if (stdout.isComplete() && stderr.isComplete() && outputLimit > 0) {
+                loop.unlimit(this);
+            }
+        };
+        loop.completeWhenUnwritten(stdout, allGone, ended);
+        if (stderr != stdout) {
+            loop.completeWhenUnwritten(stderr, allGone, ended);
+        }
+    }
+
+    /** Bytes in stdout and stderr together (0 if they cannot be told). */
+    long outputBytes() {
+        try {
+            return stdout.size() + (stderr == stdout ? 0 : stderr.size());
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    /** What a wait message says when output may be missing because the spool's file system filled up. */
+    static final String SPOOL_FULL = "output incomplete: spool full (" + Native.strerror(LibC.ENOSPC) + ")";
+
+    /**
+     * Whether the spool had no room left for an unprivileged writer when the leader exited. The kernel says
+     * nothing to us when a write of the task fails, but a writer refused for space leaves the file system
+     * full, and a task's writes end with its exit: so a full spool at exit means its output may be incomplete.
+     * (A task that ends while another filled the spool is reported too: its output may have been cut as well.)
+     */
+    private boolean spoolFull() {
+        long free = Native.availableBytes(spec.stdoutLog());
+        return free >= 0 && free < SPOOL_SLACK;
+    }
+
+    /** Less free space than this is full: below a block or two, the next write of any size fails. */
+    private static final long SPOOL_SLACK = 8192;
+
+    /** The output ends now: readers get what there is, then EOF. */
+    private void endOutput() {
+        if (outputLimit > 0) {
+            loop.unlimit(this);
+        }
         stdout.markComplete();
         stderr.markComplete();
+    }
+
+    /**
+     * Called on the loop when stdout and stderr together hold more than {@code limit} bytes: every process of
+     * the task is killed, and the wait message names the limit. If only processes the leader left behind were
+     * still writing, its wait line is already out; the output ends all the same.
+     */
+    void outputLimitExceeded(long limit) {
+        if (released) {
+            return;
+        }
+        exceeded = limit;
+        signal(LibC.SIGKILL);
+        if (!isAlive()) {
+            endOutput();
+        }
     }
 
     long startNanos() {

@@ -74,6 +74,8 @@ public final class Spawner implements AutoCloseable {
 
     private final IoLoop loop = IoLoop.shared();
     private final long stdinLimit;
+    /** Bytes of stdout and stderr together a process may write before it is killed; 0 for no limit. */
+    private final long outputLimit;
     private final boolean pidfds;
     private final Map<Integer, RunningProcess> processes = new ConcurrentHashMap<>();
     /** A cgroup per process where the host has cgroup v2; null where it has not. */
@@ -86,15 +88,28 @@ public final class Spawner implements AutoCloseable {
 
     /** @param stdinLimit bytes of stdin data that may wait for one process before writes fail */
     public Spawner(long stdinLimit) {
-        this(stdinLimit, true);
+        this(stdinLimit, 0, true);
+    }
+
+    /**
+     * @param stdinLimit  bytes of stdin data that may wait for one process before writes fail
+     * @param outputLimit bytes of stdout and stderr together after which a process's task is killed (its wait
+     *                    message then says so); 0 for no limit
+     */
+    public Spawner(long stdinLimit, long outputLimit) {
+        this(stdinLimit, outputLimit, true);
     }
 
     /** @param pidfds false to watch every process by polling its pid (the fallback, selectable for tests) */
-    Spawner(long stdinLimit, boolean pidfds) {
+    Spawner(long stdinLimit, long outputLimit, boolean pidfds) {
         if (stdinLimit <= 0) {
             throw new IllegalArgumentException("stdin limit " + stdinLimit);
         }
+        if (outputLimit < 0) {
+            throw new IllegalArgumentException("output limit " + outputLimit);
+        }
         this.stdinLimit = stdinLimit;
+        this.outputLimit = outputLimit;
         this.pidfds = pidfds;
         this.cgroups = Cgroups.open();
     }
@@ -182,13 +197,14 @@ public final class Spawner implements AutoCloseable {
             // Opened before anything can reap the child, so the pid is still ours; from here on the loop owns it.
             int pidfd = pidfds ? openPidfd(pid) : -1;
             RunningProcess p = new RunningProcess(pid, spec, out, err, new StdinPipe(loop, pipe[1], pid, stdinLimit),
-                    start, group, released -> processes.remove(released.pid(), released));
+                    start, group, loop, outputLimit, released -> processes.remove(released.pid(), released));
             boolean late;
             synchronized (this) {
                 late = shutDown;
                 processes.put(pid, p);
             }
             loop.watchExit(p, pidfd);
+            p.started();
             if (late) {
                 p.release();
                 throw new IllegalStateException("spawner is shut down");

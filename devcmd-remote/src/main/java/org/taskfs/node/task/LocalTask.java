@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +42,8 @@ final class LocalTask implements Leaf {
 
     private final int id;
     private final Path scratch;
+    /** The task's directory in the node's spool: its runs' output logs, away from its working directory. */
+    private final Path spool;
     private final Spawner spawner;
     private final Executor spawnExecutor;
 
@@ -65,9 +68,10 @@ final class LocalTask implements Leaf {
      */
     private boolean spawning;
 
-    LocalTask(int id, Path scratch, Spawner spawner, Executor spawnExecutor) {
+    LocalTask(int id, Path scratch, Path spool, Spawner spawner, Executor spawnExecutor) {
         this.id = id;
         this.scratch = scratch;
+        this.spool = spool;
         this.spawner = spawner;
         this.spawnExecutor = spawnExecutor;
     }
@@ -78,6 +82,10 @@ final class LocalTask implements Leaf {
 
     Path scratch() {
         return scratch;
+    }
+
+    Path spool() {
+        return spool;
     }
 
     synchronized TaskState state() {
@@ -102,7 +110,10 @@ final class LocalTask implements Leaf {
 
     // ------------------------------------------------------------------ exec, kill, eof
 
-    /** Makes {@code argv} the next run; completes once the process started, fails with devcmd's reason. */
+    /**
+     * Makes {@code argv} the next run; completes once the process started, fails with devcmd's reason.
+     * {@code specIn} is given the run's name in the spool, to which it adds {@code .stdout} and {@code .stderr}.
+     */
     CompletableFuture<Void> exec(java.util.function.Function<Path, SpawnSpec> specIn, String owner) {
         SpawnSpec spec;
         int number;
@@ -113,7 +124,7 @@ final class LocalTask implements Leaf {
             }
             number = ++runs;
             try {
-                spec = specIn.apply(scratch.resolve("run" + number));
+                spec = specIn.apply(spool.resolve("run" + number));
             } catch (IllegalArgumentException e) {
                 throw new StyxException("exec failed: " + e.getMessage());
             }
@@ -134,9 +145,13 @@ final class LocalTask implements Leaf {
         SpawnSpec spec = asked;
         try {
             Files.createDirectories(scratch);
+            if (!Files.isDirectory(spool)) {
+                Files.createDirectory(spool, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+            }
             spec = asOwner(asked, owner);
         } catch (IOException e) {
-            String why = "exec failed: cannot make the task's directory " + scratch + ": " + e.getMessage();
+            String why = "exec failed: cannot make the task's directories " + scratch + " and " + spool + ": "
+                    + e.getMessage();
             failed(spec, why);
             throw new StyxException(why);
         } catch (RuntimeException e) {
@@ -184,10 +199,14 @@ final class LocalTask implements Leaf {
         started.complete(r);
     }
 
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE_DIR =
+            PosixFilePermissions.fromString("rwx------");
+
     /**
      * {@code spec} as the session's owner runs it: on a node running as root, with the owner's uid, gid and
-     * groups, their USER, LOGNAME and HOME, and the task's directory and output spool theirs (mode 0700 and
-     * 0600). A node not running as root serves only its own user (the tree refuses others), so nothing changes.
+     * groups, their USER, LOGNAME and HOME, and the task's directory, its spool directory and its logs theirs
+     * (mode 0700, 0700 and 0600: output counts as theirs, for quotas too). A node not running as root serves only
+     * its own user (the tree refuses others), so nothing changes.
      */
     private SpawnSpec asOwner(SpawnSpec spec, String owner) throws IOException {
         if (!Accounts.ROOT || owner == null || owner.equals("root")) {
@@ -198,6 +217,7 @@ final class LocalTask implements Leaf {
             return spec;
         }
         give(scratch, a, "rwx------");
+        give(spool, a, "rwx------");
         for (Path log : List.of(spec.stdoutLog(), spec.stderrLog())) {
             if (!Files.exists(log)) {
                 Files.createFile(log);

@@ -33,7 +33,9 @@ public final class NodeTasks extends Backend {
     private final Scratch.Removals removals = new Scratch.Removals();
     private final AtomicInteger next = new AtomicInteger();
     private final Path scratchRoot;
-    private final Spawner spawner = new Spawner();
+    /** This daemon's spool: a directory per task holding its output logs, made here and removed on close. */
+    private final Path spoolRoot;
+    private final Spawner spawner;
     private final ExecutorService spawnExecutor;
     private volatile int slots;
     private final Duration orphanGrace;
@@ -43,7 +45,19 @@ public final class NodeTasks extends Backend {
     }
 
     public NodeTasks(Path scratchRoot, int slots, HostInfo host, Duration orphanGrace) {
+        this(scratchRoot, null, 0, slots, host, orphanGrace);
+    }
+
+    /**
+     * @param spool       where output logs go: a directory of this daemon's is made in it (so nodes may share
+     *                    one), removed on close; null for one under {@code scratchRoot}, outside every task's
+     *                    working directory
+     * @param outputLimit bytes of stdout and stderr together a task's run may write before it is killed; 0 for
+     *                    no limit
+     */
+    public NodeTasks(Path scratchRoot, Path spool, long outputLimit, int slots, HostInfo host, Duration orphanGrace) {
         super(host);
+        checkSlots(slots);
         this.orphanGrace = orphanGrace;
         this.scratchRoot = scratchRoot;
         this.slots = slots;
@@ -57,6 +71,17 @@ public final class NodeTasks extends Backend {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the scratch directory " + scratchRoot, e);
         }
+        Path in = spool != null ? spool : scratchRoot;
+        try {
+            Files.createDirectories(in);
+            // Nobody but the daemon lists or enters it: a task's logs are reached through the tree, never by path.
+            spoolRoot = Files.createTempDirectory(in, "spool-",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a spool directory in " + in, e);
+        }
+        spawner = new Spawner(Spawner.DEFAULT_STDIN_LIMIT, outputLimit);
         AtomicInteger n = new AtomicInteger();
         // Spawning blocks for a millisecond or more per process; two threads keep both cores busy.
         spawnExecutor = Executors.newFixedThreadPool(2, r -> {
@@ -98,7 +123,9 @@ public final class NodeTasks extends Backend {
             }
             for (int i = 0; i < n; i++) {
                 int id = next.getAndIncrement();
-                LocalTask t = new LocalTask(id, scratchRoot.resolve(Integer.toString(id)), spawner, spawnExecutor);
+                String name = Integer.toString(id);
+                LocalTask t = new LocalTask(id, scratchRoot.resolve(name), spoolRoot.resolve(name), spawner,
+                        spawnExecutor);
                 tasks.put(id, t);
                 made.add(t);
             }
@@ -107,11 +134,17 @@ public final class NodeTasks extends Backend {
         return CompletableFuture.completedFuture(List.<Part>of(new LocalPart(this, session, made)));
     }
 
-    /** Kills what the tasks run and removes them with their scratch directories. */
+    /** Kills what the tasks run and removes them with their scratch and spool directories. */
     void release(List<LocalTask> which) {
         for (LocalTask t : removed(which)) {
             removals.later(t.scratch());
+            removals.later(t.spool());
         }
+    }
+
+    /** Where this daemon keeps its tasks' output logs. */
+    public Path spool() {
+        return spoolRoot;
     }
 
     private List<LocalTask> removed(List<LocalTask> which) {
@@ -154,12 +187,24 @@ public final class NodeTasks extends Backend {
         return "slots " + slots + "\n";
     }
 
+    /**
+     * {@code k} if it is a slot count a node can serve with, else the error that says so. Not 0: a node is drained
+     * from its coordinator ({@code drain NAME}), and one with no slots at all could never run anything.
+     */
+    public static int checkSlots(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("slots: at least 1 slot is needed, not " + k);
+        }
+        return k;
+    }
+
     private final CtlTable<Void> rootVerbs = new CtlTable<Void>().add("slots", 1, 1, "slots N", (x, c) -> {
         int k = c.intArg(0, "slot count");
-        if (k < 1) {
-            throw new StyxException("slots: at least 1 slot is needed");
+        try {
+            slots = checkSlots(k);
+        } catch (IllegalArgumentException e) {
+            throw new StyxException(e.getMessage());
         }
-        slots = k;
         return CompletableFuture.completedFuture(null);
     });
 
@@ -177,5 +222,6 @@ public final class NodeTasks extends Backend {
         // Here and now, not on the disk executor: whoever stops the daemon may remove the directory next.
         all.forEach(t -> Scratch.deleteTree(t.scratch()));
         removals.await(Duration.ofSeconds(10));
+        Scratch.deleteTree(spoolRoot);
     }
 }

@@ -56,7 +56,7 @@ class SpawnerReapingTest {
 
     @Test
     void withoutPidfdsProcessesAreStillReapedWithoutAThreadEach() throws Exception {
-        spawner = new Spawner(Spawner.DEFAULT_STDIN_LIMIT, false);
+        spawner = new Spawner(Spawner.DEFAULT_STDIN_LIMIT, 0, false);
         assertManyProcessesAreWatchedWithFewThreads(100, false);
     }
 
