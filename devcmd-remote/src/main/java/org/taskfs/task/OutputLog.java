@@ -161,8 +161,8 @@ public final class OutputLog implements AutoCloseable {
 
     /**
      * Reads up to {@code max} bytes at {@code offset}. Completes with at least one byte as soon as there is one,
-     * or with an empty array at end of file (the log is complete and {@code offset} is at or past its end, or the
-     * log was closed). {@code max == 0} completes with an empty array at once; at most {@value #MAX_READ} bytes
+     * or with an empty array at end of file (the log is complete, or closed, and {@code offset} is at or past its
+     * end; or its file has gone). {@code max == 0} completes with an empty array at once; at most {@value #MAX_READ} bytes
      * come back from one read. Cancelling a pending read withdraws it.
      */
     public CompletableFuture<byte[]> read(long offset, int max) {
@@ -231,9 +231,6 @@ public final class OutputLog implements AutoCloseable {
             return null;
         }
         synchronized (appendLock) {
-            if (closed) {
-                return EOF;
-            }
             if (offset >= length) {
                 return complete ? EOF : WAIT;
             }
@@ -474,7 +471,10 @@ public final class OutputLog implements AutoCloseable {
         }
     }
 
-    /** Releases the descriptors; parked and later reads get EOF. The file stays. */
+    /**
+     * Releases the descriptors and ends the log: parked and later reads get what the file holds, then EOF (or EOF
+     * at once, once the file has gone with its task). The file stays.
+     */
     @Override
     public void close() {
         synchronized (appendLock) {
@@ -503,9 +503,6 @@ public final class OutputLog implements AutoCloseable {
         }
         // Read the flag before the size: once complete, the size we then see is final.
         boolean done = complete;
-        if (closed) {
-            return EOF;
-        }
         byte[] b = readFile(offset, max);
         if (b.length > 0) {
             return b;
@@ -523,11 +520,10 @@ public final class OutputLog implements AutoCloseable {
                 // completed (or closed) meanwhile: read as a complete log is read
             }
         }
-        if (closed) {
-            return EOF;
-        }
         try (FileChannel once = FileChannel.open(path, StandardOpenOption.READ)) {
             return readFrom(once, offset, max);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return EOF; // closed, and its task's files removed
         }
     }
 

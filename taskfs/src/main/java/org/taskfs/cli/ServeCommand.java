@@ -30,6 +30,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Nodes to mount, one per line: NAME ADDR or ADDR (port 6666 if none), # comments.")
     Path hostfile;
 
+    @Option(names = "--spool", paramLabel = "DIR",
+            description = "The directory, this coordinator's alone, where it keeps its copies of the tasks' output "
+                    + "(default: a new one under the temp dir).")
+    Path spool;
+
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "Release finished, untouched sessions after this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds;
@@ -57,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
             members.addAll(Hostfile.read(hostfile));
         }
         Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withMembers(members)
-                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings));
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings).withScratch(spool));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             c.close();
