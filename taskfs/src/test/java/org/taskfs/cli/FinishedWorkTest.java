@@ -31,11 +31,15 @@ class FinishedWorkTest {
     private static final Duration START = Duration.ofSeconds(60);
 
     private final List<TaskfsProcess> processes = new ArrayList<>();
+    private final List<Path> jars = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
         for (int i = processes.size() - 1; i >= 0; i--) {
             processes.get(i).close();
+        }
+        for (Path j : jars) {
+            Files.deleteIfExists(j);
         }
     }
 
@@ -46,7 +50,7 @@ class FinishedWorkTest {
     private TaskfsProcess limited(int descriptors, String... args) throws Exception {
         // The limit is the daemon's own, set by the shell that execs it, as an operator's ulimit would be.
         TaskfsProcess p = TaskfsProcess.start(List.of("sh", "-c", "ulimit -n " + descriptors + " && exec \"$@\"", "sh"),
-                System.getProperty("java.class.path"), Map.of(), args);
+                installedClasspath(), Map.of(), args);
         processes.add(p);
         return p;
     }
@@ -137,6 +141,34 @@ class FinishedWorkTest {
             assertThat(sh.cat("/" + fresh + "/stdout")).isEqualTo("fresh\n");
             assertThat(sh.cat("/ns")).contains("state=up");
         }
+    }
+
+    /**
+     * The test's classpath with this module's classes in a jar, as installed. A class first needed at the limit
+     * (an error path's) must load without a descriptor: from a directory each class is a file to open, while a
+     * jar is one descriptor, opened at start.
+     */
+    private String installedClasspath() throws Exception {
+        Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        String classpath = System.getProperty("java.class.path");
+        if (!Files.isDirectory(classes)) {
+            return classpath;
+        }
+        Path jar = Files.createTempFile("taskfs-classes-", ".jar");
+        jars.add(jar);
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+             var files = Files.walk(classes)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                out.putNextEntry(new java.util.jar.JarEntry(classes.relativize(f).toString()));
+                Files.copy(f, out);
+                out.closeEntry();
+            }
+        }
+        List<String> entries = new ArrayList<>();
+        for (String e : classpath.split(java.io.File.pathSeparator)) {
+            entries.add(Path.of(e).equals(classes) ? jar.toString() : e);
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     /** {@code n} sessions of one task that ran {@code true}, left unreleased; their wait lines. */
