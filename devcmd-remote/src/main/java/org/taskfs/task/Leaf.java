@@ -24,6 +24,14 @@ public interface Leaf {
     /** Its current run has not ended. */
     boolean isRunning();
 
+    /**
+     * Its run has ended but its output has not: processes it left behind still write it. A {@code kill} reaches
+     * them, and ends the output.
+     */
+    default boolean isWriting() {
+        return false;
+    }
+
     /** Its server is gone: it takes no more commands. */
     default boolean isLost() {
         return false;

@@ -500,7 +500,7 @@ public final class Session {
         Map<Part, Integer> to = new LinkedHashMap<>();
         scope(task).forEach((p, t) -> {
             List<? extends Leaf> ts = t < 0 ? p.tasks() : List.of(p.tasks().get(t));
-            if (ts.stream().anyMatch(l -> l.isRunning() && !l.isLost())) {
+            if (ts.stream().anyMatch(l -> (l.isRunning() || l.isWriting()) && !l.isLost())) {
                 to.put(p, t);
             }
         });

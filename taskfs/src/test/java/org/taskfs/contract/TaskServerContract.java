@@ -853,6 +853,18 @@ abstract class TaskServerContract {
         assertThat(lines(s, "wait")).hasSize(2).allMatch(l -> waitMessage(l).isEmpty());
     }
 
+    @Test
+    void aKillReachesWhatAFinishedRunLeftWritingAndEndsItsOutput() throws Exception {
+        String s = session(1);
+        ctl(s, "exec sh -c '(while :; do echo tick; sleep 0.05; done) & echo started'");
+        // The shell has ended, the task is done; the loop it left behind writes on.
+        await().atMost(Sh.WAIT).until(() -> lines(s, "status").get(0).contains(" Done "));
+        CompletableFuture<String> out = sh.catLater("/" + s + "/stdout");
+        ctl(s, "kill");
+        assertThat(Sh.get(out)).contains("started\n");
+        assertThat(lines(s, "wait")).hasSize(1);
+    }
+
     // ================================================================== input modes, eof, splices
 
     @Test

@@ -103,7 +103,13 @@ public final class RunningProcess {
         if (released) {
             return false;
         }
+        boolean leftBehind = isWriting();
         killed = true;
+        if (leftBehind) {
+            // The leader is gone and the task is seen done: the kill is for what it left writing, and ends the
+            // output now, as a kill of a running task ends it with its leader.
+            loop.execute(this::endOutput);
+        }
         if (group != null && sig == LibC.SIGKILL) {
             // Every descendant, setsid ones included; one write, so nothing forks away in between. The process
             // group too: a child that has not yet joined its cgroup (it does so first thing) is only in that.
@@ -126,6 +132,11 @@ public final class RunningProcess {
             groupGone = true;
         }
         return false;
+    }
+
+    /** The leader has exited and left processes that still hold its output open for writing. */
+    public boolean isWriting() {
+        return !released && !isAlive() && !killed && !(stdout.isComplete() && stderr.isComplete());
     }
 
     /** False once the process has been reaped (already before {@link #exit} completes). */

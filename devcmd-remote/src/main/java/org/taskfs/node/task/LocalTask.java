@@ -102,6 +102,11 @@ final class LocalTask implements Leaf {
         return state == TaskState.Execute;
     }
 
+    @Override
+    public synchronized boolean isWriting() {
+        return state == TaskState.Done && run != null && run.process != null && run.process.isWriting();
+    }
+
     private void checkLive() {
         if (released) {
             throw new StyxException("task " + id + " has been released");
@@ -284,12 +289,13 @@ final class LocalTask implements Leaf {
         r.waitLine.complete(line);
     }
 
-    /** Signals the run's process group; false if nothing runs. */
+    /** Signals the run's process group (or what its leader left writing); false if nothing runs. */
     boolean signal(int sig) {
         ProcessRun r;
         synchronized (this) {
             r = run;
-            if (r == null || r.process == null || state != TaskState.Execute || spawning) {
+            boolean leftBehind = state == TaskState.Done && r != null && r.process != null && r.process.isWriting();
+            if (r == null || r.process == null || (state != TaskState.Execute && !leftBehind) || spawning) {
                 return false;
             }
         }
