@@ -1,6 +1,8 @@
 package org.taskfs.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import org.taskfs.styx.util.Failures;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -36,7 +38,40 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine().execute(hoistClientOptions(args)));
+    }
+
+    /** The commands that talk to a server as a client, and so take {@code -a ADDR} and {@code --auth}. */
+    private static final java.util.Set<String> CLIENTS = java.util.Set.of("ls", "cat", "write", "stat", "run");
+
+    /**
+     * {@code taskfs -a ADDR cat PATH} as plan9port's {@code 9p -a ADDR cat PATH} has it: the server options
+     * given before a client command are moved after its name, where that command reads them.
+     */
+    static String[] hoistClientOptions(String[] args) {
+        List<String> before = new ArrayList<>();
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i];
+            if ((a.equals("-a") || a.equals("--addr") || a.equals("--auth")) && i + 1 < args.length) {
+                before.add(a);
+                before.add(args[i + 1]);
+                i += 2;
+            } else if (a.startsWith("--addr=") || a.startsWith("--auth=") || (a.startsWith("-a") && a.length() > 2)) {
+                before.add(a);
+                i++;
+            } else {
+                break;
+            }
+        }
+        if (before.isEmpty() || i >= args.length || !CLIENTS.contains(args[i])) {
+            return args;
+        }
+        List<String> out = new ArrayList<>();
+        out.add(args[i]);
+        out.addAll(before);
+        out.addAll(List.of(args).subList(i + 1, args.length));
+        return out.toArray(new String[0]);
     }
 
     /** The configured command line: one-line errors, exit 1 on failure and 2 on bad usage. */
@@ -52,6 +87,8 @@ public final class Main implements Runnable {
             return CommandLine.ExitCode.SOFTWARE;
         });
         cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        // After PATH, write's words are the text, as echo's: "exec ls -l" is not write's -l, "-h" not its help.
+        cl.getSubcommands().get("write").setStopAtPositional(true);
         return cl;
     }
 

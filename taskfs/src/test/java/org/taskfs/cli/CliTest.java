@@ -112,4 +112,25 @@ class CliTest {
                     "taskfs run: task 1: exit: 1", "taskfs run: task 2: exit: 2");
         }
     }
+
+    @Test
+    void writeTakesTheWordsAfterItsPathAsTheyAreAndServerOptionsMayComeFirst() {
+        try (LocalCluster cluster = LocalCluster.start(DialAddress.tcp("127.0.0.1", 0), 1, 0, 2)) {
+            String addr = cluster.address().toString();
+            String s = taskfs("cat", "-a", addr, "/clone").out();
+
+            // The command's own flags are the command's, not write's: -l, -h and --version reach echo.
+            Run w = taskfs("write", "-a", addr, "/" + s + "/ctl", "exec", "echo", "-l", "-h", "--version");
+            assertThat(w.code()).as(w.err()).isZero();
+            assertThat(w.out()).isEmpty();
+            // As plan9port's 9p -a ADDR cat: the server before the command.
+            Run cat = taskfs("-a", addr, "cat", "/" + s + "/stdout");
+            assertThat(cat.code()).as(cat.err()).isZero();
+            assertThat(cat.out()).isEqualTo("-l -h --version\n");
+            assertThat(taskfs("--addr=" + addr, "ls", "/" + s).out()).contains("stdout");
+
+            // A server's own commands take no client options: still a usage error.
+            assertThat(taskfs("-a", addr, "serve").code()).isEqualTo(2);
+        }
+    }
 }
