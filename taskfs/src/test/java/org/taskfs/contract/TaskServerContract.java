@@ -854,6 +854,22 @@ abstract class TaskServerContract {
     }
 
     @Test
+    void aWriteToAClosedStdinSaysSoInPlainWords() throws Exception {
+        String s = session(1);
+        ctl(s, "exec cat");
+        RemoteFid in = sh.open("/" + s + "/stdin", P9.OWRITE);
+        try {
+            Sh.get(in.write(0, utf8("a\n")));
+            ctl(s, "eof");
+            assertThat(lines(s, "wait")).hasSize(1);
+            assertThat(Sh.rerror(in.write(2, utf8("late\n")), "a write after eof")).isEqualTo(
+                    "i/o on hungup channel: the task's stdin is closed (its process has exited, or eof was written)");
+        } finally {
+            Sh.get(in.clunk());
+        }
+    }
+
+    @Test
     void aKillReachesWhatAFinishedRunLeftWritingAndEndsItsOutput() throws Exception {
         String s = session(1);
         ctl(s, "exec sh -c '(while :; do echo tick; sleep 0.05; done) & echo started'");

@@ -34,7 +34,9 @@ final class LocalTask implements Leaf {
     /** Bytes written to stdin before exec that are kept for the coming run. */
     static final int STDIN_BEFORE_EXEC_LIMIT = 16 << 20;
 
-    private static final String HUNGUP = "i/o on hungup channel";
+    /** devcmd's words for a write nobody will read, and then the plain ones. */
+    static final String HUNGUP = "i/o on hungup channel: the task's stdin is closed (its process has exited, "
+            + "or eof was written)";
 
     /** A run of a process, or of an exec that failed (empty logs, the failure as its wait line). */
     private record ProcessRun(OutputLog stdout, OutputLog stderr, RunningProcess process,
@@ -412,7 +414,9 @@ final class LocalTask implements Leaf {
             if (t == null) {
                 out.complete(n);
             } else {
-                out.completeExceptionally(t instanceof IOException ? new StyxException(t.getMessage()) : t);
+                out.completeExceptionally(!(t instanceof IOException) ? t
+                        : new StyxException(org.taskfs.styx.server.Errors.HUNGUP.equals(t.getMessage()) ? HUNGUP
+                                : t.getMessage()));
             }
         });
         return Futures.cancelsInner(out, inner); // a flushed write still withdraws its queued data
