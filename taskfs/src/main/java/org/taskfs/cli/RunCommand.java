@@ -61,6 +61,7 @@ final class RunCommand implements Callable<Integer> {
                 ctl(ctl, "killonclose");
                 ctl(ctl, "exec " + command.stream().map(PlanNineQuoting::quote).collect(Collectors.joining(" ")));
                 StyxClient streaming = c.withTimeout(Duration.ZERO);
+                forwardStdin(streaming, session + "/stdin");
                 CompletableFuture<Long> out = copy(streaming, session + "/stdout", System.out);
                 CompletableFuture<Long> err = copy(streaming, session + "/stderr", System.err);
                 String waits = streaming.readString(session + "/wait").get();
@@ -72,6 +73,32 @@ final class RunCommand implements Callable<Integer> {
                 Futures.settled(ctl.clunk()).get();
             }
         }
+    }
+
+    /**
+     * Our standard input goes to every task's, and its end is theirs (as clush does): {@code cat </dev/null}
+     * ends, {@code echo hi | taskfs run -n 2 -- cat} prints hi twice. A thread of its own, as reading a
+     * terminal blocks; the run ends with its tasks whether or not this input has.
+     */
+    private static void forwardStdin(StyxClient c, String path) {
+        Thread t = new Thread(() -> {
+            try {
+                RemoteFid in = c.open(path, P9.OWRITE).get();
+                try {
+                    byte[] buf = new byte[in.iounit()];
+                    long offset = 0;
+                    for (int k; (k = System.in.read(buf)) > 0; offset += k) {
+                        in.write(offset, java.util.Arrays.copyOf(buf, k)).get();
+                    }
+                } finally {
+                    in.clunk().get();
+                }
+            } catch (Exception e) {
+                // The tasks no longer read (they ended, or the run was released): the input has nowhere to go.
+            }
+        }, "taskfs-run-stdin");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static void ctl(RemoteFid ctl, String command) throws Exception {

@@ -22,6 +22,11 @@ class CliTest {
 
     /** Runs {@code taskfs ARGS} as its own process, as a user's shell would. */
     private static Run taskfs(String... args) {
+        return taskfsWithInput(null, args);
+    }
+
+    /** The same with {@code input} as its standard input, then its end (null: an input that never ends). */
+    private static Run taskfsWithInput(String input, String... args) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
@@ -31,6 +36,11 @@ class CliTest {
             Path out = Files.createTempFile("cli", ".out");
             Path err = Files.createTempFile("cli", ".err");
             Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (input != null) {
+                try (var in = p.getOutputStream()) {
+                    in.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("taskfs " + String.join(" ", args) + " did not finish in 60 s");
@@ -131,6 +141,19 @@ class CliTest {
 
             // A server's own commands take no client options: still a usage error.
             assertThat(taskfs("-a", addr, "serve").code()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void runGivesItsInputToEveryTaskAndItsEndToo() {
+        try (LocalCluster cluster = LocalCluster.start(DialAddress.tcp("127.0.0.1", 0), 2, 0, 2)) {
+            String addr = cluster.address().toString();
+            Run piped = taskfsWithInput("hi\n", "run", "-a", addr, "-n", "2", "--", "cat");
+            assertThat(piped.code()).as(piped.err()).isZero();
+            assertThat(piped.out()).isEqualTo("hi\nhi\n");
+            Run none = taskfsWithInput("", "run", "-a", addr, "-n", "2", "--", "wc", "-l");
+            assertThat(none.code()).as(none.err()).isZero();
+            assertThat(none.out().lines()).containsExactly("0", "0");
         }
     }
 }
