@@ -36,7 +36,8 @@ public final class Accounts {
     /** Whether this JVM runs as root (and so may start processes as anyone). */
     public static final boolean ROOT = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
 
-    private static final String HOST = hostName();
+    /** This machine's name, for messages that say where something is missing. */
+    public static final String HOST = hostName();
 
     private Accounts() {}
 

@@ -32,6 +32,14 @@ public interface Part {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Mirrors a truncating open of {@code file} (relative as for {@link #mirror}): {@code args}, whose pending
+     * lines it drops.
+     */
+    default CompletableFuture<Void> truncate(String file) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** One status line per task, in order ({@code cmd/K REFS STATE DIR ARG0\n}). */
     CompletableFuture<List<String>> status();
 

@@ -3,9 +3,11 @@ package org.taskfs.task;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.taskfs.styx.server.StyxException;
@@ -42,7 +44,7 @@ public final class Session {
     private final Map<String, String> env;
     private final Map<Integer, Map<String, String>> taskEnv = new LinkedHashMap<>();
     private final Map<Integer, List<String>> taskArgs = new LinkedHashMap<>();
-    private String dir;
+    private WorkDir workDir = WorkDir.HOME;
     private int nice;
     /** Set by a coordinator that reserved this session as a part of its own; null: named as here. */
     private Identity given;
@@ -142,8 +144,8 @@ public final class Session {
         return a == null ? List.of() : a;
     }
 
-    public synchronized String dir() {
-        return dir;
+    public synchronized WorkDir workDir() {
+        return workDir;
     }
 
     public synchronized int nice() {
@@ -226,7 +228,8 @@ public final class Session {
             .add("kill", 0, 1, "kill [SIG]", (t, c) -> t.session.kill(c, t.task))
             .add("killonclose", 0, 0, "killonclose", (t, c) -> t.session.killOnClose())
             .add("hold", 0, 0, "hold", (t, c) -> t.session.hold(t.connection))
-            .add("dir", 1, 1, "dir PATH", (t, c) -> t.session.setting(c))
+            .add("dir", 1, 1, "dir PATH|home|scratch", (t, c) -> t.session.setting(c))
+            .add("cwd", 1, 1, "cwd PATH", (t, c) -> t.session.setting(c))
             .add("nice", 0, 1, "nice [N]", (t, c) -> t.session.setting(c))
             .add("output", 1, 1, "output ordered|lines|tagged", (t, c) -> {
                 t.session.output = mode(Output.class, c);
@@ -310,8 +313,8 @@ public final class Session {
                     for (String piece : EnvLines.pieces(env, CtlRequest.MAX_LENGTH)) {
                         told.add(p.mirror("env", piece));
                     }
-                    if (dir != null) {
-                        told.add(p.mirror("ctl", "dir " + PlanNineQuoting.quote(dir)));
+                    if (!workDir.equals(WorkDir.HOME)) {
+                        told.add(p.mirror("ctl", workDir.command()));
                     }
                     if (nice != 0) {
                         told.add(p.mirror("ctl", "nice " + nice));
@@ -393,13 +396,13 @@ public final class Session {
         return done();
     }
 
-    /** dir and nice: kept for later execs here, mirrored to parts elsewhere. */
+    /** dir, cwd and nice: kept for later execs here, mirrored to parts elsewhere. */
     private CompletableFuture<Void> setting(CtlRequest c) {
         String mirrored;
         synchronized (this) {
-            if (c.verb().equals("dir")) {
-                dir = c.arg(0);
-                mirrored = "dir " + PlanNineQuoting.quote(dir);
+            if (!c.verb().equals("nice")) {
+                workDir = WorkDir.of(c);
+                mirrored = workDir.command();
             } else {
                 nice = c.args().isEmpty() ? 1 : c.intArg(0, "niceness");
                 if (nice > MAX_NICE) {
@@ -620,28 +623,41 @@ public final class Session {
         return allOf(told);
     }
 
-    /** Line i of a write goes to task i (of the session, or the one task). */
-    public CompletableFuture<Void> addArgs(int task, String text) {
+    /** The lines of one args write: a final newline ends the last line, it does not begin another. */
+    public static String[] argLines(String text) {
+        return text.split("\n");
+    }
+
+    /**
+     * One write to {@code args}: in the session's file, line k of everything written on that open file goes to
+     * task k, {@code firstLine} being how many lines came before this write; in a task's file, every line is that
+     * task's. Lines add to what the task has pending until its exec spends them.
+     */
+    public CompletableFuture<Void> addArgs(int task, String text, int firstLine) {
         checkLive();
         touch();
-        String[] lines = text.split("\n");
+        String[] lines = argLines(text);
         Map<Part, StringBuilder> mirrored = new LinkedHashMap<>();
         synchronized (this) {
-            int count = task < 0 ? leaves.size() : 1;
-            if (lines.length > count) {
-                throw new StyxException("args: " + lines.length + " lines for " + count + " task"
-                        + (count == 1 ? "" : "s"));
+            int count = leaves.size();
+            if (task < 0 && firstLine + lines.length > count) {
+                throw new StyxException("args: line " + (count + 1) + " for a session of " + count + " task"
+                        + (count == 1 ? "" : "s") + " (line k is task k's; open args anew to start again at task 0)");
             }
-            // Each part gets one args write: a line per task of its own, in its own numbering.
+            Map<Integer, String> byTask = new LinkedHashMap<>();
+            for (int i = 0; i < lines.length; i++) {
+                if (!lines[i].isBlank()) {
+                    byTask.merge(task < 0 ? firstLine + i : task, lines[i], (a, b) -> a + " " + b);
+                }
+            }
+            // Each part gets one args write, a fresh open there: a line per task of its own, in its own numbering.
             for (Part p : parts) {
                 int first = partFirst.get(parts.indexOf(p));
                 StringBuilder b = new StringBuilder();
                 boolean any = false;
                 for (int k = 0; k < p.tasks().size(); k++) {
-                    int t = first + k;
-                    int line = task < 0 ? t : (t == task ? 0 : -1);
-                    String l = line >= 0 && line < lines.length ? lines[line] : "";
-                    any |= !l.isBlank();
+                    String l = byTask.getOrDefault(first + k, "");
+                    any |= !l.isEmpty();
                     b.append(l).append('\n');
                 }
                 if (any) {
@@ -651,16 +667,32 @@ public final class Session {
                 }
             }
             // Kept only once every part's write is known to fit: a refused write changes nothing.
-            for (int i = 0; i < lines.length; i++) {
-                int t = task < 0 ? i : task;
-                if (!lines[i].isBlank()) {
-                    taskArgs.computeIfAbsent(t, k -> new ArrayList<>()).add(lines[i]);
-                }
-            }
+            byTask.forEach((t, l) -> taskArgs.computeIfAbsent(t, k -> new ArrayList<>()).add(l));
         }
         List<CompletableFuture<Void>> told = new ArrayList<>();
         mirrored.forEach((p, b) -> told.add(p.mirror("args", b.toString())));
         return allOf(told);
+    }
+
+    /** A truncating open of {@code args}: the pending arguments of the session's tasks (or the one task) go. */
+    public CompletableFuture<Void> clearArgs(int task) {
+        checkLive();
+        touch();
+        Set<Part> told = new LinkedHashSet<>();
+        synchronized (this) {
+            if (task < 0) {
+                taskArgs.clear();
+                told.addAll(parts);
+            } else {
+                taskArgs.remove(task);
+                told.add(places.get(task).part);
+            }
+        }
+        List<CompletableFuture<Void>> cleared = new ArrayList<>();
+        for (Part p : told) {
+            cleared.add(p.truncate(task < 0 ? "args" : places.get(task).inPart + "/args"));
+        }
+        return allOf(cleared);
     }
 
     /** Per task, its pending argument lines joined, one line per task. */

@@ -268,11 +268,28 @@ public final class TaskTree implements FileServer, AutoCloseable {
                     break;
                 case ARGS:
                     h = new TextHandle(this, () -> session.argsText(task)) {
+                        /** Lines written on this open file so far: the session's line k is task k's across writes. */
+                        private int written;
+
                         @Override
                         public CompletableFuture<Integer> write(long offset, byte[] data) {
-                            return session.addArgs(task, EnvLines.text("args", data)).thenApply(v -> data.length);
+                            String text = EnvLines.text("args", data);
+                            int from;
+                            synchronized (this) {
+                                from = written;
+                            }
+                            return session.addArgs(task, text, from).thenApply(v -> {
+                                synchronized (this) {
+                                    written = Math.max(written, from + Session.argLines(text).length);
+                                }
+                                return data.length;
+                            });
                         }
                     };
+                    if (writes && (mode & P9.OTRUNC) != 0) {
+                        OpenFile args = h;
+                        return session.clearArgs(task).thenApply(v -> args);
+                    }
                     break;
                 case ENV:
                     h = new TextHandle(this, () -> session.envText(task)) {

@@ -162,8 +162,9 @@ class NodeExecTest extends NodeTestBase {
     }
 
     @Test
-    void withoutDirTheProcessRunsInItsPrivateScratchDirectory() throws Exception {
+    void dirScratchRunsTheProcessInItsPrivateScratchDirectory() throws Exception {
         String id = newTask();
+        ctl(id, "dir scratch");
         ctl(id, "exec pwd");
         assertThat(follow(id + "/stdout")).isEqualTo(scratch.resolve(id).toRealPath() + "\n");
     }

@@ -759,6 +759,44 @@ abstract class TaskServerContract {
     }
 
     @Test
+    void withoutDirARunStartsInItsOwnersHomeAndDirScratchInTheTasksOwnDirectory() throws Exception {
+        String s = session(2);
+        ctl(s, "exec pwd");
+        String home = Path.of(System.getProperty("user.home")).toRealPath().toString();
+        assertThat(lines(s, "stdout")).containsExactly(home, home);
+        assertThat(lines(s, "status")).allMatch(l -> PlanNineQuoting.tokenize(l).get(3).equals(home));
+        ctl(s, "dir scratch");
+        ctl(s, "exec pwd");
+        List<String> scratch = lines(s, "stdout");
+        assertThat(scratch).hasSize(2).doesNotHaveDuplicates().noneMatch(d -> d.equals(home));
+        assertThat(lines(s, "status")).extracting(l -> PlanNineQuoting.tokenize(l).get(3)).containsExactlyElementsOf(scratch);
+        ctl(s, "dir home");
+        ctl(s, "exec pwd");
+        assertThat(lines(s, "stdout")).containsExactly(home, home);
+    }
+
+    @Test
+    void cwdIsUsedWhereItExistsElseTheHomeWithANoteOnStderr(@TempDir Path where) throws Exception {
+        String s = session(1);
+        ctl(s, "cwd " + where);
+        ctl(s, "exec pwd");
+        assertThat(cat(s, "stdout")).isEqualTo(where.toRealPath() + "\n");
+        ctl(s, "cwd /no/such/dir");
+        ctl(s, "exec pwd");
+        String home = Path.of(System.getProperty("user.home")).toRealPath().toString();
+        assertThat(cat(s, "stdout")).isEqualTo(home + "\n");
+        assertThat(cat(s, "stderr")).startsWith("taskfs: no directory /no/such/dir on ").endsWith("; running in " + home + "\n");
+        assertThat(lines(s, "wait")).allMatch(l -> waitMessage(l).isEmpty());
+    }
+
+    @Test
+    void aRelativeDirIsRefusedNamingTheForms() throws Exception {
+        String s = session(1);
+        assertThat(ctlFails(s, "dir tmp")).isEqualTo("dir: \"tmp\" is not an absolute path; give /PATH, home or scratch");
+        assertThat(ctlFails(s, "cwd tmp")).isEqualTo("cwd: \"tmp\" is not an absolute path; give /PATH");
+    }
+
+    @Test
     void niceSetsTheNicenessOfLaterExecs() throws Exception {
         String s = session(2);
         ctl(s, "nice 7");
@@ -1123,7 +1161,40 @@ abstract class TaskServerContract {
     @Test
     void moreArgsLinesThanTasksAreRefused() throws Exception {
         String s = session(2);
-        assertThat(sh.writeFails("/" + s + "/args", utf8("a\nb\nc\n"))).isEqualTo("args: 3 lines for 2 tasks");
+        assertThat(sh.writeFails("/" + s + "/args", utf8("a\nb\nc\n")))
+                .isEqualTo("args: line 3 for a session of 2 tasks (line k is task k's; open args anew to start again"
+                        + " at task 0)");
+        assertThat(lines(s, "args")).containsExactly("", "");
+    }
+
+    @Test
+    void argsLinesWrittenOneAtATimeGoToSuccessiveTasks() throws Exception {
+        // As printf or a line-buffered writer may split them: the line number counts across one open file's writes.
+        String s = session(3);
+        RemoteFid args = sh.open("/" + s + "/args", P9.OWRITE);
+        long at = 0;
+        for (String line : List.of("a\n", "b\n", "c\n")) {
+            at += Sh.get(args.write(at, utf8(line)));
+        }
+        assertThat(Sh.rerror(args.write(at, utf8("d\n")), "a fourth line for three tasks")).startsWith("args: line 4");
+        Sh.get(args.clunk());
+        ctl(s, "exec echo");
+        assertThat(cat(s, "stdout")).isEqualTo("a\nb\nc\n");
+    }
+
+    @Test
+    void argsAddUpPerTaskAcrossOpensAndATruncatingOpenStartsOver() throws Exception {
+        String s = session(2);
+        sh.write("/" + s + "/args", utf8("a\nb\n"));
+        sh.write("/" + s + "/args", utf8("c\n"));
+        sh.write("/" + s + "/1/args", utf8("d\ne\n"));
+        assertThat(lines(s, "args")).containsExactly("a c", "b d e");
+        RemoteFid trunc = sh.open("/" + s + "/args", P9.OWRITE | P9.OTRUNC);
+        Sh.get(trunc.write(0, utf8("x\n")));
+        Sh.get(trunc.clunk());
+        assertThat(lines(s, "args")).containsExactly("x", "");
+        ctl(s, "exec echo");
+        assertThat(cat(s, "stdout")).isEqualTo("x\n\n");
     }
 
     @Test

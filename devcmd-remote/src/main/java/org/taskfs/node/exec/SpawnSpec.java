@@ -71,6 +71,10 @@ public record SpawnSpec(List<String> argv, Map<String, String> env, Path dir, Pa
         return new SpawnSpec(argv, merged, dir, stdoutLog, stderrLog, nice, as);
     }
 
+    public SpawnSpec inDir(Path d) {
+        return new SpawnSpec(argv, env, d, stdoutLog, stderrLog, nice, as);
+    }
+
     public SpawnSpec withNice(int n) {
         return new SpawnSpec(argv, env, dir, stdoutLog, stderrLog, n, as);
     }

@@ -13,6 +13,7 @@ import org.taskfs.styx.util.PlanNineQuoting;
 import org.taskfs.styx.util.Futures;
 import org.taskfs.task.CtlRequest;
 import org.taskfs.task.Identity;
+import org.taskfs.task.WorkDir;
 import org.taskfs.task.Part;
 import org.taskfs.task.Session;
 import org.taskfs.task.Signals;
@@ -82,7 +83,7 @@ final class LocalPart implements Part {
         Identity names = session.identity();
         Map<String, String> base = new LinkedHashMap<>(SpawnSpec.inheritedEnvironment());
         Map<String, String> sessionEnv = session.env();
-        String dir = session.dir();
+        WorkDir dir = session.workDir();
         int nice = session.nice();
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (int i : which) {
@@ -98,8 +99,8 @@ final class LocalPart implements Part {
             LocalTask t = tasks.get(i);
             CompletableFuture<Void> f;
             try {
-                f = t.exec(run -> new SpawnSpec(argv, vars, dir != null ? Path.of(dir) : t.scratch(),
-                        Path.of(run + ".stdout"), Path.of(run + ".stderr"), nice), session.owner());
+                f = t.exec(run -> new SpawnSpec(argv, vars, null,
+                        Path.of(run + ".stdout"), Path.of(run + ".stderr"), nice), session.owner(), dir);
             } catch (RuntimeException e) {
                 f = CompletableFuture.failedFuture(e);
             }
@@ -132,7 +133,7 @@ final class LocalPart implements Part {
     public CompletableFuture<List<String>> status() {
         List<String> lines = new ArrayList<>();
         for (LocalTask t : tasks) {
-            lines.add(t.statusLine(session.refs(), session.dir()));
+            lines.add(t.statusLine(session.refs(), session.workDir()));
         }
         return CompletableFuture.completedFuture(lines);
     }

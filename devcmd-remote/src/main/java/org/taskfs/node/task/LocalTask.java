@@ -24,6 +24,7 @@ import org.taskfs.task.Leaf;
 import org.taskfs.task.OutputLog;
 import org.taskfs.task.Run;
 import org.taskfs.task.TaskState;
+import org.taskfs.task.WorkDir;
 
 /**
  * One task of a node: a scratch directory and at most one process running at a time (a new exec on a finished
@@ -60,6 +61,7 @@ final class LocalTask implements Leaf {
     private final List<RunningProcess> pastRuns = new ArrayList<>();
     private int runs;
     private String argv0 = "";
+    private Path runDir;
     /** Completes when the next run starts: readers that opened before it wait on this. */
     private CompletableFuture<Run> nextRun = new CompletableFuture<>();
     private final ByteArrayOutputStream stdinBeforeExec = new ByteArrayOutputStream();
@@ -121,7 +123,7 @@ final class LocalTask implements Leaf {
      * Makes {@code argv} the next run; completes once the process started, fails with devcmd's reason.
      * {@code specIn} is given the run's name in the spool, to which it adds {@code .stdout} and {@code .stderr}.
      */
-    CompletableFuture<Void> exec(java.util.function.Function<Path, SpawnSpec> specIn, String owner) {
+    CompletableFuture<Void> exec(java.util.function.Function<Path, SpawnSpec> specIn, String owner, WorkDir dir) {
         SpawnSpec spec;
         int number;
         synchronized (this) {
@@ -140,14 +142,14 @@ final class LocalTask implements Leaf {
             spawning = true;
             argv0 = spec.argv().get(0);
         }
-        return CompletableFuture.runAsync(() -> spawn(spec, number, owner), spawnExecutor);
+        return CompletableFuture.runAsync(() -> spawn(spec, number, owner, dir), spawnExecutor);
     }
 
     /**
      * Runs on the spawn executor: posix_spawn takes a millisecond or more, too long for an event loop, and so
      * does looking up the owner.
      */
-    private void spawn(SpawnSpec asked, int number, String owner) {
+    private void spawn(SpawnSpec asked, int number, String owner, WorkDir dir) {
         RunningProcess p;
         SpawnSpec spec = asked;
         try {
@@ -156,6 +158,10 @@ final class LocalTask implements Leaf {
                 Files.createDirectory(spool, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             }
             spec = asOwner(asked, owner);
+            spec = spec.inDir(startIn(dir, owner, spec.stderrLog()));
+            synchronized (this) {
+                runDir = spec.dir();
+            }
         } catch (IOException e) {
             String why = "exec failed: cannot make the task's directories " + scratch + " and " + spool + ": "
                     + e.getMessage();
@@ -233,6 +239,44 @@ final class LocalTask implements Leaf {
         }
         return spec.withEnv(java.util.Map.of("USER", a.user(), "LOGNAME", a.user(), "HOME", a.home()))
                 .runningAs(new Credentials(a.uid(), a.gid(), a.groups()));
+    }
+
+    /**
+     * Where a run starts (see {@link WorkDir}). A directory the session did not insist on ({@code cwd}, the
+     * home) that this node lacks is replaced, and the run's stderr says so first, as slurmstepd's does.
+     */
+    private Path startIn(WorkDir dir, String owner, Path stderrLog) throws IOException {
+        switch (dir.kind()) {
+            case PATH:
+                return Path.of(dir.path());
+            case SCRATCH:
+                return scratch;
+            default:
+                break;
+        }
+        Path home = homeOf(owner);
+        Path want = dir.kind() == WorkDir.Kind.CWD ? Path.of(dir.path()) : home;
+        if (Files.isDirectory(want)) {
+            return want;
+        }
+        Path instead = want.equals(home) || !Files.isDirectory(home) ? scratch : home;
+        if (!Files.exists(stderrLog)) {
+            Files.createFile(stderrLog, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        Files.writeString(stderrLog, "taskfs: no directory " + want + " on " + Accounts.HOST + "; running in "
+                + instead + "\n", java.nio.file.StandardOpenOption.APPEND);
+        return instead;
+    }
+
+    private static Path homeOf(String owner) {
+        if (owner != null) {
+            try {
+                return Path.of(Accounts.lookupNow(owner).home());
+            } catch (RuntimeException e) {
+                // No account here by that name: the spawn as that owner fails with its own message.
+            }
+        }
+        return Path.of(System.getProperty("user.home"));
     }
 
     private static void give(Path p, Accounts.Account a, String mode) throws IOException {
@@ -423,8 +467,9 @@ final class LocalTask implements Leaf {
     }
 
     /** devcmd's status line: {@code cmd/K REFS STATE DIR ARG0}. */
-    synchronized String statusLine(int refs, String dir) {
-        String d = dir != null ? dir : scratch.toString();
+    synchronized String statusLine(int refs, WorkDir dir) {
+        // Where the last run started; before any, where the session insists, else the task's own directory.
+        String d = runDir != null ? runDir.toString() : dir.kind() == WorkDir.Kind.PATH ? dir.path() : scratch.toString();
         return "cmd/" + id + " " + refs + " " + state + " " + PlanNineQuoting.quote(d) + " "
                 + PlanNineQuoting.quote(argv0) + "\n";
     }

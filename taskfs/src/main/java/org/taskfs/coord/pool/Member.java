@@ -403,6 +403,11 @@ public final class Member {
         }
     }
 
+    /** Opens a file of the member with OTRUNC and lets it go: what a truncating open means there happens. */
+    public CompletableFuture<Void> truncate(String user, String path) {
+        return open(user, path, P9.OWRITE | P9.OTRUNC, false).thenCompose(RemoteFid::clunk);
+    }
+
     /** Writes {@code text} to a file of the member as one write (one ctl command). */
     public CompletableFuture<Void> write(String user, String path, String text) {
         return ready(user).thenCompose(c -> c.write(path, text.getBytes(StandardCharsets.UTF_8)));

@@ -120,6 +120,11 @@ final class MemberPart implements Part {
         return at.member().write(at.owner(), at.remoteDir() + "/" + file, text);
     }
 
+    @Override
+    public CompletableFuture<Void> truncate(String file) {
+        return at.member().truncate(at.owner(), at.remoteDir() + "/" + file);
+    }
+
     /**
      * The member session's status, one read; tasks whose member is gone show their last line as Lost, those
      * of a member that is unreachable their last known line, without waiting for it.
