@@ -252,10 +252,11 @@ public final class FuseMount implements AutoCloseable {
         return client;
     }
 
-    private static void checkMountPoint(Path at) throws IOException {
+    /** Refuses a place the kernel would refuse, naming why and what to do: before anything is started for it. */
+    public static void checkMountPoint(Path at) throws IOException {
         if (!Files.isDirectory(at)) {
             throw new IOException("cannot mount on " + at + ": " + (Files.exists(at) ? "not a directory"
-                    : "no such directory"));
+                    : "no such directory (make it first: mkdir -p " + at + ")"));
         }
         if (MountTable.isMounted(at)) {
             throw new IOException("cannot mount on " + at + ": something is mounted there already (taskfs umount "

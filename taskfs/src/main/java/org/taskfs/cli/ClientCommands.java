@@ -42,6 +42,27 @@ final class ClientCommands {
         }
     }
 
+    /** {@code f}'s result; its failure worded as cat(1) words one, naming the operation and the file. */
+    static <T> T on(String op, String path, java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof BrokenPipe b) {
+                throw b;
+            }
+            throw new FileFailure(op + " " + path + ": " + org.taskfs.styx.util.Failures.text(e), e.getCause());
+        }
+    }
+
+    /** A client command's failure on one file, already worded for the user. */
+    static final class FileFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        FileFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     @Command(name = "cat", mixinStandardHelpOptions = true,
             description = "Copy files to standard output as they are read (a growing stdout is followed to its end).")
     static final class Cat implements Callable<Integer> {
@@ -61,20 +82,17 @@ final class ClientCommands {
                 StyxClient streaming = c.withTimeout(java.time.Duration.ZERO);
                 for (String p : paths) {
                     try {
-                        streaming.stream(p, b -> {
+                        on("cat", p, streaming.stream(p, b -> {
                             out.write(b, 0, b.length);
                             out.flush();
                             if (out.checkError()) {
                                 throw new BrokenPipe();
                             }
-                        }).get();
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        if (e.getCause() instanceof BrokenPipe) {
-                            // Whoever read our output has gone (| head): stop following, as
-                            // cat does on SIGPIPE, rather than read a stream nobody wants to its end.
-                            return 128 + 13;
-                        }
-                        throw e;
+                        }));
+                    } catch (BrokenPipe e) {
+                        // Whoever read our output has gone (| head): stop following, as
+                        // cat does on SIGPIPE, rather than read a stream nobody wants to its end.
+                        return 128 + 13;
                     }
                 }
             }
@@ -110,12 +128,12 @@ final class ClientCommands {
         @Override
         public Integer call() throws Exception {
             try (StyxClient c = server.connect(auth)) {
-                RemoteFid f = c.open(path, P9.OWRITE).get();
+                RemoteFid f = on("write", path, c.open(path, P9.OWRITE));
                 try {
                     if (words != null && !words.isEmpty()) {
-                        f.write(0, (String.join(" ", words) + "\n").getBytes(StandardCharsets.UTF_8)).get();
+                        on("write", path, f.write(0, (String.join(" ", words) + "\n").getBytes(StandardCharsets.UTF_8)));
                     } else {
-                        copy(System.in, f);
+                        copy(System.in, f, path);
                     }
                 } finally {
                     f.clunk().get();
@@ -124,12 +142,12 @@ final class ClientCommands {
             return 0;
         }
 
-        private static void copy(InputStream in, RemoteFid f) throws Exception {
+        private static void copy(InputStream in, RemoteFid f, String path) throws Exception {
             byte[] buf = new byte[f.iounit()];
             long offset = 0;
             int n;
             while ((n = in.read(buf)) > 0) {
-                f.write(offset, java.util.Arrays.copyOf(buf, n)).get();
+                on("write", path, f.write(offset, java.util.Arrays.copyOf(buf, n)));
                 offset += n;
             }
         }
@@ -153,8 +171,8 @@ final class ClientCommands {
         public Integer call() throws Exception {
             try (StyxClient c = server.connect(auth)) {
                 for (String p : paths == null || paths.isEmpty() ? List.of("/") : paths) {
-                    Dir self = c.stat(p).get();
-                    List<Dir> entries = self.isDirectory() ? c.list(p).get() : List.of(self);
+                    Dir self = on("ls", p, c.stat(p));
+                    List<Dir> entries = self.isDirectory() ? on("ls", p, c.list(p)) : List.of(self);
                     for (Dir d : entries) {
                         System.out.println(longForm ? longLine(d) : d.name() + (d.isDirectory() ? "/" : ""));
                     }
@@ -179,7 +197,7 @@ final class ClientCommands {
         public Integer call() throws Exception {
             try (StyxClient c = server.connect(auth)) {
                 for (String p : paths) {
-                    Dir d = c.stat(p).get();
+                    Dir d = on("stat", p, c.stat(p));
                     System.out.println(longLine(d) + " qid " + d.qid());
                 }
             }

@@ -19,7 +19,13 @@ final class Hostfile {
     static List<Coordinator.MemberSpec> read(Path file) throws IOException {
         List<Coordinator.MemberSpec> out = new ArrayList<>();
         int n = 0;
-        for (String raw : Files.readAllLines(file)) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new IOException("cannot read the hostfile " + org.taskfs.styx.util.Failures.text(e), e);
+        }
+        for (String raw : lines) {
             n++;
             String line = raw.replaceAll("#.*", "").trim();
             if (line.isEmpty()) {

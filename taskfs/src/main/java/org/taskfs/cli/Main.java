@@ -79,7 +79,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
-            err.println("taskfs: " + Failures.text(e));
+            err.println("taskfs: " + withFix(Failures.text(e)));
             err.flush();
             if (System.getenv("TASKFS_DEBUG") != null) {
                 e.printStackTrace(err);
@@ -90,6 +90,23 @@ public final class Main implements Runnable {
         // After PATH, write's words are the text, as echo's: "exec ls -l" is not write's -l, "-h" not its help.
         cl.getSubcommands().get("write").setStopAtPositional(true);
         return cl;
+    }
+
+    /**
+     * A failure's text with what to do about it, where the system's words alone leave a new user guessing.
+     * The cases are the system's own words, so this one table serves every command.
+     */
+    static String withFix(String text) {
+        String t = text.toLowerCase(java.util.Locale.ROOT);
+        if (t.contains("connection refused")) {
+            return text + " (nothing listens there: is taskfs up or taskfs serve running? Give its address with "
+                    + "-a ADDR or $TASKFS_ADDR)";
+        }
+        if (t.contains("address already in use")) {
+            return text + " (another process listens there: stop it, or choose another address: --listen ADDR, and for"
+                    + " the nodes of taskfs up --node-port PORT)";
+        }
+        return text;
     }
 
     /** Version from the jar manifest (set at build) and the Java running it. */

@@ -56,6 +56,9 @@ final class UpCommand implements Callable<Integer> {
         DialAddress at = DialAddress.parse(listen, Coordinator.DEFAULT_PORT);
         Security sec = security.security();
         guard.check(at, sec.auth());
+        if (mount != null) {
+            org.taskfs.fuse.FuseMount.checkMountPoint(mount); // before anything starts that would have to stop again
+        }
         // The nodes are on loopback, but they get the same security: a coordinator dials them with it.
         LocalCluster cluster = LocalCluster.start(Coordinator.Config.defaults(at).withSecurity(sec)
                 .withPool(timings), nodes, nodePort, slots);

@@ -21,7 +21,7 @@ class CliTest {
     record Run(int code, String out, String err) {}
 
     /** Runs {@code taskfs ARGS} as its own process, as a user's shell would. */
-    private static Run taskfs(String... args) {
+    static Run taskfs(String... args) {
         return taskfsWithInput(null, args);
     }
 

@@ -542,7 +542,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     private static String describe(Throwable t) {
-        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+        return org.taskfs.styx.util.Failures.text(t);
     }
 
     static String format(long nanos) {

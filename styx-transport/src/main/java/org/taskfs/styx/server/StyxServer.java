@@ -119,7 +119,7 @@ public final class StyxServer implements AutoCloseable {
             if (place != null) {
                 socketKey = place.install(options.socketGroup());
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // the native transport's bind failure is an IOException, thrown unchecked
             if (ch != null) {
                 ch.close().syncUninterruptibly();
             }
@@ -132,7 +132,7 @@ public final class StyxServer implements AutoCloseable {
             if (e instanceof IllegalStateException && e.getMessage() != null && e.getMessage().contains("listen on")) {
                 throw e;
             }
-            throw new IllegalStateException("cannot listen on " + at + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot listen on " + at + ": " + org.taskfs.styx.util.Failures.text(e), e);
         }
         DialAddress bound = at;
         if (ch.localAddress() instanceof InetSocketAddress isa) {
