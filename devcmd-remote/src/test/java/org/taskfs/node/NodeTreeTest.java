@@ -107,10 +107,12 @@ class NodeTreeTest extends NodeTestBase {
     @Test
     void statusLineShowsReferencesStateDirectoryAndCommand() throws Exception {
         String id = newTask();
+        // Before any run, the task's own directory; after one, where it ran (the owner's home by default).
+        assertThat(text(id + "/status")).isEqualTo("cmd/" + id + " 0 Closed " + quotedScratch(id) + " ''\n");
         ctl(id, "exec sh -c 'exit 0'");
         waitLine(id);
         // The wait and ctl fids were clunked before those requests completed, so no reference is left.
-        assertThat(text(id + "/status")).isEqualTo("cmd/" + id + " 0 Done " + quotedScratch(id) + " sh\n");
+        assertThat(text(id + "/status")).isEqualTo("cmd/" + id + " 0 Done " + System.getProperty("user.home") + " sh\n");
     }
 
     private String quotedScratch(String id) {
