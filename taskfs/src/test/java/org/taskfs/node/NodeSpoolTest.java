@@ -110,6 +110,7 @@ class NodeSpoolTest {
         Sh root = start(config(), "root");
         String s = root.newSession();
         root.echo("/" + s + "/ctl", "res 1");
+        root.echo("/" + s + "/ctl", "dir scratch"); // the task's own directory, where the logs once were
         root.echo("/" + s + "/ctl", "exec sh -c 'echo hi; ls -A'");
         assertThat(root.cat("/" + s + "/stdout")).isEqualTo("hi\n");
         assertThat(node.tasks().spool().getParent()).isEqualTo(scratch);

@@ -242,28 +242,26 @@ final class LocalTask implements Leaf {
     }
 
     /**
-     * Where a run starts (see {@link WorkDir}). A directory the session did not insist on ({@code cwd}, the
-     * home) that this node lacks is replaced, and the run's stderr says so first, as slurmstepd's does.
+     * Where a run starts (see {@link WorkDir}). The submitter's directory ({@code cwd}) where this node lacks it
+     * gives way to the home, and the run's stderr says so first, as slurmstepd's does; an owner without a home
+     * here (a service account) runs in the task's own directory.
      */
     private Path startIn(WorkDir dir, String owner, Path stderrLog) throws IOException {
-        switch (dir.kind()) {
-            case PATH:
-                return Path.of(dir.path());
-            case SCRATCH:
-                return scratch;
-            default:
-                break;
+        if (dir.kind() == WorkDir.Kind.PATH) {
+            return Path.of(dir.path());
+        }
+        if (dir.kind() == WorkDir.Kind.SCRATCH) {
+            return scratch;
         }
         Path home = homeOf(owner);
-        Path want = dir.kind() == WorkDir.Kind.CWD ? Path.of(dir.path()) : home;
-        if (Files.isDirectory(want)) {
-            return want;
+        Path instead = Files.isDirectory(home) ? home : scratch;
+        if (dir.kind() == WorkDir.Kind.HOME || Files.isDirectory(Path.of(dir.path()))) {
+            return dir.kind() == WorkDir.Kind.HOME ? instead : Path.of(dir.path());
         }
-        Path instead = want.equals(home) || !Files.isDirectory(home) ? scratch : home;
         if (!Files.exists(stderrLog)) {
             Files.createFile(stderrLog, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
-        Files.writeString(stderrLog, "taskfs: no directory " + want + " on " + Accounts.HOST + "; running in "
+        Files.writeString(stderrLog, "taskfs: no directory " + dir.path() + " on " + Accounts.HOST + "; running in "
                 + instead + "\n", java.nio.file.StandardOpenOption.APPEND);
         return instead;
     }
