@@ -87,6 +87,8 @@ public final class Main implements Runnable {
             return CommandLine.ExitCode.SOFTWARE;
         });
         cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        // Hidden, for the build: the package's man pages, from these same definitions.
+        cl.addSubcommand("generate-man", new ManPages());
         // After PATH, write's words are the text, as echo's: "exec ls -l" is not write's -l, "-h" not its help.
         cl.getSubcommands().get("write").setStopAtPositional(true);
         return cl;
