@@ -93,8 +93,10 @@ final class LocalPart implements Part {
             }
             Map<String, String> vars = new LinkedHashMap<>(base);
             vars.putAll(names.variables(number));
+            node.siblings().variables(names, session.owner(), vars);
             vars.putAll(sessionEnv);
             vars.putAll(session.taskEnv(number));
+            node.siblings().path(vars);
             LocalTask t = tasks.get(i);
             CompletableFuture<Void> f;
             try {
