@@ -24,6 +24,46 @@ final class Mounts {
         }
     }
 
+    /**
+     * {@code taskfs node --mount DIR}: the first coordinator the node's sessions come through is mounted on
+     * {@code dir} (before that session's first exec), every local user seeing their own view there (the node,
+     * as root, attaches once per user), and its tasks get TASKFS_MNT. Closing unmounts.
+     */
+    static AutoCloseable forTasks(NodeDaemon node, Path dir, AuthMethod auth) {
+        FuseMount[] mounted = new FuseMount[1];
+        java.util.concurrent.ExecutorService mounting = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "taskfs-node-mount");
+            t.setDaemon(true);
+            return t;
+        });
+        node.tasks().siblings().mountOnFirstUse(address -> java.util.concurrent.CompletableFuture.runAsync(() -> {
+            synchronized (mounted) {
+                if (mounted[0] != null) {
+                    return; // DIR holds one server: the first; sessions through others get no TASKFS_MNT
+                }
+                try {
+                    FuseMount m = FuseMount.mount(DialAddress.parse(address, org.taskfs.coord.Coordinator.DEFAULT_PORT), dir, FuseMount.Options.defaults()
+                            .withAuth(auth).withAllowOther(true).withPerUser(true));
+                    mounted[0] = m;
+                    node.tasks().siblings().mounted(address, new Siblings.Mount(m.dir(), null));
+                    System.err.println("taskfs node: mounted " + address + " on " + m.dir()
+                            + " for the tasks (TASKFS_MNT)");
+                } catch (IOException | RuntimeException e) {
+                    System.err.println("taskfs node: --mount " + dir + ": " + e.getMessage()
+                            + "; tasks through " + address + " get no TASKFS_MNT");
+                }
+            }
+        }, mounting));
+        return () -> {
+            mounting.shutdownNow();
+            synchronized (mounted) {
+                if (mounted[0] != null) {
+                    mounted[0].close();
+                }
+            }
+        };
+    }
+
     /** Mounts {@code server} on {@code dir}; returns once the kernel has the mount, closing unmounts. */
     static FuseMount mount(DialAddress server, Path dir, AuthMethod auth) throws IOException {
         return FuseMount.mount(server, dir, FuseMount.Options.defaults().withAuth(auth));

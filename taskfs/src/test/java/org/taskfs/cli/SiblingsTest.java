@@ -95,6 +95,36 @@ class SiblingsTest {
         }
     }
 
+    @Test
+    void aNodeWithMountGivesEachUsersTasksTheirOwnViewOfTheCoordinatorInTaskfsMnt() throws Exception {
+        Path dir = Files.createTempDirectory("taskfs-siblings-node-mnt-");
+        try (TaskfsProcess node = TaskfsProcess.start("node", "--listen", "tcp!127.0.0.1!0", "--slots", "2",
+                "--mount", dir.toString())) {
+            Matcher serving = node.await(Pattern.compile("serving on (\\S+) with"), Duration.ofSeconds(60));
+            DialAddress nodeAt = DialAddress.parse(serving.group(1), 0);
+            Coordinator.Config config = Coordinator.Config.defaults(DialAddress.tcp("127.0.0.1", 0))
+                    .withMembers(List.of(new Coordinator.MemberSpec(nodeAt, "n")));
+            try (Coordinator coordinator = Coordinator.start(config);
+                 Sh root = Sh.connect(coordinator.address());
+                 Sh sh = Sh.connect(coordinator.address(), USER)) {
+                String theirs = root.newSession(); // root's: not in the user's view
+                String s = "/" + sh.newSession();
+                sh.echo(s + "/ctl", "res 2");
+                sh.echo(s + "/ctl", pair("id -un; echo $TASKFS_MNT; cat $TASKFS_MNT/0/stdout; ls $TASKFS_MNT/.."));
+                List<String> out = sh.lines(s + "/1/stdout");
+                assertThat(out).as("stderr: %s; node: %s", sh.cat(s + "/1/stderr"), node.output())
+                        .hasSizeGreaterThan(3);
+                assertThat(out.subList(0, 3))
+                        .containsExactly(USER, dir.toRealPath().resolve(s.substring(1)).toString(), "from task 0");
+                assertThat(out.subList(3, out.size())).as("the mount's root as the user sees it")
+                        .contains("clone", s.substring(1)).doesNotContain(theirs);
+            }
+        } finally {
+            await().atMost(Duration.ofSeconds(30)).until(() -> !mounted(dir));
+            Files.deleteIfExists(dir);
+        }
+    }
+
     private static boolean mounted(Path dir) throws Exception {
         String canonical = dir.toRealPath().toString();
         return Files.readAllLines(Path.of("/proc/self/mounts")).stream()

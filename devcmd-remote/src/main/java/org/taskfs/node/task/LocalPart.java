@@ -78,6 +78,12 @@ final class LocalPart implements Part {
 
     /** Starts every task's process at once; if one cannot start, the others are killed and the error names it. */
     private CompletableFuture<Void> exec(CtlRequest c, List<Integer> which) {
+        // The first exec through a coordinator this node mounts for its tasks waits for the mount (TASKFS_MNT).
+        CompletableFuture<Void> ready = node.siblings().ready(session.identity(), node.address());
+        return ready.isDone() ? start(c, which) : ready.thenCompose(v -> start(c, which));
+    }
+
+    private CompletableFuture<Void> start(CtlRequest c, List<Integer> which) {
         int first = session.firstOf(this);
         Identity names = session.identity();
         Map<String, String> base = new LinkedHashMap<>(SpawnSpec.inheritedEnvironment());

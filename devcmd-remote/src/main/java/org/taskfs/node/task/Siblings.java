@@ -2,7 +2,9 @@ package org.taskfs.node.task;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.taskfs.task.Identity;
 
 /**
@@ -24,6 +26,10 @@ public final class Siblings {
     private volatile String auth;
     /** By the dial string the server names itself with (its TASKFS_ADDR). */
     private final Map<String, Mount> mounts = new ConcurrentHashMap<>();
+    /** Mounts a server first seen in a session's identity (taskfs node --mount); null for none. */
+    private volatile Function<String, CompletableFuture<Void>> mounter;
+    /** The servers handed to the mounter, each once, and how that went (a failure is only a missing TASKFS_MNT). */
+    private final Map<String, CompletableFuture<Void>> offered = new ConcurrentHashMap<>();
 
     /** The directory holding {@code taskfs}, put first on every task's PATH; null for none. */
     public void bin(Path dir) {
@@ -49,6 +55,26 @@ public final class Siblings {
 
     public void unmounted(String address) {
         mounts.remove(address);
+    }
+
+    /**
+     * {@code mount} is asked, once per address, to mount a server this node's sessions come through (a
+     * coordinator, named by its {@code ident}) before their first exec, and to call {@link #mounted} if it did.
+     */
+    public void mountOnFirstUse(Function<String, CompletableFuture<Void>> mount) {
+        mounter = mount;
+    }
+
+    /**
+     * Completes when the server {@code names} came through has been offered to the mounter: at once, unless this
+     * is the first exec through it. {@code own} is this node's own address, which is never mounted.
+     */
+    CompletableFuture<Void> ready(Identity names, String own) {
+        Function<String, CompletableFuture<Void>> m = mounter;
+        if (m == null || names.address().equals(own)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return offered.computeIfAbsent(names.address(), a -> m.apply(a).exceptionally(e -> null));
     }
 
     /** TASKFS_AUTH and TASKFS_MNT for a task of {@code owner}'s session named {@code names}; before the session env. */
