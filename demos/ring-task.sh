@@ -3,5 +3,5 @@
 if [ "$TASKFS_INDEX" -eq 0 ]; then
     echo "token from 0"
 else
-    "$TASKFS_BIN" cat "$TASKFS_SESSION/$((TASKFS_INDEX - 1))/stdout" | sed "s/\$/ via $TASKFS_INDEX/"
+    taskfs cat "$TASKFS_SESSION/$((TASKFS_INDEX - 1))/stdout" | sed "s/\$/ via $TASKFS_INDEX/"
 fi

@@ -9,8 +9,7 @@ n=${1:-4}
 
 s=$("$taskfs" cat clone)
 "$taskfs" write "$s/ctl" res "$n"
-# The tasks run this script's sibling with taskfs on their PATH (nodes here share this machine).
-"$taskfs" write "$s/env" "TASKFS_BIN=$(readlink -f "$taskfs")"
+# Each task runs this script's sibling, with taskfs on its PATH (its node puts it there).
 "$taskfs" write "$s/ctl" exec sh "$here/ring-task.sh"
 echo "% cat $s/$((n - 1))/stdout"
 "$taskfs" cat "$s/$((n - 1))/stdout"

@@ -3,6 +3,7 @@ package org.taskfs.node;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.taskfs.node.task.NodeTasks;
+import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.Security;
@@ -76,16 +77,39 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     private final TaskServer server;
+    private final TaskfsBin bin;
 
-    private NodeDaemon(TaskServer server) {
+    private NodeDaemon(TaskServer server, TaskfsBin bin) {
         this.server = server;
+        this.bin = bin;
     }
 
     public static NodeDaemon start(Config config) {
-        return new NodeDaemon(TaskServer.start(config.listen(), "node", config.scratch(), config.idleTimeout(),
-                config.security(),
-                scratch -> new NodeTasks(scratch, config.spool(), config.outputLimit(), config.slots(), HostInfo.LOCAL,
-                        config.orphanGrace())));
+        TaskfsBin bin = TaskfsBin.prepare();
+        TaskServer server;
+        try {
+            server = TaskServer.start(config.listen(), "node", config.scratch(), config.idleTimeout(),
+                    config.security(),
+                    scratch -> new NodeTasks(scratch, config.spool(), config.outputLimit(), config.slots(),
+                            HostInfo.LOCAL, config.orphanGrace()));
+        } catch (RuntimeException e) {
+            if (bin != null) {
+                bin.close();
+            }
+            throw e;
+        }
+        NodeTasks tasks = (NodeTasks) server.tree().backend();
+        tasks.siblings().bin(bin != null ? bin.dir() : null);
+        tasks.siblings().auth(taskAuth(config.security().auth()));
+        return new NodeDaemon(server, bin);
+    }
+
+    /**
+     * What a task's client says to this node's servers as its own user: what they ask of it (with munge, this
+     * machine's munged vouches for the task's uid). A shared key is the admin's, not the users': none is given.
+     */
+    private static String taskAuth(AuthMethod auth) {
+        return auth instanceof AuthMethod.Key ? null : auth.toString();
     }
 
     public DialAddress address() {
@@ -104,5 +128,8 @@ public final class NodeDaemon implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (bin != null) {
+            bin.close();
+        }
     }
 }

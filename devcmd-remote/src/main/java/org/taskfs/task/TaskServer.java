@@ -60,7 +60,8 @@ public final class TaskServer implements AutoCloseable {
             removeOwn(own);
             throw e;
         }
-        tree.backend().address(server.address().toString());
+        // TASKFS_ADDR must be dialable from a task: not 0.0.0.0, which reaches another machine's loopback.
+        tree.backend().address(server.address().advertised().toString());
         return new TaskServer(tree, server, own);
     }
 
@@ -72,6 +73,11 @@ public final class TaskServer implements AutoCloseable {
 
     public DialAddress address() {
         return server.address();
+    }
+
+    /** The address this server names itself by: TASKFS_ADDR of its sessions (see {@link DialAddress#advertised}). */
+    public String advertised() {
+        return tree.backend().address();
     }
 
     public TaskTree tree() {

@@ -64,10 +64,13 @@ public final class FuseMount implements AutoCloseable {
      * @param debug          libfuse's -d: every FUSE request traced on standard error
      * @param auth           how to authenticate to the server ({@code --auth}); a local server knows us
      *                       from the kernel
+     * @param perUser        each local user gets their own view: a connection attached as them at their
+     *                       first request (for a mount by root, whom the server lets attach as anyone; v9fs's
+     *                       access=user); with allowOther, for a node's tasks of every user
      */
     public record Options(Duration attrTimeout, Duration entryTimeout, String uname, String aname, int msize,
                           Duration requestTimeout,
-                          boolean allowOther, boolean debug, AuthMethod auth) {
+                          boolean allowOther, boolean debug, AuthMethod auth, boolean perUser) {
         public Options {
             Objects.requireNonNull(attrTimeout, "attrTimeout");
             Objects.requireNonNull(entryTimeout, "entryTimeout");
@@ -88,44 +91,53 @@ public final class FuseMount implements AutoCloseable {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(1), Duration.ofSeconds(1), System.getProperty("user.name", "none"),
                     "", 128 * 1024 + P9.IOHDRSZ, ClientOptions.DEFAULT_REQUEST_TIMEOUT, false, false,
-                    AuthMethod.NONE);
+                    AuthMethod.NONE, false);
         }
 
         public Options withAttrTimeout(Duration d) {
-            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth);
+            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser);
         }
 
         public Options withEntryTimeout(Duration d) {
-            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug, auth);
+            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser);
         }
 
         public Options withUname(String u) {
-            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug, auth);
+            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug, auth,
+                    perUser);
         }
 
         public Options withAname(String a) {
-            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug, auth);
+            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug, auth,
+                    perUser);
         }
 
         public Options withMsize(int m) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug, auth);
+            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug, auth,
+                    perUser);
         }
 
         public Options withRequestTimeout(Duration d) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug, auth);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug, auth, perUser);
         }
 
         public Options withAllowOther(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug, auth);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug, auth, perUser);
         }
 
         public Options withDebug(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b, auth);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b, auth,
+                    perUser);
+        }
+
+        public Options withPerUser(boolean b) {
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth,
+                    b);
         }
 
         public Options withAuth(AuthMethod method) {
             return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug,
-                    method);
+                    method, perUser);
         }
     }
 
@@ -170,7 +182,13 @@ public final class FuseMount implements AutoCloseable {
         StyxClient client = connect(server, options);
         StyxFuse fs;
         try {
-            fs = new StyxFuse(client, options.uname(), options.attrTimeout());
+            fs = new StyxFuse(client, options.uname(), options.attrTimeout(), !options.perUser() ? null : user -> {
+                try {
+                    return connect(server, options.withUname(user));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
         } catch (LinkageError | RuntimeException e) {
             client.close();
             throw new IOException("cannot load libfuse2 through jnr-fuse: " + Failures.text(e), e);
@@ -220,7 +238,10 @@ public final class FuseMount implements AutoCloseable {
             }
         });
         // Unmounted from outside (taskfs umount, fusermount -u): let go of the server too.
-        loopEnded.whenComplete((v, e) -> client.close());
+        loopEnded.whenComplete((v, e) -> {
+            client.close();
+            fs.closeViews();
+        });
         LOG.log(System.Logger.Level.DEBUG, "mounted {0} on {1}", server, at);
         return m;
     }
@@ -341,6 +362,7 @@ public final class FuseMount implements AutoCloseable {
             throw e;
         } finally {
             client.close();
+            fs.closeViews();
         }
     }
 
@@ -353,6 +375,7 @@ public final class FuseMount implements AutoCloseable {
                     LOG.log(System.Logger.Level.INFO, "{0} was busy ({1}); detached it lazily", dir, busy);
                     // Requests still waiting (a blocked cat) fail with EIO, so their processes let go.
                     client.close();
+                    fs.closeViews();
                 }
             }
             if (!awaitLoop(UNMOUNT_TIMEOUT) && m.isPresent() && MountTable.abort(m.get())) {

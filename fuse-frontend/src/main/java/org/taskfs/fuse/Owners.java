@@ -24,6 +24,11 @@ final class Owners {
         defaultGid = posix.getgid();
     }
 
+    /** The uid of this process, the mount's owner. */
+    long self() {
+        return defaultUid;
+    }
+
     long uid(String name) {
         return uids.computeIfAbsent(name, n -> {
             long[] user = lookupUser(n);

@@ -68,11 +68,13 @@ final class StyxFuse extends FuseStubFS {
     private static final int W_OK = 2;
     private static final int X_OK = 1;
 
-    private final StyxClient client;
-    /** Same connection, no request timeout: reads and writes of files that block until something happens. */
-    private final StyxClient untimed;
-    private final String uname;
-    private final AttrCache cache;
+    /** The mount's own view: attached as the user who mounted (or named in its options). */
+    private final View own;
+    /** In a per-user mount, a view per local uid making requests, attached as that user; else null. */
+    private final Map<Long, CompletableFuture<View>> views;
+    /** Connects and attaches as a user name, for a per-user mount. */
+    private final java.util.function.Function<String, StyxClient> attachAs;
+    private final Duration attrTimeout;
     private final Owners owners = new Owners();
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
@@ -107,12 +109,89 @@ final class StyxFuse extends FuseStubFS {
         }
     }
 
-    StyxFuse(StyxClient client, String uname, Duration attrTimeout) {
-        this.client = client;
-        this.untimed = client.withTimeout(Duration.ZERO);
-        this.uname = uname;
-        this.cache = new AttrCache(attrTimeout);
+    /**
+     * What one user sees: a connection attached as them, and the attributes it was shown (another user may be
+     * shown other files, or none, at the same paths).
+     */
+    private static final class View {
+        final StyxClient client;
+        /** Same connection, no request timeout: reads and writes of files that block until something happens. */
+        final StyxClient untimed;
+        final String uname;
+        final AttrCache cache;
+
+        View(StyxClient client, String uname, Duration attrTimeout) {
+            this.client = client;
+            this.untimed = client.withTimeout(Duration.ZERO);
+            this.uname = uname;
+            this.cache = new AttrCache(attrTimeout);
+        }
+    }
+
+    /**
+     * @param attachAs null for a mount that is one user's view; else a per-user mount: each local uid that makes
+     *                 requests gets a connection of its own made by this, attached as its user name (the kernel
+     *                 tells us who asks, as v9fs's access=user), so the server shows each their own files
+     */
+    StyxFuse(StyxClient client, String uname, Duration attrTimeout,
+             java.util.function.Function<String, StyxClient> attachAs) {
+        this.own = new View(client, uname, attrTimeout);
+        this.attachAs = attachAs;
+        this.views = attachAs == null ? null : new ConcurrentHashMap<>();
+        this.attrTimeout = attrTimeout;
         FuseNative.setNullPathOk(fuseOperations);
+    }
+
+    /** The view of the user behind the current request; attaching as them on their first request. */
+    private View view() throws Errno {
+        if (views == null) {
+            return own;
+        }
+        long uid = getContext().uid.get();
+        if (uid == owners.self()) {
+            return own;
+        }
+        CompletableFuture<View> mine = new CompletableFuture<>();
+        CompletableFuture<View> had = views.putIfAbsent(uid, mine);
+        if (had == null) {
+            String user = owners.userName(uid);
+            try {
+                if (user == null) {
+                    throw new Errno(EACCES, "uid " + uid + " has no user name to attach as");
+                }
+                mine.complete(new View(attachAs.apply(user), user, attrTimeout));
+            } catch (Errno | RuntimeException e) {
+                // Not kept: the next request tries again (the server may be back, the user made).
+                views.remove(uid, mine);
+                mine.completeExceptionally(e);
+                LOG.log(System.Logger.Level.WARNING, "cannot attach as uid {0}: {1}", uid, e.getMessage());
+            }
+        }
+        CompletableFuture<View> f = had != null ? had : mine;
+        try {
+            return await(f, "attach", "/", false, null);
+        } catch (Errno e) {
+            throw new Errno(EACCES, e.getMessage());
+        }
+    }
+
+    /** After a change: nothing any view read before it stays cached. */
+    private void invalidate() {
+        own.cache.invalidateAll();
+        if (views != null) {
+            for (CompletableFuture<View> v : views.values()) {
+                v.thenAccept(view -> view.cache.invalidateAll());
+            }
+        }
+    }
+
+    /** Closes the connections a per-user mount made (the mount's own is its owner's to close). */
+    void closeViews() {
+        if (views != null) {
+            for (CompletableFuture<View> v : views.values()) {
+                v.thenAccept(view -> view.client.close());
+            }
+        }
     }
 
     /** Completes when the kernel's INIT has reached us: the mount is in place. */
@@ -195,15 +274,16 @@ final class StyxFuse extends FuseStubFS {
     }
 
     private Dir statPath(String path) throws Errno {
-        Dir cached = cache.get(path);
+        View v = view();
+        Dir cached = v.cache.get(path);
         if (cached != null) {
             return cached;
         }
-        long asked = cache.generation();
-        CompletableFuture<Dir> f = isRoot(path) ? client.root().thenCompose(RemoteFid::stat)
-                : client.walk(path).thenCompose(fid -> fid.stat().whenComplete((d, e) -> fid.clunk()));
+        long asked = v.cache.generation();
+        CompletableFuture<Dir> f = isRoot(path) ? v.client.root().thenCompose(RemoteFid::stat)
+                : v.client.walk(path).thenCompose(fid -> fid.stat().whenComplete((d, e) -> fid.clunk()));
         Dir d = await(f, "stat", path, false, null);
-        cache.put(path, d, asked);
+        v.cache.put(path, d, asked);
         return d;
     }
 
@@ -231,7 +311,7 @@ final class StyxFuse extends FuseStubFS {
             }
             // The check the server makes of an open, for the name this mount attached as.
             int need = (mask & R_OK) | (mask & W_OK) | (mask & X_OK);
-            return ProtocolRules.permits(d, uname, need) ? 0 : -EACCES;
+            return ProtocolRules.permits(d, view().uname, need) ? 0 : -EACCES;
         } catch (Errno e) {
             return -e.errno;
         } catch (RuntimeException e) {
@@ -246,10 +326,11 @@ final class StyxFuse extends FuseStubFS {
         try {
             // Read whole at open: 9P directory reads only go forward from offset 0, and libfuse asks
             // for the entries once per open anyway.
-            long asked = cache.generation();
-            List<Dir> entries = await(client.list(path), "readdir", path, false, null);
+            View v = view();
+            long asked = v.cache.generation();
+            List<Dir> entries = await(v.client.list(path), "readdir", path, false, null);
             for (Dir d : entries) {
-                cache.put(child(path, d.name()), d, asked);
+                v.cache.put(child(path, d.name()), d, asked);
             }
             long fh = nextHandle.getAndIncrement();
             handles.put(fh, new Handle(path, entries));
@@ -305,7 +386,7 @@ final class StyxFuse extends FuseStubFS {
         try {
             String name = nameOf(path);
             int perm = P9.DMDIR | (int) (mode & 0777);
-            await(client.walk(parentOf(path)).thenCompose(dir -> dir.create(name, perm, P9.OREAD)
+            await(view().client.walk(parentOf(path)).thenCompose(dir -> dir.create(name, perm, P9.OREAD)
                     .whenComplete((f, e) -> dir.clunk())), "mkdir", path, false, null);
             return 0;
         } catch (Errno e) {
@@ -313,7 +394,7 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("mkdir", path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
@@ -329,14 +410,14 @@ final class StyxFuse extends FuseStubFS {
 
     private int remove(String op, String path) {
         try {
-            await(client.walk(path).thenCompose(RemoteFid::remove), op, path, false, null);
+            await(view().client.walk(path).thenCompose(RemoteFid::remove), op, path, false, null);
             return 0;
         } catch (Errno e) {
             return -e.errno;
         } catch (RuntimeException e) {
             return unexpected(op, path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
@@ -369,7 +450,7 @@ final class StyxFuse extends FuseStubFS {
                 if (!target.isDirectory() && source.isDirectory()) {
                     return -Errnos.ENOTDIR;
                 }
-                await(client.walk(newpath).thenCompose(RemoteFid::remove), "rename", newpath, false, null);
+                await(view().client.walk(newpath).thenCompose(RemoteFid::remove), "rename", newpath, false, null);
                 wstatPath("rename", oldpath, change);
             }
             return 0;
@@ -378,7 +459,7 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("rename", oldpath, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
@@ -396,7 +477,7 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("chmod", path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
@@ -418,7 +499,7 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("chown", path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
@@ -432,7 +513,7 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("truncate", path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
@@ -450,7 +531,7 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("ftruncate", path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
@@ -468,11 +549,12 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("utimens", path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
     private void wstatPath(String op, String path, Dir change) throws Errno {
+        StyxClient client = view().client;
         CompletableFuture<Void> f = isRoot(path) ? client.root().thenCompose(r -> r.wstat(change))
                 : client.walk(path).thenCompose(fid -> fid.wstat(change).whenComplete((v, e) -> fid.clunk()));
         await(f, op, path, false, null);
@@ -494,7 +576,8 @@ final class StyxFuse extends FuseStubFS {
             }
             int omode = mode;
             // Open and stat together: the length decides between direct I/O and the page cache.
-            CompletableFuture<Opened> opening = untimed.walk(path).thenCompose(fid -> fid.open(omode)
+            View v = view();
+            CompletableFuture<Opened> opening = v.untimed.walk(path).thenCompose(fid -> fid.open(omode)
                     .thenCombine(fid.stat(), Opened::new)
                     .whenComplete((o, e) -> {
                         if (e != null) {
@@ -503,10 +586,10 @@ final class StyxFuse extends FuseStubFS {
                     }));
             Opened o = await(opening, "open", path, false, abandoned -> abandoned.fid.clunk());
             if ((omode & P9.OTRUNC) != 0) {
-                cache.invalidateAll();
+                invalidate();
             }
             boolean direct = !AttrCache.cacheable(o.dir) || o.dir.length() == 0;
-            register(fi, new Handle(path, o.fid.withTimeout(client.requestTimeout()), direct));
+            register(fi, new Handle(path, o.fid.withTimeout(v.client.requestTimeout()), direct));
             return 0;
         } catch (Errno e) {
             return -e.errno;
@@ -536,7 +619,7 @@ final class StyxFuse extends FuseStubFS {
                 default -> P9.OREAD;
             };
             String name = nameOf(path);
-            CompletableFuture<RemoteFid> creating = client.walk(parentOf(path)).thenCompose(dir ->
+            CompletableFuture<RemoteFid> creating = view().client.walk(parentOf(path)).thenCompose(dir ->
                     dir.create(name, (int) (mode & 0777), omode).whenComplete((f, e) -> {
                         if (e != null) {
                             dir.clunk();
@@ -551,7 +634,7 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("create", path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 
@@ -607,7 +690,7 @@ final class StyxFuse extends FuseStubFS {
         } catch (RuntimeException e) {
             return unexpected("write", h.path, e);
         } finally {
-            cache.invalidateAll(); // after the change: nothing read before it stays
+            invalidate(); // after the change: nothing read before it stays
         }
     }
 

@@ -45,6 +45,12 @@ final class NodeCommand implements Callable<Integer> {
                     + " free their slots (default: ${DEFAULT-VALUE}).")
     long orphanGraceSeconds;
 
+    @Option(names = "--mount", paramLabel = "DIR",
+            description = "Mount the coordinator this node's sessions come through on DIR (an empty directory) with"
+                    + " FUSE, each user seeing their own sessions there, and give tasks TASKFS_MNT, their session's"
+                    + " directory in it.")
+    Path mount;
+
     @picocli.CommandLine.Mixin
     ListenGuard guard;
 
@@ -77,9 +83,20 @@ final class NodeCommand implements Callable<Integer> {
         if (outputLimit != null) {
             config = config.withOutputLimit(outputLimit);
         }
+        if (mount != null && !java.nio.file.Files.isDirectory(mount)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--mount " + mount + ": "
+                    + (java.nio.file.Files.exists(mount) ? "not a directory" : "no such directory")
+                    + "; make an empty directory for the coordinator's mount (mkdir -p " + mount + ")");
+        }
         NodeDaemon node = NodeDaemon.start(config);
+        AutoCloseable mounted = mount == null ? () -> { } : Mounts.forTasks(node, mount, sec.auth());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                mounted.close();
+            } catch (Exception e) {
+                System.err.println("taskfs node: unmount of " + mount + " failed: " + e.getMessage());
+            }
             node.close();
             stopped.countDown();
         }, "taskfs-node-shutdown"));

@@ -64,7 +64,13 @@ final class UpCommand implements Callable<Integer> {
                 .withPool(timings), nodes, nodePort, slots);
         AutoCloseable mounted;
         try {
-            mounted = mount == null ? () -> { } : Mounts.mount(cluster.address(), mount, sec.auth());
+            if (mount == null) {
+                mounted = () -> { };
+            } else {
+                org.taskfs.fuse.FuseMount m = Mounts.mount(cluster.address(), mount, sec.auth());
+                mounted = m;
+                Mounts.offerToTasks(cluster, m.dir());
+            }
         } catch (Exception e) {
             cluster.close();
             throw e;

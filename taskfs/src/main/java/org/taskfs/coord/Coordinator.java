@@ -94,6 +94,11 @@ public final class Coordinator implements AutoCloseable {
         return server.address();
     }
 
+    /** The address it names itself by in TASKFS_ADDR: a wildcard's host name (see {@code DialAddress.advertised}). */
+    public String advertised() {
+        return server.advertised();
+    }
+
     public Pool pool() {
         return pool;
     }

@@ -79,6 +79,12 @@ final class LocalPart implements Part {
 
     /** Starts every task's process at once; if one cannot start, the others are killed and the error names it. */
     private CompletableFuture<Void> exec(CtlRequest c, List<Integer> which) {
+        // The first exec through a coordinator this node mounts for its tasks waits for the mount (TASKFS_MNT).
+        CompletableFuture<Void> ready = node.siblings().ready(session.identity(), node.address());
+        return ready.isDone() ? start(c, which) : ready.thenCompose(v -> start(c, which));
+    }
+
+    private CompletableFuture<Void> start(CtlRequest c, List<Integer> which) {
         int first = session.firstOf(this);
         Identity names = session.identity();
         Map<String, String> base = new LinkedHashMap<>(SpawnSpec.inheritedEnvironment());
@@ -94,8 +100,10 @@ final class LocalPart implements Part {
             }
             Map<String, String> vars = new LinkedHashMap<>(base);
             vars.putAll(names.variables(number));
+            node.siblings().variables(names, session.owner(), vars);
             vars.putAll(sessionEnv);
             vars.putAll(session.taskEnv(number));
+            node.siblings().path(vars);
             LocalTask t = tasks.get(i);
             CompletableFuture<Void> f;
             try {

@@ -39,6 +39,7 @@ public final class NodeTasks extends Backend {
     private final ExecutorService spawnExecutor;
     private volatile int slots;
     private final Duration orphanGrace;
+    private final Siblings siblings = new Siblings();
 
     public NodeTasks(Path scratchRoot, int slots, HostInfo host) {
         this(scratchRoot, slots, host, org.taskfs.node.NodeDaemon.Config.DEFAULT_ORPHAN_GRACE);
@@ -89,6 +90,11 @@ public final class NodeTasks extends Backend {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** What this node gives its tasks to reach their siblings: taskfs on PATH, TASKFS_AUTH, TASKFS_MNT. */
+    public Siblings siblings() {
+        return siblings;
     }
 
     public int slots() {

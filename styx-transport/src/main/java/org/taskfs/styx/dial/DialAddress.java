@@ -1,8 +1,11 @@
 package org.taskfs.styx.dial;
 
 import io.netty.channel.unix.DomainSocketAddress;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
@@ -127,6 +130,52 @@ public record DialAddress(Kind kind, String host, int port, Path path) {
         }
         String h = host.toLowerCase(Locale.ROOT);
         return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+    }
+
+    /** True for a TCP address of every interface ({@code 0.0.0.0}, {@code ::}): one to listen on, not to dial. */
+    public boolean isWildcard() {
+        if (kind != Kind.TCP) {
+            return false;
+        }
+        try {
+            // A literal only: a host name is never looked up here.
+            return host.matches("[0-9.]+|[0-9a-fA-F:]*:[0-9a-fA-F:]*") && InetAddress.getByName(host).isAnyLocalAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * What others dial to reach a server listening here: the address itself, or for a wildcard this machine's
+     * host name, if it resolves, else its first address that is not loopback (a server's TASKFS_ADDR, which
+     * tasks on other machines dial). Looks names up: call it at start, never on an event loop.
+     */
+    public DialAddress advertised() {
+        if (!isWildcard()) {
+            return this;
+        }
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            InetAddress.getByName(name);
+            return tcp(name, port);
+        } catch (UnknownHostException e) {
+            // no usable host name: an interface address below
+        }
+        try {
+            for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address) {
+                        return tcp(a.getHostAddress(), port);
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // no interfaces to ask: loopback below
+        }
+        return tcp("127.0.0.1", port);
     }
 
     public SocketAddress toSocketAddress() {
