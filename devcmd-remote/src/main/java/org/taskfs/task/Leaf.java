@@ -24,6 +24,9 @@ public interface Leaf {
     /** Its current run has not ended. */
     boolean isRunning();
 
+    /** Its latest run, ended or not; null if it never ran (the root sessions file counts tasks by it). */
+    Run lastRun();
+
     /**
      * Its run has ended but its output has not: processes it left behind still write it. A {@code kill} reaches
      * them, and ends the output.

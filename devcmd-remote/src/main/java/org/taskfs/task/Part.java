@@ -14,6 +14,9 @@ public interface Part {
     /** Where task {@code i} lives, as a session's {@code ns} shows it: {@code ADDR!DIR}. */
     String binding(int i);
 
+    /** The pool entry its tasks are on, as the root {@code ns} names it: a member's name, or {@code local}. */
+    String where();
+
     /**
      * Carries out {@code exec}, {@code kill} or {@code eof} (already parsed and checked by the session) on one
      * task or all of them. An exec completes once every process started; if one cannot start, those that did

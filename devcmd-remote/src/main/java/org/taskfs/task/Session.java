@@ -61,7 +61,8 @@ public final class Session {
     private Long holder;
     private java.util.concurrent.Future<?> orphanRelease;
     private boolean ran;
-    private long touched = System.nanoTime();
+    private final long created = System.nanoTime();
+    private long touched = created;
     private boolean released;
     /** Serialises res, exec and release: each sees the others' results. */
     private CompletableFuture<Void> lastCommand = CompletableFuture.completedFuture(null);
@@ -717,6 +718,61 @@ public final class Session {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * Its line of the root {@code sessions}: what this server knows now, without asking any other (a task on a
+     * member is counted by the run copied here), so a listing of every session costs no request.
+     */
+    public SessionInfo info() {
+        List<Leaf> tasks;
+        List<String> nodes = new ArrayList<>();
+        int files;
+        SessionInfo.Held held;
+        boolean kills;
+        long now = System.nanoTime();
+        long age;
+        long idle;
+        synchronized (this) {
+            tasks = List.copyOf(leaves);
+            for (Part p : parts) {
+                if (!nodes.contains(p.where())) {
+                    nodes.add(p.where());
+                }
+            }
+            files = refs;
+            held = holder != null ? SessionInfo.Held.CONN
+                    : orphanRelease != null ? SessionInfo.Held.ORPHAN : SessionInfo.Held.NO;
+            kills = killOnClose;
+            age = (now - created) / 1_000_000_000L;
+            idle = (now - touched) / 1_000_000_000L;
+        }
+        int closed = 0;
+        int running = 0;
+        int done = 0;
+        int failed = 0;
+        int lost = 0;
+        for (Leaf l : tasks) {
+            Run r = l.lastRun();
+            String waitLine = r == null ? null : r.waitLine().getNow(null);
+            if (l.isLost()) {
+                lost++;
+            } else if (l.isRunning() || (r != null && waitLine == null)) {
+                running++;
+            } else if (r == null) {
+                closed++;
+            } else {
+                // Failed as taskfs run counts it: the wait line has a message (MSG, its last word).
+                List<String> f = PlanNineQuoting.tokenize(waitLine);
+                if (f.isEmpty() || f.get(f.size() - 1).isEmpty()) {
+                    done++;
+                } else {
+                    failed++;
+                }
+            }
+        }
+        return new SessionInfo(id, owner, age, idle, tasks.size(), closed, running, done, failed, lost, files,
+                held, kills, nodes);
     }
 
     /** One status line per task, in task order; one request per part. */

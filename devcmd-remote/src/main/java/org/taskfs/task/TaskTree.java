@@ -25,9 +25,9 @@ import org.taskfs.styx.util.Failures;
 
 /**
  * The tree every task server serves (DESIGN §3), a node daemon and a coordinator alike: a root with
- * {@code clone ctl arch status ns env} and one directory per session; in a session its tasks {@code 0..R-1},
- * then the files of {@link TaskFile}; the same files in every task directory. What differs between servers
- * is the {@link Backend}.
+ * {@code clone ctl arch status ns env sessions} and one directory per session; in a session its tasks
+ * {@code 0..R-1}, then the files of {@link TaskFile}; the same files in every task directory. What differs
+ * between servers is the {@link Backend}.
  */
 public final class TaskTree implements FileServer, AutoCloseable {
     /** Root files belong to the user running the server, who administers it with root and --admin-group. */
@@ -93,7 +93,7 @@ public final class TaskTree implements FileServer, AutoCloseable {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Qid paths: root files 1..6; a session's and its tasks' directories and files by their numbers. */
+    /** Qid paths: root files 1..7; a session's and its tasks' directories and files by their numbers. */
     private static long qidPath(Session s, int task, int code) {
         return ((s.id() + 1L) << 28) | ((task + 1L) << 8) | code;
     }
@@ -135,7 +135,19 @@ public final class TaskTree implements FileServer, AutoCloseable {
                 rootFile(view, 4, "status", 0444, (n, caller) -> new TextHandle(n, backend::census)),
                 rootFile(view, 5, "ns", 0444, (n, caller) -> new TextHandle(n, backend::capacity)),
                 rootFile(view, 6, "env", 0644,
-                        (n, caller) -> new EnvFile(n, sessions::defaultEnv, sessions::defaultEnv)));
+                        (n, caller) -> new EnvFile(n, sessions::defaultEnv, sessions::defaultEnv)),
+                // The sessions this reader may list, as in the root listing: one read for taskfs ps.
+                rootFile(view, 7, "sessions", 0444, (n, caller) -> new TextHandle(n, this::sessionLines)));
+        }
+
+        private String sessionLines() {
+            StringBuilder b = new StringBuilder();
+            for (Session s : sessions.sessions()) {
+                if (view.sees(s)) {
+                    b.append(s.info().line());
+                }
+            }
+            return b.toString();
         }
 
         @Override

@@ -26,12 +26,14 @@ class NodeTreeTest extends NodeTestBase {
     void rootListsTaskDirectoriesFirstThenItsFilesWithTheirModes() throws Exception {
         assertThat(modes("/")).containsExactly(
                 Map.entry("clone", 0666), Map.entry("ctl", 0644), Map.entry("arch", 0444),
-                Map.entry("status", 0444), Map.entry("ns", 0444), Map.entry("env", 0644));
+                Map.entry("status", 0444), Map.entry("ns", 0444), Map.entry("env", 0644),
+                Map.entry("sessions", 0444));
 
         String a = newTask();
         String b = newTask();
         List<Dir> root = get(c.list("/"));
-        assertThat(root).extracting(Dir::name).containsExactly(a, b, "clone", "ctl", "arch", "status", "ns", "env");
+        assertThat(root).extracting(Dir::name).containsExactly(a, b, "clone", "ctl", "arch", "status", "ns", "env",
+                "sessions");
         assertThat(root.get(0).mode()).as("a session is its owner's").isEqualTo(P9.DMDIR | 0500);
         assertThat(root.get(0).isDirectory()).isTrue();
     }

@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
             ClientCommands.Write.class,
             ClientCommands.Stat.class,
             RunCommand.class,
+            PsCommand.Ps.class,
+            PsCommand.Top.class,
             RelayCommand.class,
             CommandLine.HelpCommand.class,
             AutoComplete.GenerateCompletion.class
@@ -42,7 +44,8 @@ public final class Main implements Runnable {
     }
 
     /** The commands that talk to a server as a client, and so take {@code -a ADDR} and {@code --auth}. */
-    private static final java.util.Set<String> CLIENTS = java.util.Set.of("ls", "cat", "write", "stat", "run");
+    private static final java.util.Set<String> CLIENTS = java.util.Set.of("ls", "cat", "write", "stat", "run", "ps",
+            "top");
 
     /**
      * {@code taskfs -a ADDR cat PATH} as plan9port's {@code 9p -a ADDR cat PATH} has it: the server options

@@ -58,7 +58,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"up", "serve", "node", "mount", "umount", "ls", "cat", "write", "stat", "run", "relay"})
+    @ValueSource(strings = {"up", "serve", "node", "mount", "umount", "ls", "cat", "write", "stat", "run", "ps", "top", "relay"})
     void everySubcommandHasHelp(String sub) {
         Run r = taskfs(sub, "--help");
 
@@ -89,6 +89,14 @@ class CliTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err().strip().lines()).hasSize(1).first().asString()
                 .startsWith("taskfs: ").contains("127.0.0.1");
+    }
+
+    @Test
+    void topRefusesANegativeFrameCountNamingItAndTheFix() {
+        Run r = taskfs("top", "-n", "-1", "-a", "tcp!127.0.0.1!1");
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("taskfs: -n -1: ").contains("1 or more").contains("Ctrl-C");
     }
 
     @Test

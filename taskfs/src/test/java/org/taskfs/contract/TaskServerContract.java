@@ -32,6 +32,7 @@ import org.taskfs.styx.server.Errors;
 import org.taskfs.styx.util.PlanNineQuoting;
 import org.taskfs.task.CtlRequest;
 import org.taskfs.task.HostInfo;
+import org.taskfs.task.SessionInfo;
 
 /**
  * The task interface every server exports (DESIGN §3), specified once and run against each kind
@@ -48,7 +49,7 @@ abstract class TaskServerContract {
     static final List<String> FILES =
             List.of("ctl", "stdio", "stdin", "stdout", "stderr", "status", "wait", "args", "env", "ns");
     static final Map<String, Integer> FILE_MODES = fileModes();
-    static final List<String> ROOT_FILES = List.of("clone", "ctl", "arch", "status", "ns", "env");
+    static final List<String> ROOT_FILES = List.of("clone", "ctl", "arch", "status", "ns", "env", "sessions");
     static final String ARCH = HostInfo.LOCAL.toString();
     private static final Pattern NS_LINE =
             Pattern.compile("mount (\\S+) (\\S+) slots=(\\d+) busy=(\\d+) state=(up|down|draining|unreachable)");
@@ -317,13 +318,13 @@ abstract class TaskServerContract {
     // ================================================================== the root
 
     @Test
-    void rootHasItsSixFilesAndADirectoryPerSession() throws Exception {
+    void rootHasItsSevenFilesAndADirectoryPerSession() throws Exception {
         String s = session();
         Map<String, Integer> root = sh.modes("/");
         assertThat(root.keySet().stream().filter(n -> !n.matches("\\d+")).toList()).containsExactlyElementsOf(ROOT_FILES);
         assertThat(root).containsEntry("clone", 0666).containsEntry("ctl", 0644).containsEntry("arch", 0444)
                 .containsEntry("status", 0444).containsEntry("ns", 0444).containsEntry("env", 0644)
-                .containsEntry(s, P9.DMDIR | 0500);
+                .containsEntry("sessions", 0444).containsEntry(s, P9.DMDIR | 0500);
         String t = session();
         assertThat(sh.ls("/")).contains(s, t);
     }
@@ -362,6 +363,40 @@ abstract class TaskServerContract {
         assertThat(ns).extracting(m -> m.group(5)).containsOnly("up");
         assertThat(ns.stream().mapToInt(m -> Integer.parseInt(m.group(3))).sum()).isEqualTo(SLOTS);
         assertThat(busy()).isZero();
+    }
+
+    @Test
+    void sessionsHasALinePerSessionWithItsOwnerTasksByStateAndNodes() throws Exception {
+        String empty = session();
+        String s = session(4);
+        String sleep = uniqueSleep(1000);
+        sh.echo("/" + s + "/0/ctl", "exec true");
+        sh.echo("/" + s + "/1/ctl", "exec sh -c 'exit 3'");
+        sh.echo("/" + s + "/2/ctl", "exec " + sleep);
+        // Task 3 never runs. A task's wait ends once its run has ended here.
+        assertThat(waitMessage(cat(s, "0/wait"))).isEmpty();
+        assertThat(waitMessage(cat(s, "1/wait"))).isEqualTo("exit: 3");
+        String owner = Sh.get(sh.client.stat("/" + s)).uid();
+
+        Map<Integer, SessionInfo> byId = new HashMap<>();
+        String text = sh.cat("/sessions");
+        SessionInfo.parse(text).forEach(i -> byId.put(i.id(), i));
+        SessionInfo info = byId.get(Integer.parseInt(s));
+        assertThat(info).as(text).isNotNull();
+        assertThat(info.owner()).isEqualTo(owner);
+        assertThat(List.of(info.tasks(), info.closed(), info.running(), info.done(), info.failed(), info.lost()))
+                .as("tasks, closed, running, done, failed, lost").containsExactly(4, 1, 1, 1, 1, 0);
+        assertThat(info.nodes()).isNotEmpty().isSubsetOf(memberNames());
+        assertThat(info.held()).isEqualTo(SessionInfo.Held.NO);
+        assertThat(text.lines().filter(l -> l.startsWith(s + " ")).findFirst().orElseThrow()).matches(s + " "
+                + Pattern.quote(owner) + " age=\\d+ idle=\\d+ tasks=4 closed=1 running=1 done=1 failed=1 lost=0 "
+                + "files=\\d+ held=no killonclose=no nodes=[a-z0-9,]+");
+        SessionInfo none = byId.get(Integer.parseInt(empty));
+        assertThat(none.tasks()).isZero();
+        assertThat(none.nodes()).isEmpty();
+
+        ctl(s, "release");
+        assertThat(sh.lines("/sessions")).noneMatch(l -> l.startsWith(s + " "));
     }
 
     @Test

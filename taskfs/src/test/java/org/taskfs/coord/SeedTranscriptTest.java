@@ -23,12 +23,12 @@ class SeedTranscriptTest extends ClusterTestBase {
         LocalCluster c = cluster(2, 4);
         Sh sh = sh(c);
 
-        assertThat(sh.ls("/")).containsExactly("clone", "ctl", "arch", "status", "ns", "env");
+        assertThat(sh.ls("/")).containsExactly("clone", "ctl", "arch", "status", "ns", "env", "sessions");
 
         assertThat(sh.cat("/clone")).isEqualTo("0");
 
         // A fresh session: no subtask directories, the task files in brasil's order.
-        assertThat(sh.ls("/")).containsExactly("0", "clone", "ctl", "arch", "status", "ns", "env");
+        assertThat(sh.ls("/")).containsExactly("0", "clone", "ctl", "arch", "status", "ns", "env", "sessions");
         assertThat(sh.ls("/0")).containsExactlyElementsOf(TASK_FILES);
         assertModes(sh, "/0");
 

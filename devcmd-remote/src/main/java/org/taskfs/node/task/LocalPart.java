@@ -43,6 +43,11 @@ final class LocalPart implements Part {
         return node.address() + "!/" + session.id() + "/" + (session.firstOf(this) + i);
     }
 
+    @Override
+    public String where() {
+        return "local";
+    }
+
     private List<Integer> which(int task) {
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {

@@ -107,6 +107,11 @@ final class LocalTask implements Leaf {
     }
 
     @Override
+    public synchronized Run lastRun() {
+        return run;
+    }
+
+    @Override
     public synchronized boolean isWriting() {
         return state == TaskState.Done && run != null && run.process != null && run.process.isWriting();
     }

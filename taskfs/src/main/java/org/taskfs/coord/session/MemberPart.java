@@ -45,6 +45,11 @@ final class MemberPart implements Part {
         return at.member().address() + "!" + tasks.get(i).remoteDir();
     }
 
+    @Override
+    public String where() {
+        return at.member().name();
+    }
+
     private CompletableFuture<Void> write(int task, String text) {
         if (task < 0) {
             return at.ctl().write(text).whenComplete((v, e) -> letGoIfSettled());

@@ -192,6 +192,11 @@ final class RemoteTask implements Leaf, Member.Occupant {
     }
 
     @Override
+    public synchronized Run lastRun() {
+        return run;
+    }
+
+    @Override
     public synchronized boolean isLost() {
         return lostReason != null;
     }
