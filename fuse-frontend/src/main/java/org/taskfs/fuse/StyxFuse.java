@@ -73,6 +73,7 @@ final class StyxFuse extends FuseStubFS {
     private final StyxClient untimed;
     private final String uname;
     private final AttrCache cache;
+    private final MountLog log;
     private final Owners owners = new Owners();
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
@@ -107,8 +108,9 @@ final class StyxFuse extends FuseStubFS {
         }
     }
 
-    StyxFuse(StyxClient client, String uname, Duration attrTimeout) {
+    StyxFuse(StyxClient client, String uname, Duration attrTimeout, MountLog log) {
         this.client = client;
+        this.log = log;
         this.untimed = client.withTimeout(Duration.ZERO);
         this.uname = uname;
         this.cache = new AttrCache(attrTimeout);
@@ -636,7 +638,7 @@ final class StyxFuse extends FuseStubFS {
      * interrupt the wait ends with EINTR; {@code cancel} cancels the request too (Tflush), and
      * {@code abandoned} receives a result that arrives after nobody waits for it (a fid to clunk).
      */
-    private static <T> T await(CompletableFuture<T> f, String op, String path, boolean cancel,
+    private <T> T await(CompletableFuture<T> f, String op, String path, boolean cancel,
                                Consumer<? super T> abandoned) throws Errno {
         while (true) {
             try {
@@ -653,7 +655,7 @@ final class StyxFuse extends FuseStubFS {
                     throw new Errno(EINTR, "interrupted");
                 }
             } catch (ExecutionException e) {
-                throw Errnos.of(e, op, path);
+                throw Errnos.of(e, op, path, log);
             } catch (java.util.concurrent.CancellationException e) {
                 throw new Errno(EINTR, "cancelled");
             } catch (InterruptedException e) {
@@ -669,9 +671,12 @@ final class StyxFuse extends FuseStubFS {
         }
     }
 
-    private static int unexpected(String op, String path, RuntimeException e) {
+    private int unexpected(String op, String path, RuntimeException e) {
         // Nothing may be thrown back into libfuse.
         LOG.log(System.Logger.Level.ERROR, op + " " + path + " failed unexpectedly", e);
+        if (log.file() != null) {
+            log.note(System.Logger.Level.ERROR, op, path, "failed unexpectedly: " + e, false);
+        }
         return -Errnos.EIO;
     }
 

@@ -16,6 +16,8 @@ final class Request {
     private final Executor loop;
     private CompletableFuture<?> pending;
     private boolean flushed;
+    /** Told the error text if this request is answered with an Rerror; null when nobody asks. */
+    private java.util.function.Consumer<String> onRefusal;
 
     Request(Tmessage msg, Executor loop) {
         this.msg = msg;
@@ -25,6 +27,15 @@ final class Request {
     /** Flushed or abandoned: its reply must not be sent. */
     boolean flushed() {
         return flushed;
+    }
+
+    /** {@code node} learns of it should this request be refused ({@link Node#refused}). */
+    void refusalTo(Node node, Caller caller) {
+        onRefusal = text -> node.refused(caller, text);
+    }
+
+    java.util.function.Consumer<String> onRefusal() {
+        return onRefusal;
     }
 
     /** Tflush or disconnect: no reply will be sent, and the node is told to stop waiting. */
