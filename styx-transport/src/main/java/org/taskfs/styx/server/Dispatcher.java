@@ -158,14 +158,13 @@ final class Dispatcher {
             return;
         }
         String text = errorText(e);
-        replies.accept(new Rmessage.Error(req.msg.tag(), text));
-        if (req.onRefusal() != null) {
-            try {
-                req.onRefusal().accept(text);
-            } catch (RuntimeException x) {
-                LOG.log(System.Logger.Level.WARNING, "a node failed to note a refusal", x);
-            }
+        // Noted before the answer goes: whoever reads of the refusal can read it where the node keeps it.
+        try {
+            req.refused(text);
+        } catch (RuntimeException x) {
+            LOG.log(System.Logger.Level.WARNING, "a node failed to note a refusal", x);
         }
+        replies.accept(new Rmessage.Error(req.msg.tag(), text));
     }
 
     private static String errorText(Throwable e) {

@@ -52,6 +52,7 @@ public enum Errno {
             rule("^args: \\d+ lines for ", EINVAL),
             rule("^splice: \"..\" is not allowed", EINVAL),
             rule(" too long: \\d+ bytes, at most ", EINVAL),
+            rule("exec failed: (empty command|argument contains a nul byte|bad environment variable)", EINVAL),
             rule("^bad (character in file name|open mode)", EINVAL),
             rule("^(read|write) (count|offset) ", EINVAL),
             // the state of the tasks

@@ -16,8 +16,9 @@ final class Request {
     private final Executor loop;
     private CompletableFuture<?> pending;
     private boolean flushed;
-    /** Told the error text if this request is answered with an Rerror; null when nobody asks. */
-    private java.util.function.Consumer<String> onRefusal;
+    /** Told the error text if this request is answered with an Rerror ({@link Node#refused}); null for none. */
+    private Node refusedNode;
+    private Caller refusedCaller;
 
     Request(Tmessage msg, Executor loop) {
         this.msg = msg;
@@ -31,11 +32,15 @@ final class Request {
 
     /** {@code node} learns of it should this request be refused ({@link Node#refused}). */
     void refusalTo(Node node, Caller caller) {
-        onRefusal = text -> node.refused(caller, text);
+        refusedNode = node;
+        refusedCaller = caller;
     }
 
-    java.util.function.Consumer<String> onRefusal() {
-        return onRefusal;
+    /** Tells the node named by {@link #refusalTo}, if any, that this request was answered with {@code error}. */
+    void refused(String error) {
+        if (refusedNode != null) {
+            refusedNode.refused(refusedCaller, error);
+        }
     }
 
     /** Tflush or disconnect: no reply will be sent, and the node is told to stop waiting. */

@@ -47,6 +47,8 @@ class ErrnoTest {
         "env: bad variable name \"1x\" | EINVAL",
         "args: 3 lines for 2 tasks | EINVAL",
         "splice: \"..\" is not allowed in /0/../1/stdout | EINVAL",
+        "task 1: exec failed: bad environment variable: A=B | EINVAL",
+        "exec failed: empty command | EINVAL",
         "bad character in file name: \"a/b\" | EINVAL",
         "write count 70000 exceeds the iounit 65512 | EINVAL",
         "file name too long (255 bytes at most) | ENAMETOOLONG",
