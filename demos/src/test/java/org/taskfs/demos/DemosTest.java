@@ -65,7 +65,7 @@ class DemosTest {
         String tree = section(out, "% echo res 4 > ctl\n% tree .", "% cd 3; ls -l");
         assertThat(tree).contains("├── 0", "├── 1", "├── 2", "├── 3", "└── wait");
         assertThat(section(out, "% cd 3; ls -l", "% cat 3/status").lines()).containsExactly(
-                "-rw------- args", "-rw------- ctl", "-rw------- env", "-rw------- ns", "-r-------- status",
+                "-rw------- args", "-rw------- ctl", "-rw------- env", "-r-------- err", "-rw------- ns", "-r-------- status",
                 "-r-------- stderr", "--w------- stdin", "-rw------- stdio", "-r-------- stdout",
                 "-r-------- wait");
         assertThat(section(out, "% cat 3/status", "% cat status").lines()).singleElement().asString()

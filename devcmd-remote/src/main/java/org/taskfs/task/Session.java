@@ -64,6 +64,7 @@ public final class Session {
     private final long created = System.nanoTime();
     private long touched = created;
     private boolean released;
+    private final Refusals refusals = new Refusals(java.time.Clock.systemUTC());
     /** Serialises res, exec and release: each sees the others' results. */
     private CompletableFuture<Void> lastCommand = CompletableFuture.completedFuture(null);
 
@@ -705,6 +706,16 @@ public final class Session {
             b.append(String.join(" ", taskArgs.getOrDefault(t, List.of()))).append('\n');
         }
         return b.toString();
+    }
+
+    /** The server refused a request on {@code file} of the session ({@code task} -1) or of a task with {@code error}. */
+    public void refused(int task, String file, String error) {
+        refusals.add(task, "/" + id + (task < 0 ? "" : "/" + task) + "/" + file, error);
+    }
+
+    /** The err file: what was refused on the session's files (a task's: on that task's), oldest first. */
+    public String errText(int task) {
+        return refusals.text(task);
     }
 
     /** The binding table: {@code bind ADDR!DIR I} per task. */

@@ -14,7 +14,9 @@ public enum TaskFile {
     WAIT("wait", 0400),
     ARGS("args", 0600),
     ENV("env", 0600),
-    NS("ns", 0600);
+    NS("ns", 0600),
+    /** The last requests the server refused on the session's files (a task's: on that task's), with its words. */
+    ERR("err", 0400);
 
     private static final TaskFile[] ALL = values();
 
@@ -34,7 +36,7 @@ public enum TaskFile {
         return mode;
     }
 
-    /** Small stable number for qid paths (1..10). */
+    /** Small stable number for qid paths (1..11). */
     public int code() {
         return ordinal() + 1;
     }

@@ -243,6 +243,12 @@ public final class TaskTree implements FileServer, AutoCloseable {
             this.view = view;
         }
 
+        /** What the server answered a refused open or write of this file with goes to the session's err. */
+        @Override
+        public void refused(Caller caller, String error) {
+            session.refused(task, kind.fileName(), error);
+        }
+
         /** An administrator may do to a session's file what its owner may. */
         @Override
         public boolean grants(Caller caller, int need) {
@@ -318,6 +324,9 @@ public final class TaskTree implements FileServer, AutoCloseable {
                             throw new StyxException("ns: rebinding tasks is not supported yet");
                         }
                     };
+                    break;
+                case ERR:
+                    h = new TextHandle(this, () -> session.errText(task));
                     break;
                 default:
                     throw new AssertionError(kind);

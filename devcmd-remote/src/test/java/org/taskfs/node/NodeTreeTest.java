@@ -44,7 +44,8 @@ class NodeTreeTest extends NodeTestBase {
         assertThat(modes(id + "/0")).containsExactly(
                 Map.entry("ctl", 0600), Map.entry("stdio", 0600), Map.entry("stdin", 0200),
                 Map.entry("stdout", 0400), Map.entry("stderr", 0400), Map.entry("status", 0400),
-                Map.entry("wait", 0400), Map.entry("args", 0600), Map.entry("env", 0600), Map.entry("ns", 0600));
+                Map.entry("wait", 0400), Map.entry("args", 0600), Map.entry("env", 0600), Map.entry("ns", 0600),
+                Map.entry("err", 0400));
         assertThat(get(c.stat(id + "/stdout")).length()).isZero();
     }
 

@@ -1,6 +1,5 @@
 package org.taskfs.fuse;
 
-import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 import org.taskfs.styx.client.StyxConnectionException;
@@ -40,78 +39,54 @@ final class Errnos {
     }
 
     /**
-     * The errno for a server's Rerror string. Plan 9's strings first, exactly; then the usual
-     * variants other servers write (Linux-style "No such file or directory", lib9p's "file not found").
+     * The errno for a server's Rerror string, by the one table every server's words are classed in
+     * ({@link org.taskfs.styx.server.Errno}), given as this platform numbers it.
      */
     static int forServerError(String error) {
-        switch (error) {
-            case "file does not exist": return ENOENT;
-            case "permission denied": return EACCES;
-            case "file already exists": return EEXIST;
-            case "is a directory": return EISDIR;
-            case "not a directory": return ENOTDIR;
-            case "directory not empty": return ENOTEMPTY;
-            case "interrupted": return EINTR;
-            default: break;
-        }
-        String e = error.toLowerCase(Locale.ROOT);
-        if (e.contains("does not exist") || e.contains("not found") || e.contains("no such file")) {
-            return ENOENT;
-        }
-        if (e.contains("permission denied") || e.contains("access denied")) {
-            return EACCES;
-        }
-        if (e.contains("already exists") || e.equals("file exists")) {
-            return EEXIST;
-        }
-        if (e.contains("not empty")) {
-            return ENOTEMPTY;
-        }
-        if (e.contains("not a directory")) {
-            return ENOTDIR;
-        }
-        if (e.contains("is a directory")) {
-            return EISDIR;
-        }
-        if (e.contains("file name too long")) {
-            return ENAMETOOLONG;
-        }
-        return EIO;
+        return forClass(org.taskfs.styx.server.Errno.of(error));
+    }
+
+    static int forClass(org.taskfs.styx.server.Errno e) {
+        return jnr.constants.platform.Errno.valueOf(e.name()).intValue();
     }
 
     /**
-     * The errno for a failed request, logging the server's text: a mount's user sees only the errno,
-     * so the words that explain it go to the log.
+     * The errno for a failed request, noting the server's text in the mount's log: a mount's user sees only the
+     * errno, so the words that explain it go there.
      */
-    static Errno of(Throwable failure, String op, String path) {
+    static Errno of(Throwable failure, String op, String path, MountLog log) {
         Throwable t = Failures.cause(failure);
         if (t instanceof Errno e) {
             return e;
         }
-        String what = op + " " + (path == null ? "(open file)" : path);
         if (t instanceof StyxRemoteException r) {
             int errno = forServerError(r.error());
-            System.Logger.Level level = errno == ENOENT || errno == EEXIST ? System.Logger.Level.DEBUG
-                    : errno == EIO ? System.Logger.Level.WARNING : System.Logger.Level.INFO;
-            LOG.log(level, "{0}: {1}", what, r.error());
+            // The kernel looks names up all the time, and a name that is not there is no one's mistake.
+            boolean routine = (errno == ENOENT && (op.equals("getattr") || op.equals("access")))
+                    || (errno == EEXIST && op.equals("mkdir"));
+            log.note(errno == EIO ? System.Logger.Level.WARNING : System.Logger.Level.INFO, op, path, r.error(),
+                    routine);
             return new Errno(errno, r.error());
         }
         if (t instanceof CancellationException) {
             return new Errno(EINTR, "interrupted");
         }
         if (t instanceof StyxConnectionException) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: {1}", what, t.getMessage());
+            log.note(System.Logger.Level.WARNING, op, path, t.getMessage(), false);
             return new Errno(EIO, t.getMessage());
         }
         if (t instanceof TimeoutException) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: no answer from the server in time", what);
+            log.note(System.Logger.Level.WARNING, op, path, "no answer from the server in time", false);
             return new Errno(EIO, "timed out");
         }
         if (t instanceof IllegalArgumentException) {
-            LOG.log(System.Logger.Level.INFO, "{0}: {1}", what, t.getMessage());
+            log.note(System.Logger.Level.INFO, op, path, t.getMessage(), false);
             return new Errno(EINVAL, t.getMessage());
         }
-        LOG.log(System.Logger.Level.WARNING, "{0} failed", what, t);
+        LOG.log(System.Logger.Level.WARNING, op + " " + path + " failed", t);
+        if (log.file() != null) {
+            log.note(System.Logger.Level.WARNING, op, path, "failed: " + Failures.text(t), false);
+        }
         return new Errno(EIO, Failures.text(t));
     }
 }

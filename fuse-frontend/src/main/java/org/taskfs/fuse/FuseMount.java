@@ -35,7 +35,10 @@ import org.taskfs.styx.util.Futures;
  * Files of length 0 (synthetic) are served with direct I/O, so they read whole and one write(2) is
  * one Twrite; {@code echo cmd > ctl} works (O_TRUNC becomes OTRUNC in the Topen). A read that blocks
  * (a task's {@code wait}) does not hold up anything else, and a signal to the reader (Ctrl-C) flushes
- * it. When the server goes away, operations fail with EIO and the mount can still be unmounted.
+ * it. A request the server refuses fails with the errno its words stand for
+ * ({@link org.taskfs.styx.server.Errno}: EINVAL for a bad command, EBUSY, EAGAIN…), and the words go to the
+ * mount's log ({@link Options#log}). When the server goes away, operations fail with EIO and the mount can still
+ * be unmounted.
  */
 public final class FuseMount implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FuseMount.class.getName());
@@ -67,10 +70,12 @@ public final class FuseMount implements AutoCloseable {
      * @param perUser        each local user gets their own view: a connection attached as them at their
      *                       first request (for a mount by root, whom the server lets attach as anyone; v9fs's
      *                       access=user); with allowOther, for a node's tasks of every user
+     * @param log            the file the mount appends what the server refused to, with the operation and
+     *                       path ({@link MountLog}); null for none (System.Logger then has it)
      */
     public record Options(Duration attrTimeout, Duration entryTimeout, String uname, String aname, int msize,
                           Duration requestTimeout,
-                          boolean allowOther, boolean debug, AuthMethod auth, boolean perUser) {
+                          boolean allowOther, boolean debug, AuthMethod auth, boolean perUser, Path log) {
         public Options {
             Objects.requireNonNull(attrTimeout, "attrTimeout");
             Objects.requireNonNull(entryTimeout, "entryTimeout");
@@ -91,53 +96,53 @@ public final class FuseMount implements AutoCloseable {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(1), Duration.ofSeconds(1), System.getProperty("user.name", "none"),
                     "", 128 * 1024 + P9.IOHDRSZ, ClientOptions.DEFAULT_REQUEST_TIMEOUT, false, false,
-                    AuthMethod.NONE, false);
+                    AuthMethod.NONE, false, null);
         }
 
         public Options withAttrTimeout(Duration d) {
-            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser);
+            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log);
         }
 
         public Options withEntryTimeout(Duration d) {
-            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser);
+            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log);
         }
 
         public Options withUname(String u) {
-            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug, auth,
-                    perUser);
+            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log);
         }
 
         public Options withAname(String a) {
-            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug, auth,
-                    perUser);
+            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug, auth, perUser, log);
         }
 
         public Options withMsize(int m) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug, auth,
-                    perUser);
+            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug, auth, perUser, log);
         }
 
         public Options withRequestTimeout(Duration d) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug, auth, perUser);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug, auth, perUser, log);
         }
 
         public Options withAllowOther(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug, auth, perUser);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug, auth, perUser, log);
         }
 
         public Options withDebug(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b, auth,
-                    perUser);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b, auth, perUser, log);
         }
 
         public Options withPerUser(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth,
-                    b);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, b, log);
         }
 
         public Options withAuth(AuthMethod method) {
             return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug,
-                    method, perUser);
+                    method, perUser, log);
+        }
+
+        /** Refused requests are noted in {@code file} (appended; made 0600 if new). */
+        public Options withLog(Path file) {
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, file);
         }
     }
 
@@ -148,11 +153,13 @@ public final class FuseMount implements AutoCloseable {
     private final Thread loop;
     /** Completes when libfuse's loop has returned: the kernel has let go of the mount. */
     private final CompletableFuture<Void> loopEnded;
+    private final MountLog log;
     private final Object closeLock = new Object();
     private CompletableFuture<Void> closing;
 
     private FuseMount(DialAddress server, Path dir, StyxClient client, StyxFuse fs, Thread loop,
-                      CompletableFuture<Void> loopEnded) {
+                      CompletableFuture<Void> loopEnded, MountLog log) {
+        this.log = log;
         this.server = server;
         this.dir = dir;
         this.client = client;
@@ -179,7 +186,14 @@ public final class FuseMount implements AutoCloseable {
         }
         checkMountPoint(at);
 
-        StyxClient client = connect(server, options);
+        MountLog log = options.log() == null ? MountLog.none() : MountLog.open(options.log());
+        StyxClient client;
+        try {
+            client = connect(server, options);
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
         StyxFuse fs;
         try {
             fs = new StyxFuse(client, options.uname(), options.attrTimeout(), !options.perUser() ? null : user -> {
@@ -188,9 +202,10 @@ public final class FuseMount implements AutoCloseable {
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            });
+            }, log);
         } catch (LinkageError | RuntimeException e) {
             client.close();
+            log.close();
             throw new IOException("cannot load libfuse2 through jnr-fuse: " + Failures.text(e), e);
         }
 
@@ -224,12 +239,13 @@ public final class FuseMount implements AutoCloseable {
                     : loopEnded.isDone() ? "libfuse returned without mounting (see its message on standard error)"
                     : "the kernel did not start the file system within " + READY_TIMEOUT.toSeconds() + " s";
             client.close();
+            log.close();
             if (!loopEnded.isDone()) {
                 MountTable.fusermount(at, true);
             }
             throw new IOException("cannot mount " + server + " on " + at + ": " + why);
         }
-        FuseMount m = new FuseMount(server, at, client, fs, loop, loopEnded);
+        FuseMount m = new FuseMount(server, at, client, fs, loop, loopEnded, log);
         fs.umountAction(() -> {
             try {
                 m.close();
@@ -237,10 +253,11 @@ public final class FuseMount implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "unmount of {0} at exit: {1}", at, e.getMessage());
             }
         });
-        // Unmounted from outside (taskfs umount, fusermount -u): let go of the server too.
+        // Unmounted from outside (taskfs umount, fusermount -u): let go of the server and the log too.
         loopEnded.whenComplete((v, e) -> {
             client.close();
             fs.closeViews();
+            log.close();
         });
         LOG.log(System.Logger.Level.DEBUG, "mounted {0} on {1}", server, at);
         return m;
@@ -321,6 +338,11 @@ public final class FuseMount implements AutoCloseable {
         return server;
     }
 
+    /** The file refused requests are noted in ({@link Options#log}); null for none. */
+    public Path log() {
+        return log.file();
+    }
+
     /** Completes when the mount has gone, by {@link #close()} or by an unmount from outside. */
     public CompletableFuture<Void> whenUnmounted() {
         return Futures.settled(loopEnded);
@@ -362,7 +384,9 @@ public final class FuseMount implements AutoCloseable {
             throw e;
         } finally {
             client.close();
+            client.close();
             fs.closeViews();
+            log.close();
         }
     }
 

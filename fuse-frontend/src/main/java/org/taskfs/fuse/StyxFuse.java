@@ -75,6 +75,7 @@ final class StyxFuse extends FuseStubFS {
     /** Connects and attaches as a user name, for a per-user mount. */
     private final java.util.function.Function<String, StyxClient> attachAs;
     private final Duration attrTimeout;
+    private final MountLog log;
     private final Owners owners = new Owners();
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
@@ -134,8 +135,9 @@ final class StyxFuse extends FuseStubFS {
      *                 tells us who asks, as v9fs's access=user), so the server shows each their own files
      */
     StyxFuse(StyxClient client, String uname, Duration attrTimeout,
-             java.util.function.Function<String, StyxClient> attachAs) {
+             java.util.function.Function<String, StyxClient> attachAs, MountLog log) {
         this.own = new View(client, uname, attrTimeout);
+        this.log = log;
         this.attachAs = attachAs;
         this.views = attachAs == null ? null : new ConcurrentHashMap<>();
         this.attrTimeout = attrTimeout;
@@ -719,7 +721,7 @@ final class StyxFuse extends FuseStubFS {
      * interrupt the wait ends with EINTR; {@code cancel} cancels the request too (Tflush), and
      * {@code abandoned} receives a result that arrives after nobody waits for it (a fid to clunk).
      */
-    private static <T> T await(CompletableFuture<T> f, String op, String path, boolean cancel,
+    private <T> T await(CompletableFuture<T> f, String op, String path, boolean cancel,
                                Consumer<? super T> abandoned) throws Errno {
         while (true) {
             try {
@@ -736,7 +738,7 @@ final class StyxFuse extends FuseStubFS {
                     throw new Errno(EINTR, "interrupted");
                 }
             } catch (ExecutionException e) {
-                throw Errnos.of(e, op, path);
+                throw Errnos.of(e, op, path, log);
             } catch (java.util.concurrent.CancellationException e) {
                 throw new Errno(EINTR, "cancelled");
             } catch (InterruptedException e) {
@@ -752,9 +754,12 @@ final class StyxFuse extends FuseStubFS {
         }
     }
 
-    private static int unexpected(String op, String path, RuntimeException e) {
+    private int unexpected(String op, String path, RuntimeException e) {
         // Nothing may be thrown back into libfuse.
         LOG.log(System.Logger.Level.ERROR, op + " " + path + " failed unexpectedly", e);
+        if (log.file() != null) {
+            log.note(System.Logger.Level.ERROR, op, path, "failed unexpectedly: " + e, false);
+        }
         return -Errnos.EIO;
     }
 

@@ -107,7 +107,11 @@ abstract class MountTestBase {
 
     /** Starts {@code sh -c script} in {@code cwd}; killed after the test if still running. */
     Process start(Path cwd, String script) throws IOException {
-        Process p = new ProcessBuilder("sh", "-c", script).directory(cwd.toFile()).redirectErrorStream(true).start();
+        return start(cwd, "sh", script);
+    }
+
+    private Process start(Path cwd, String shell, String script) throws IOException {
+        Process p = new ProcessBuilder(shell, "-c", script).directory(cwd.toFile()).redirectErrorStream(true).start();
         processes.add(p);
         return p;
     }
@@ -116,7 +120,16 @@ abstract class MountTestBase {
 
     /** Runs {@code sh -c script} in {@code cwd} to its end (within WAIT); stdout and stderr together. */
     Run sh(Path cwd, String script) throws Exception {
-        Process p = start(cwd, script);
+        return run(cwd, "sh", script);
+    }
+
+    /** The same with bash, whose messages name the errno a write failed with (dash's echo says "I/O error"). */
+    Run bash(Path cwd, String script) throws Exception {
+        return run(cwd, "bash", script);
+    }
+
+    private Run run(Path cwd, String shell, String script) throws Exception {
+        Process p = start(cwd, shell, script);
         p.getOutputStream().close();
         CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> {
             try {

@@ -47,8 +47,10 @@ final class MountCommand implements Callable<Integer> {
     boolean foreground;
 
     @Option(names = "--log", paramLabel = "FILE",
-            description = "With --daemon: where the background process writes its messages "
-                    + "(default: taskfs-mount-PID.log in the temporary directory).")
+            description = "Where the mount notes every request the server refused, with the operation, the path and "
+                    + "the server's words (and, with --daemon, the background process's messages); named when the "
+                    + "mount is ready (default: taskfs-mount-PID.log in $XDG_RUNTIME_DIR, else the temporary "
+                    + "directory).")
     Path log;
 
     @Option(names = "--uname", paramLabel = "NAME", description = "User name to attach as (default: the current user).")
@@ -84,9 +86,10 @@ final class MountCommand implements Callable<Integer> {
         if (daemon) {
             return startInBackground();
         }
+        Path logFile = (log != null ? log : Mounts.defaultLog()).toAbsolutePath();
         FuseMount.Options options = FuseMount.Options.defaults()
                 .withAttrTimeout(Duration.ofMillis(Math.round(attrTimeout * 1000)))
-                .withAname(aname).withAllowOther(allowOther).withDebug(debug).withAuth(method);
+                .withAname(aname).withAllowOther(allowOther).withDebug(debug).withAuth(method).withLog(logFile);
         if (uname != null) {
             options = options.withUname(uname);
         }
@@ -98,7 +101,7 @@ final class MountCommand implements Callable<Integer> {
                 System.err.println("taskfs mount: unmount of " + m.dir() + " failed: " + e.getMessage());
             }
         }, "taskfs-mount-shutdown"));
-        System.out.println(READY + server + " on " + m.dir());
+        System.out.println(READY + server + " on " + m.dir() + " (log " + logFile + ")");
         System.out.flush();
         m.whenUnmounted().join();
         return 0;
@@ -109,9 +112,7 @@ final class MountCommand implements Callable<Integer> {
      * hangup and Ctrl-C do not reach it), and waits for its readiness line.
      */
     private int startInBackground() throws IOException, InterruptedException {
-        Path logFile = log != null ? log
-                : Path.of(System.getProperty("java.io.tmpdir"), "taskfs-mount-" + ProcessHandle.current().pid()
-                        + ".log");
+        Path logFile = (log != null ? log : Mounts.defaultLog()).toAbsolutePath();
         List<String> cmd = new ArrayList<>();
         if (onPath("setsid")) {
             cmd.add("setsid");
@@ -125,7 +126,7 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount", "--foreground",
-                "--aname", aname, "--attr-timeout", Double.toString(attrTimeout), "--auth", auth.spec));
+                "--log", logFile.toString(), "--aname", aname, "--attr-timeout", Double.toString(attrTimeout), "--auth", auth.spec));
         if (uname != null) {
             cmd.addAll(List.of("--uname", uname));
         }
@@ -147,7 +148,10 @@ final class MountCommand implements Callable<Integer> {
             String line;
             while ((line = out.readLine()) != null) {
                 if (line.startsWith(READY)) {
-                    System.out.println(line + " (process " + p.pid() + ", log " + logFile + ")");
+                    // The foreground's "(log FILE)" becomes "(process PID, log FILE)": the same file, passed on.
+                    String log = " (log " + logFile + ")";
+                    String where = line.endsWith(log) ? line.substring(0, line.length() - log.length()) : line;
+                    System.out.println(where + " (process " + p.pid() + ", log " + logFile + ")");
                     return 0;
                 }
                 System.out.println(line);

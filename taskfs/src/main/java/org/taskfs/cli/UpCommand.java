@@ -34,7 +34,9 @@ final class UpCommand implements Callable<Integer> {
             description = "Slots per node (default: the number of processors).")
     int slots;
 
-    @Option(names = "--mount", paramLabel = "DIR", description = "Also mount the coordinator on DIR with FUSE.")
+    @Option(names = "--mount", paramLabel = "DIR", description = "Also mount the coordinator on DIR with FUSE; what the "
+            + "server refuses goes to taskfs-mount-PID.log in $XDG_RUNTIME_DIR (else the temporary directory), named "
+            + "at start.")
     Path mount;
 
     @Mixin
@@ -63,11 +65,12 @@ final class UpCommand implements Callable<Integer> {
         LocalCluster cluster = LocalCluster.start(Coordinator.Config.defaults(at).withSecurity(sec)
                 .withPool(timings), nodes, nodePort, slots);
         AutoCloseable mounted;
+        Path mountLog = Mounts.defaultLog();
         try {
             if (mount == null) {
                 mounted = () -> { };
             } else {
-                org.taskfs.fuse.FuseMount m = Mounts.mount(cluster.address(), mount, sec.auth());
+                org.taskfs.fuse.FuseMount m = Mounts.mount(cluster.address(), mount, sec.auth(), mountLog);
                 mounted = m;
                 Mounts.offerToTasks(cluster, m.dir());
             }
@@ -91,7 +94,7 @@ final class UpCommand implements Callable<Integer> {
             System.out.println("  node " + n.address() + " (" + n.tasks().slots() + " slots)");
         }
         if (mount != null) {
-            System.out.println("mounted on " + mount + ":");
+            System.out.println("mounted on " + mount + " (log " + mountLog + "):");
             System.out.println("  cat " + mount + "/clone; echo res 4 > " + mount + "/0/ctl; echo exec hostname > "
                     + mount + "/0/ctl; cat " + mount + "/0/stdio");
         } else {

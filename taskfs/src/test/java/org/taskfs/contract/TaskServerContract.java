@@ -47,7 +47,7 @@ import org.taskfs.task.SessionInfo;
 abstract class TaskServerContract {
     static final int SLOTS = 8;
     static final List<String> FILES =
-            List.of("ctl", "stdio", "stdin", "stdout", "stderr", "status", "wait", "args", "env", "ns");
+            List.of("ctl", "stdio", "stdin", "stdout", "stderr", "status", "wait", "args", "env", "ns", "err");
     static final Map<String, Integer> FILE_MODES = fileModes();
     static final List<String> ROOT_FILES = List.of("clone", "ctl", "arch", "status", "ns", "env", "sessions");
     static final String ARCH = HostInfo.LOCAL.toString();
@@ -217,6 +217,7 @@ abstract class TaskServerContract {
         m.put("args", 0600);
         m.put("env", 0600);
         m.put("ns", 0600);
+        m.put("err", 0400);
         return m;
     }
 
@@ -443,7 +444,7 @@ abstract class TaskServerContract {
     // ================================================================== session and task directories
 
     @Test
-    void aNewSessionListsTheTenFilesInOrderWithTheirModes() throws Exception {
+    void aNewSessionListsTheElevenFilesInOrderWithTheirModes() throws Exception {
         String s = session();
         assertThat(sh.modes("/" + s)).containsExactlyEntriesOf(FILE_MODES);
     }
@@ -457,12 +458,58 @@ abstract class TaskServerContract {
     }
 
     @Test
-    void taskPathsAreFlatAndEveryTaskDirectoryHasTheTenFiles() throws Exception {
+    void taskPathsAreFlatAndEveryTaskDirectoryHasTheElevenFiles() throws Exception {
         String s = session(4);
         assertThat(sh.ls("/" + s)).containsExactlyElementsOf(listing(4));
         for (int i = 0; i < 4; i++) {
             assertThat(sh.modes("/" + s + "/" + i)).as("task %d", i).containsExactlyEntriesOf(FILE_MODES);
         }
+    }
+
+    @Test
+    void errListsWhatWasRefusedOnTheSessionsFilesWithTimeAndPathAndATasksErrItsOwn() throws Exception {
+        String s = session(2);
+        assertThat(cat(s, "err")).as("nothing refused yet").isEmpty();
+        java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+
+        String unknown = ctlFails(s, "exce ls");
+        String notForATask = sh.echoFails("/" + s + "/1/ctl", "res 1");
+        String badEnv = sh.echoFails("/" + s + "/env", "no equals sign");
+        // Answered by the task's server: a coordinator relays its member's words.
+        String failedExec = sh.echoFails("/" + s + "/0/ctl", "exec /nonexistent/x");
+        String readOnly = Sh.rerror(sh.client.open("/" + s + "/status", P9.OWRITE), "open status for writing");
+
+        java.time.Instant after = java.time.Instant.now();
+        List<String> err = lines(s, "err");
+        assertThat(err).hasSize(5);
+        List<String> expected = List.of("/" + s + "/ctl: " + unknown, "/" + s + "/1/ctl: " + notForATask,
+                "/" + s + "/env: " + badEnv, "/" + s + "/0/ctl: " + failedExec, "/" + s + "/status: " + readOnly);
+        for (int i = 0; i < err.size(); i++) {
+            String[] timeAndRest = err.get(i).split(" ", 2);
+            java.time.Instant at = java.time.Instant.parse(timeAndRest[0]);
+            assertThat(timeAndRest[0]).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+            assertThat(at).isBetween(before, after);
+            assertThat(timeAndRest[1]).isEqualTo(expected.get(i));
+        }
+        assertThat(unknown).isEqualTo("unknown control message \"exce ls\"");
+        assertThat(failedExec).contains("exec failed: /nonexistent/x: No such file or directory");
+        assertThat(readOnly).startsWith(Errors.PERMISSION);
+
+        // A task's err has what was refused on that task's files.
+        assertThat(sh.lines("/" + s + "/1/err")).singleElement().asString().endsWith("/" + s + "/1/ctl: " + notForATask);
+        assertThat(sh.lines("/" + s + "/0/err")).singleElement().asString().endsWith("/" + s + "/0/ctl: " + failedExec);
+    }
+
+    @Test
+    void errKeepsTheLast32() throws Exception {
+        String s = session();
+        for (int i = 1; i <= 40; i++) {
+            ctlFails(s, "bogus" + i);
+        }
+        List<String> err = lines(s, "err");
+        assertThat(err).hasSize(32);
+        assertThat(err.get(0)).endsWith("/" + s + "/ctl: unknown control message \"bogus9\"");
+        assertThat(err.get(31)).endsWith("/" + s + "/ctl: unknown control message \"bogus40\"");
     }
 
     @Test

@@ -13,10 +13,12 @@ import org.taskfs.styx.codec.P9;
  */
 class SeedTranscriptTest extends ClusterTestBase {
     private static final List<String> TASK_FILES =
-            List.of("ctl", "stdio", "stdin", "stdout", "stderr", "status", "wait", "args", "env", "ns");
+            List.of("ctl", "stdio", "stdin", "stdout", "stderr", "status", "wait", "args", "env", "ns", "err");
     /** DESIGN §3.2. */
-    private static final Map<String, Integer> MODES = Map.of("ctl", 0600, "stdio", 0600, "stdin", 0200,
-            "stdout", 0400, "stderr", 0400, "status", 0400, "wait", 0400, "args", 0600, "env", 0600, "ns", 0600);
+    private static final Map<String, Integer> MODES = Map.ofEntries(Map.entry("ctl", 0600), Map.entry("stdio", 0600),
+            Map.entry("stdin", 0200), Map.entry("stdout", 0400), Map.entry("stderr", 0400), Map.entry("status", 0400),
+            Map.entry("wait", 0400), Map.entry("args", 0600), Map.entry("env", 0600), Map.entry("ns", 0600),
+            Map.entry("err", 0400));
 
     @Test
     void theTranscript() throws Exception {
@@ -34,7 +36,7 @@ class SeedTranscriptTest extends ClusterTestBase {
 
         sh.echo("/0/ctl", "res 4");
         assertThat(sh.ls("/0")).containsExactly("0", "1", "2", "3", "ctl", "stdio", "stdin", "stdout", "stderr",
-                "status", "wait", "args", "env", "ns");
+                "status", "wait", "args", "env", "ns", "err");
         for (String t : List.of("0", "1", "2", "3")) {
             assertThat(sh.modes("/0").get(t) & P9.DMDIR).as("%s is a directory", t).isNotZero();
             assertThat(sh.ls("/0/" + t)).containsExactlyElementsOf(TASK_FILES);

@@ -153,7 +153,18 @@ final class Dispatcher {
         if (r == null && e == null) {
             e = new IllegalStateException("no reply produced for " + req.msg.type());
         }
-        replies.accept(r != null ? r : new Rmessage.Error(req.msg.tag(), errorText(e)));
+        if (r != null) {
+            replies.accept(r);
+            return;
+        }
+        String text = errorText(e);
+        // Noted before the answer goes: whoever reads of the refusal can read it where the node keeps it.
+        try {
+            req.refused(text);
+        } catch (RuntimeException x) {
+            LOG.log(System.Logger.Level.WARNING, "a node failed to note a refusal", x);
+        }
+        replies.accept(new Rmessage.Error(req.msg.tag(), text));
     }
 
     private static String errorText(Throwable e) {
@@ -389,6 +400,7 @@ final class Dispatcher {
         Fid f = fids.get(o.fid());
         Node node = f.node();
         ProtocolRules.checkOpen(f.busy(), o.mode(), node.isDirectory());
+        req.refusalTo(node, f.caller);
         f.opening = true;
         return req.call(node::stat).thenCompose(d -> {
             int need = ProtocolRules.access(o.mode());
@@ -469,6 +481,7 @@ final class Dispatcher {
         Fid f = fids.get(w.fid());
         ProtocolRules.checkWrite(f.openMode, f.node().isDirectory() && !f.auth, w.data().length, iounit(), w.offset());
         OpenFile open = f.open;
+        req.refusalTo(f.node(), f.caller);
         return req.call(() -> open.write(w.offset(), w.data())).thenApply(n -> {
             if (n < 0 || n > w.data().length) {
                 throw new IllegalStateException("write handler reported " + n + " bytes of " + w.data().length);

@@ -53,6 +53,13 @@ public interface Node {
         return CompletableFuture.completedFuture(OpenFile.of(this));
     }
 
+    /**
+     * The server has answered an open of this node, or a write to it through a fid opened on it, with the Rerror
+     * {@code error}: for a tree that shows its users what it refused them. Called on the event loop, once per
+     * refused request (not for flushed ones); must not block.
+     */
+    default void refused(Caller caller, String error) {}
+
     /** Creates {@code name} in this directory and opens it with {@code mode}. */
     default CompletableFuture<OpenFile> create(String name, int perm, int mode, Caller caller) {
         return StyxException.failed(Errors.PERMISSION);

@@ -16,6 +16,9 @@ final class Request {
     private final Executor loop;
     private CompletableFuture<?> pending;
     private boolean flushed;
+    /** Told the error text if this request is answered with an Rerror ({@link Node#refused}); null for none. */
+    private Node refusedNode;
+    private Caller refusedCaller;
 
     Request(Tmessage msg, Executor loop) {
         this.msg = msg;
@@ -25,6 +28,19 @@ final class Request {
     /** Flushed or abandoned: its reply must not be sent. */
     boolean flushed() {
         return flushed;
+    }
+
+    /** {@code node} learns of it should this request be refused ({@link Node#refused}). */
+    void refusalTo(Node node, Caller caller) {
+        refusedNode = node;
+        refusedCaller = caller;
+    }
+
+    /** Tells the node named by {@link #refusalTo}, if any, that this request was answered with {@code error}. */
+    void refused(String error) {
+        if (refusedNode != null) {
+            refusedNode.refused(refusedCaller, error);
+        }
     }
 
     /** Tflush or disconnect: no reply will be sent, and the node is told to stop waiting. */
