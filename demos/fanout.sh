@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command on every node, output tagged by task (pdsh style), failures summed up on stderr.
+# One command on every node, output tagged by node and task (pdsh style), failures summed up on stderr.
 set -euo pipefail
 taskfs=${TASKFS:-"$(cd "$(dirname "$0")/.." && pwd)/bin/taskfs"}
 nodes=$("$taskfs" cat ns | grep -c 'state=up')

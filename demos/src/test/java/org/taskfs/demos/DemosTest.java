@@ -110,8 +110,8 @@ class DemosTest {
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout().lines()).hasSize(4);
         for (int i = 0; i < 4; i++) {
-            assertThat(r.stdout()).containsPattern("(?m)^" + i + ": " + hostname() + " \\S+ \\S+ task /\\d+/" + i
-                    + " of 4$");
+            assertThat(r.stdout()).containsPattern("(?m)^node\\d+/" + i + ": " + hostname()
+                    + " \\S+ \\S+ task /\\d+/" + i + " of 4$");
         }
     }
 

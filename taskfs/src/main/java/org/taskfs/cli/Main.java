@@ -77,7 +77,7 @@ public final class Main implements Runnable {
         return out.toArray(new String[0]);
     }
 
-    /** The configured command line: one-line errors, exit 1 on failure and 2 on bad usage. */
+    /** The configured command line: one-line errors, exit 1 on failure (or the command's own code), 2 on bad usage. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -87,7 +87,8 @@ public final class Main implements Runnable {
             if (System.getenv("TASKFS_DEBUG") != null) {
                 e.printStackTrace(err);
             }
-            return CommandLine.ExitCode.SOFTWARE;
+            // A command may say what its own failures exit with (run: 255, as ssh).
+            return e instanceof CommandLine.IExitCodeGenerator g ? g.getExitCode() : CommandLine.ExitCode.SOFTWARE;
         });
         cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
         // Hidden, for the build: the package's man pages, from these same definitions.

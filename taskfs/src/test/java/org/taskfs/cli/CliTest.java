@@ -26,7 +26,7 @@ class CliTest {
     }
 
     /** The same with {@code input} as its standard input, then its end (null: an input that never ends). */
-    private static Run taskfsWithInput(String input, String... args) {
+    static Run taskfsWithInput(String input, String... args) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
@@ -116,22 +116,6 @@ class CliTest {
     }
 
     @Test
-    void runStreamsOutputAndExitsNonZeroNamingEachFailedTask() {
-        try (LocalCluster cluster = LocalCluster.start(DialAddress.tcp("127.0.0.1", 0), 2, 0, 2)) {
-            String addr = cluster.address().toString();
-
-            Run ok = taskfs("run", "-a", addr, "-n", "3", "--tagged", "--", "sh", "-c", "echo hi $TASKFS_INDEX");
-            assertThat(ok.code()).as(ok.err()).isZero();
-            assertThat(ok.out().lines()).containsExactlyInAnyOrder("0: hi 0", "1: hi 1", "2: hi 2");
-
-            Run bad = taskfs("run", "-a", addr, "-n", "3", "--", "sh", "-c", "exit $TASKFS_INDEX");
-            assertThat(bad.code()).isEqualTo(1);
-            assertThat(bad.err().lines()).containsExactlyInAnyOrder(
-                    "taskfs run: task 1: exit: 1", "taskfs run: task 2: exit: 2");
-        }
-    }
-
-    @Test
     void writeTakesTheWordsAfterItsPathAsTheyAreAndServerOptionsMayComeFirst() {
         try (LocalCluster cluster = LocalCluster.start(DialAddress.tcp("127.0.0.1", 0), 1, 0, 2)) {
             String addr = cluster.address().toString();
@@ -149,19 +133,6 @@ class CliTest {
 
             // A server's own commands take no client options: still a usage error.
             assertThat(taskfs("-a", addr, "serve").code()).isEqualTo(2);
-        }
-    }
-
-    @Test
-    void runGivesItsInputToEveryTaskAndItsEndToo() {
-        try (LocalCluster cluster = LocalCluster.start(DialAddress.tcp("127.0.0.1", 0), 2, 0, 2)) {
-            String addr = cluster.address().toString();
-            Run piped = taskfsWithInput("hi\n", "run", "-a", addr, "-n", "2", "--", "cat");
-            assertThat(piped.code()).as(piped.err()).isZero();
-            assertThat(piped.out()).isEqualTo("hi\nhi\n");
-            Run none = taskfsWithInput("", "run", "-a", addr, "-n", "2", "--", "wc", "-l");
-            assertThat(none.code()).as(none.err()).isZero();
-            assertThat(none.out().lines()).containsExactly("0", "0");
         }
     }
 }
