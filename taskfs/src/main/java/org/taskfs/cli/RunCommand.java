@@ -3,6 +3,7 @@ package org.taskfs.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,6 +126,8 @@ final class RunCommand implements Callable<Integer> {
             ctl(ctl, "res " + n + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch));
             // Released (tasks killed) if this client goes away before it is done.
             ctl(ctl, "killonclose");
+            // As srun: the tasks start in our directory where their node has it, elsewhere in the user's home.
+            ctl(ctl, "cwd " + PlanNineQuoting.quote(Path.of("").toAbsolutePath().toString()));
             List<String> nodes = TaskNodes.of(c, session);
             Waits waits = new Waits(n);
             long started = System.nanoTime();

@@ -27,6 +27,11 @@ class CliTest {
 
     /** The same with {@code input} as its standard input, then its end (null: an input that never ends). */
     static Run taskfsWithInput(String input, String... args) {
+        return taskfsIn(null, input, args);
+    }
+
+    /** The same, started in directory {@code dir} (null: this JVM's). */
+    static Run taskfsIn(Path dir, String input, String... args) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
@@ -35,7 +40,8 @@ class CliTest {
         try {
             Path out = Files.createTempFile("cli", ".out");
             Path err = Files.createTempFile("cli", ".err");
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(cmd).directory(dir == null ? null : dir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (input != null) {
                 try (var in = p.getOutputStream()) {
                     in.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.taskfs.cli.CliTest.Run;
 import org.taskfs.coord.LocalCluster;
 import org.taskfs.coord.Sh;
@@ -70,6 +71,15 @@ class RunCommandTest {
         Run ok = run("-n", "3", "--", "true");
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.err()).isEmpty();
+    }
+
+    @Test
+    void theTasksStartInTheDirectoryRunWasStartedIn(@TempDir Path here) throws Exception {
+        Files.writeString(here.resolve("input"), "mine\n");
+        Run r = CliTest.taskfsIn(here, null, concat("-n", "2", "--", "sh", "-c", "pwd; cat input"));
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines()).containsOnly(here.toRealPath().toString(), "mine").hasSize(4);
     }
 
     @Test
