@@ -384,7 +384,6 @@ public final class FuseMount implements AutoCloseable {
             throw e;
         } finally {
             client.close();
-            client.close();
             fs.closeViews();
             log.close();
         }

@@ -77,11 +77,16 @@ final class MountLog implements AutoCloseable {
         }
     }
 
+    /** Closes the file, and removes it if nothing was ever said in it: a mount that met no refusal leaves no log. */
     @Override
     public void close() {
         if (out != null) {
             try {
+                boolean empty = out.size() == 0; // the file's size, whoever wrote it (--daemon's stderr too)
                 out.close();
+                if (empty) {
+                    java.nio.file.Files.deleteIfExists(file);
+                }
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing {0}: {1}", file, e.getMessage());
             }

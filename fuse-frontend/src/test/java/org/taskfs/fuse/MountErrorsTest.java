@@ -36,6 +36,20 @@ class MountErrorsTest extends MountTestBase {
         assertThat(s).matches("\\d+");
     }
 
+    @Test
+    void aLogThatHoldsSomethingOutlivesTheMountAndAnEmptyOneDoesNot() throws Exception {
+        fails("echo exce ls > ctl");
+        FuseMount quiet = mount(closeLater(NodeDaemon.start(NodeDaemon.Config.defaults(DialAddress.tcp("127.0.0.1", 0))
+                .withSlots(1).withScratch(scratchDir()))).address(), FuseMount.Options.defaults()
+                .withLog(scratchDir().resolve("quiet.log")));
+        assertThat(sh(quiet.dir(), "cat clone").output()).matches("\\d+");
+        assertThat(quiet.log()).exists();
+        quiet.close();
+        assertThat(quiet.log()).doesNotExist();
+        // The first mount's refusal is kept for the user to read after the mount has gone.
+        assertThat(Files.readString(log)).contains("unknown control message \"exce ls\"");
+    }
+
     /** Runs {@code script} with bash in the session's directory; it must fail, and its messages are returned. */
     private String fails(String script) throws Exception {
         Run r = bash(mnt.resolve(s), script);
