@@ -72,8 +72,8 @@ final class PsCommand {
                 throw new IllegalArgumentException("-n " + iterations + ": give a number of frames, 1 or more "
                         + "(or leave it out to run until Ctrl-C)");
             }
-            // System.console() is there only when we talk to a terminal: then redraw, else append plain frames.
-            boolean terminal = System.console() != null;
+            // On a terminal, redraw; else append plain frames.
+            boolean terminal = Terminal.isStdout();
             PrintStream out = System.out;
             try (StyxClient c = server.connect(auth)) {
                 for (int i = 0; iterations == 0 || i < iterations; i++) {

@@ -1,9 +1,5 @@
 package org.taskfs.cli;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,14 +43,6 @@ final class TaskNodes {
                 && !address.host().startsWith("127.") && !address.host().equals("::1")) {
             return address.host();
         }
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (IOException e) {
-            try {
-                return InetAddress.getLocalHost().getHostName();
-            } catch (IOException e2) {
-                return "local";
-            }
-        }
+        return org.taskfs.task.Accounts.HOST;
     }
 }
