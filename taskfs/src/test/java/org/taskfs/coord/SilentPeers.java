@@ -106,7 +106,11 @@ final class SilentPeers {
                         if (frozen) {
                             continue;
                         }
-                        if (requests && error != null) {
+                        // A server that refuses everything still lets go of a fid asked to (Tclunk, Tremove,
+                        // which clunk even when they fail): refusing those here would leave the node holding
+                        // fids its client has freed and will use again.
+                        boolean clunks = message[4] == 120 || message[4] == 122;
+                        if (requests && error != null && !clunks) {
                             send(from, rerror(message, error));
                             errors.incrementAndGet();
                         } else {
