@@ -5,10 +5,14 @@ public final class P9 {
     private P9() {}
 
     public static final String VERSION = "9P2000";
+    /** Bytes of an Rreaddir's header, as IOHDRSZ for reads: what count leaves for entries. */
+    public static final int READDIRHDRSZ = 24;
     /** The tag of Tversion. */
     public static final int NOTAG = 0xFFFF;
     /** "No fid", as an unsigned 32-bit value carried in an int. */
     public static final int NOFID = 0xFFFFFFFF;
+    /** 9P2000.u/.L: "no numeric uid" in n_uname, and "don't touch" or unknown in a stat's n_uid. */
+    public static final int NONUNAME = 0xFFFFFFFF;
     /** Most names in one Twalk. */
     public static final int MAXWELEM = 16;
     /** Bytes of a Tread/Rread/Twrite header: what iounit leaves for data. */
@@ -36,6 +40,15 @@ public final class P9 {
     public static final int DMEXCL = 0x20000000;
     public static final int DMAUTH = 0x08000000;
     public static final int DMTMP = 0x04000000;
+    // 9P2000.u's kinds of special file
+    public static final int DMSYMLINK = 0x02000000;
+    public static final int DMLINK = 0x01000000;
+    public static final int DMDEVICE = 0x00800000;
+    public static final int DMNAMEDPIPE = 0x00200000;
+    public static final int DMSOCKET = 0x00100000;
+    public static final int DMSETUID = 0x00080000;
+    public static final int DMSETGID = 0x00040000;
+    public static final int DMSETVTX = 0x00010000;
 
     // Qid.type bits
     public static final int QTDIR = 0x80;

@@ -21,6 +21,7 @@ public final class StyxFrameDecoder extends ByteToMessageDecoder {
 
     private final boolean acceptRequests;
     private volatile int maxFrameSize;
+    private volatile Dialect dialect = Dialect.P9_2000;
     /** Set by a framing error: the stream cannot be followed any more, so input is dropped. */
     private boolean discarding;
 
@@ -42,13 +43,20 @@ public final class StyxFrameDecoder extends ByteToMessageDecoder {
         return maxFrameSize;
     }
 
+    /** Sets the dialect later frames are read in, once Tversion agreed on it. */
+    public void dialect(Dialect d) {
+        this.dialect = d;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (discarding) {
             in.skipBytes(in.readableBytes());
             return;
         }
-        while (in.readableBytes() >= 4) {
+        // One frame per call: Netty hands it on before decoding the next, so a Tversion is answered, and its
+        // dialect set, before the frame after it is read.
+        if (in.readableBytes() >= 4) {
             long size = Integer.toUnsignedLong(in.getIntLE(in.readerIndex()));
             if (size < P9.HEADER_SIZE) {
                 throw framingError(ctx, in,
@@ -85,8 +93,10 @@ public final class StyxFrameDecoder extends ByteToMessageDecoder {
     private Object decodeFrame(ByteBuf frame) {
         int type = frame.getUnsignedByte(frame.readerIndex() + 4);
         int tag = frame.getUnsignedShortLE(frame.readerIndex() + 5);
-        MessageType known = MessageType.of(type);
-        if (known != null && known != MessageType.TERROR && known.isRequest() != acceptRequests) {
+        Dialect d = dialect;
+        MessageType known = MessageType.of(type, d);
+        if (known != null && known != MessageType.TERROR && known != MessageType.TLERROR
+                && known.isRequest() != acceptRequests) {
             String reason = (acceptRequests ? "unexpected reply " : "unexpected request ") + known.name()
                     + (acceptRequests ? " sent to a server" : " sent to a client");
             if (acceptRequests) {
@@ -95,7 +105,7 @@ public final class StyxFrameDecoder extends ByteToMessageDecoder {
             throw new CorruptedFrameException(reason);
         }
         try {
-            return StyxWire.decode(frame);
+            return StyxWire.decode(frame, d);
         } catch (StyxCodecException e) {
             if (acceptRequests) {
                 return new BadMessage(e.tag(), e.getMessage());

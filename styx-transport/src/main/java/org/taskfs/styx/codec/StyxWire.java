@@ -28,20 +28,30 @@ public final class StyxWire {
 
     // ---------------------------------------------------------------- frames
 
-    /** The whole frame size of a message, size[4] included. */
+    /** The whole frame size of a 9P2000 message, size[4] included. */
     public static int size(Message m) {
-        return P9.HEADER_SIZE + m.bodySize();
+        return size(m, Dialect.P9_2000);
     }
 
-    /** Appends the whole frame of {@code m} to {@code out}. */
+    /** The whole frame size of a message in {@code dialect}, size[4] included. */
+    public static int size(Message m, Dialect dialect) {
+        return P9.HEADER_SIZE + m.bodySize(dialect);
+    }
+
+    /** Appends the whole 9P2000 frame of {@code m} to {@code out}. */
     public static void encode(Message m, ByteBuf out) {
-        int size = size(m);
+        encode(m, Dialect.P9_2000, out);
+    }
+
+    /** Appends the whole frame of {@code m}, as {@code dialect} lays it out, to {@code out}. */
+    public static void encode(Message m, Dialect dialect, ByteBuf out) {
+        int size = size(m, dialect);
         out.ensureWritable(size);
         int start = out.writerIndex();
         out.writeIntLE(size);
         out.writeByte(m.type().code());
         out.writeShortLE(m.tag());
-        m.encodeBody(out);
+        m.encodeBody(out, dialect);
         // A wrong size field would put the peer out of step for the rest of the connection.
         if (out.writerIndex() - start != size) {
             throw new IllegalStateException(m.type() + ": bodySize() disagrees with encodeBody()");
@@ -54,6 +64,11 @@ public final class StyxWire {
      * must have ruled out; every other defect raises {@link StyxCodecException} with the tag.
      */
     public static Message decode(ByteBuf frame) {
+        return decode(frame, Dialect.P9_2000);
+    }
+
+    /** {@link #decode(ByteBuf)} in {@code dialect}: its own messages are known, its layouts read. */
+    public static Message decode(ByteBuf frame, Dialect dialect) {
         int size = frame.readableBytes();
         if (size < P9.HEADER_SIZE || frame.getIntLE(frame.readerIndex()) != size) {
             throw new IllegalArgumentException("not a whole frame");
@@ -61,11 +76,11 @@ public final class StyxWire {
         frame.skipBytes(4);
         int code = frame.readUnsignedByte();
         int tag = frame.readUnsignedShortLE();
-        MessageType type = MessageType.of(code);
+        MessageType type = MessageType.of(code, dialect);
         if (type == null) {
             throw unknownType(tag, code);
         }
-        Message m = type.decodeBody(new Reader(frame, tag, type));
+        Message m = type.decodeBody(new Reader(frame, tag, type, dialect));
         if (frame.isReadable()) {
             throw new StyxCodecException(tag, type.name() + " has " + frame.readableBytes() + " trailing bytes");
         }
@@ -79,7 +94,7 @@ public final class StyxWire {
     /** Decodes a directory read's data: a sequence of stat entries. */
     public static List<Dir> decodeDirs(byte[] data) {
         ByteBuf buf = Unpooled.wrappedBuffer(data);
-        Reader r = new Reader(buf, P9.NOTAG, MessageType.RREAD);
+        Reader r = new Reader(buf, P9.NOTAG, MessageType.RREAD, Dialect.P9_2000);
         List<Dir> dirs = new ArrayList<>();
         while (buf.isReadable()) {
             dirs.add(r.dir());
@@ -139,15 +154,26 @@ public final class StyxWire {
         out.writeLongLE(q.path());
     }
 
-    /** Bytes of a stat entry including its own size[2]. */
+    /** Bytes of a 9P2000 stat entry including its own size[2]. */
     public static int dirSize(Dir d) {
-        return 2 + Dir.FIXED_SIZE + stringSize(d.name()) + stringSize(d.uid()) + stringSize(d.gid())
-                + stringSize(d.muid());
+        return dirSize(d, Dialect.P9_2000);
     }
 
-    /** Writes a stat entry, its own size[2] first. */
+    /** Bytes of a stat entry in {@code dialect} including its own size[2]. */
+    public static int dirSize(Dir d, Dialect dialect) {
+        int n = 2 + Dir.FIXED_SIZE + stringSize(d.name()) + stringSize(d.uid()) + stringSize(d.gid())
+                + stringSize(d.muid());
+        return dialect.unixFields() ? n + stringSize(d.extension()) + 3 * 4 : n;
+    }
+
+    /** Writes a 9P2000 stat entry, its own size[2] first. */
     public static void writeDir(ByteBuf out, Dir d) {
-        out.writeShortLE(dirSize(d) - 2);
+        writeDir(out, d, Dialect.P9_2000);
+    }
+
+    /** Writes a stat entry as {@code dialect} has it, its own size[2] first. */
+    public static void writeDir(ByteBuf out, Dir d, Dialect dialect) {
+        out.writeShortLE(dirSize(d, dialect) - 2);
         out.writeShortLE(d.type());
         out.writeIntLE(d.dev());
         writeQid(out, d.qid());
@@ -159,16 +185,45 @@ public final class StyxWire {
         writeString(out, d.uid());
         writeString(out, d.gid());
         writeString(out, d.muid());
+        if (dialect.unixFields()) {
+            writeString(out, d.extension());
+            out.writeIntLE(d.nUid());
+            out.writeIntLE(d.nGid());
+            out.writeIntLE(d.nMuid());
+        }
     }
 
     /** Bytes of a stat inside Tstat/Rstat or Twstat, which wrap it in an extra n[2]. */
-    static int wrappedDirSize(Dir d) {
-        return 2 + dirSize(d);
+    static int wrappedDirSize(Dir d, Dialect dialect) {
+        return 2 + dirSize(d, dialect);
     }
 
-    static void writeWrappedDir(ByteBuf out, Dir d) {
-        out.writeShortLE(dirSize(d));
-        writeDir(out, d);
+    static void writeWrappedDir(ByteBuf out, Dir d, Dialect dialect) {
+        out.writeShortLE(dirSize(d, dialect));
+        writeDir(out, d, dialect);
+    }
+
+    /** Bytes of one Rreaddir entry: qid[13] offset[8] type[1] name[s]. */
+    public static int direntSize(Dirent e) {
+        return Qid.SIZE + 8 + 1 + stringSize(e.name());
+    }
+
+    public static void writeDirent(ByteBuf out, Dirent e) {
+        writeQid(out, e.qid());
+        out.writeLongLE(e.offset());
+        out.writeByte(e.type());
+        writeString(out, e.name());
+    }
+
+    /** Decodes an Rreaddir's data: a sequence of entries. */
+    public static List<Dirent> decodeDirents(byte[] data) {
+        ByteBuf buf = Unpooled.wrappedBuffer(data);
+        Reader r = new Reader(buf, P9.NOTAG, MessageType.RREADDIR, Dialect.L);
+        List<Dirent> entries = new ArrayList<>();
+        while (buf.isReadable()) {
+            entries.add(new Dirent(r.qid("qid"), r.u64("offset"), r.u8("type"), r.string("name")));
+        }
+        return entries;
     }
 
     // ---------------------------------------------------------------- reading fields
@@ -182,11 +237,18 @@ public final class StyxWire {
         private final ByteBuf in;
         private final int tag;
         private final MessageType type;
+        private final Dialect dialect;
 
-        Reader(ByteBuf in, int tag, MessageType type) {
+        Reader(ByteBuf in, int tag, MessageType type, Dialect dialect) {
             this.in = in;
             this.tag = tag;
             this.type = type;
+            this.dialect = dialect;
+        }
+
+        /** The dialect the message is read in: a few layouts depend on it. */
+        Dialect dialect() {
+            return dialect;
         }
 
         /** The tag from the header, for the record under construction. */
@@ -242,6 +304,11 @@ public final class StyxWire {
             }
         }
 
+        /** n_uname[4] where the dialect has it (9P2000.u and .L); otherwise "none". */
+        int nUname() {
+            return dialect.unixFields() ? u32("n_uname") : P9.NONUNAME;
+        }
+
         /** count[4] then that many bytes, the count checked before the array is allocated. */
         byte[] data(String what) {
             long n = Integer.toUnsignedLong(u32(what + " count"));
@@ -267,11 +334,14 @@ public final class StyxWire {
             }
             Dir d = new Dir(in.readUnsignedShortLE(), in.readIntLE(), qid("qid"), in.readIntLE(), in.readIntLE(),
                     in.readIntLE(), in.readLongLE(), string("name"), string("uid"), string("gid"), string("muid"));
-            if (in.readerIndex() > end) {
-                throw bad("stat strings run past the stat size");
+            if (dialect.unixFields()) {
+                d = new Dir(d.type(), d.dev(), d.qid(), d.mode(), d.atime(), d.mtime(), d.length(), d.name(),
+                        d.uid(), d.gid(), d.muid(), string("extension"), u32("n_uid"), u32("n_gid"), u32("n_muid"));
             }
-            // 9P2000 has no stat extensions (those are 9P2000.u's, which is not negotiated); like
-            // Plan 9's statcheck, refuse leftovers rather than drop them, so a Twstat means what was sent.
+            if (in.readerIndex() > end) {
+                throw bad("stat fields run past the stat size");
+            }
+            // Like Plan 9's statcheck, refuse leftovers rather than drop them, so a Twstat means what was sent.
             if (in.readerIndex() < end) {
                 throw bad("stat has " + (end - in.readerIndex()) + " bytes after its last string");
             }

@@ -228,7 +228,7 @@ class StyxWireMalformedTest {
                 00 00 00 00 00 00
                 """);
         assertThat(e.tag()).isEqualTo(12);
-        assertThat(e).hasMessage("Rstat: stat strings run past the stat size");
+        assertThat(e).hasMessage("Rstat: stat fields run past the stat size");
     }
 
     /**
