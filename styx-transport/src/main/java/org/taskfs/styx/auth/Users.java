@@ -75,12 +75,21 @@ public final class Users {
      * it is missing. Blocks, uncached: for callers that keep their own answers.
      */
     public static Optional<List<String>> passwd(String key) {
-        return lookup(key);
+        return lookup("passwd", key);
+    }
+
+    /** The group entry (name, password, gid, members) for a name or gid, as {@link #passwd} looks. Blocks, uncached. */
+    public static Optional<List<String>> group(String key) {
+        return lookup("group", key);
     }
 
     private static Optional<List<String>> lookup(String key) {
+        return lookup("passwd", key);
+    }
+
+    private static Optional<List<String>> lookup(String database, String key) {
         try {
-            Process p = new ProcessBuilder("getent", "passwd", key).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("getent", database, key).redirectErrorStream(true).start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor(10, TimeUnit.SECONDS)) {
@@ -102,7 +111,7 @@ public final class Users {
         }
         try {
             boolean byUid = key.chars().allMatch(Character::isDigit);
-            return Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8).stream()
+            return Files.readAllLines(Path.of("/etc", database), StandardCharsets.UTF_8).stream()
                     .map(Users::entry).flatMap(Optional::stream)
                     .filter(f -> f.get(byUid ? 2 : 0).equals(key)).findFirst();
         } catch (IOException e) {

@@ -23,6 +23,8 @@ public final class P9 {
     public static final int MIN_MSIZE = 256;
     public static final int DEFAULT_MSIZE = 64 * 1024;
     public static final int MAX_MSIZE = 1024 * 1024;
+    /** Plan 9's longest error string, which the Linux client also allows an Rerror's text in 9P2000.u. */
+    public static final int ERRMAX = 128;
     /** Longest file name element accepted. */
     public static final int MAX_NAME = 255;
 

@@ -5,13 +5,15 @@ import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.taskfs.styx.codec.Dialect;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.StyxWire;
 
 /**
  * Tread on a directory, as read(5) has it: the data is whole stat entries, never one cut in two;
  * the listing is taken by a read at offset 0 and then read in order, each read starting where the
- * last one ended. One per fid; touched only on the connection's event loop.
+ * last one ended, in the connection's dialect (9P2000.u's entries are longer). One per fid; touched only on
+ * the connection's event loop.
  */
 final class DirectoryReader {
     /** The listing of the last read at offset 0, encoded; null before the first. */
@@ -20,11 +22,11 @@ final class DirectoryReader {
     private long offset;
 
     /** A read at offset 0 begins again, from a fresh listing. */
-    void restart(List<Dir> dirs) {
+    void restart(List<Dir> dirs, Dialect dialect) {
         List<byte[]> encoded = new ArrayList<>(dirs.size());
         for (Dir d : dirs) {
-            ByteBuf b = Unpooled.buffer(StyxWire.dirSize(d));
-            StyxWire.writeDir(b, d);
+            ByteBuf b = Unpooled.buffer(StyxWire.dirSize(d, dialect));
+            StyxWire.writeDir(b, d, dialect);
             encoded.add(b.array().length == b.readableBytes() ? b.array() : Arrays.copyOf(b.array(), b.readableBytes()));
         }
         entries = encoded;

@@ -9,18 +9,19 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.util.function.IntConsumer;
 import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.auth.AuthenticationException;
 import org.taskfs.styx.auth.Principal;
 import org.taskfs.styx.auth.ServerAuth;
 import org.taskfs.styx.auth.ServerExchange;
+import org.taskfs.styx.codec.Dialect;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Qid;
 import org.taskfs.styx.codec.Rmessage;
 import org.taskfs.styx.codec.StyxFrameDecoder;
 import org.taskfs.styx.codec.Tmessage;
+import org.taskfs.styx.codec.Utf8Cut;
 import org.taskfs.styx.util.Futures;
 
 /**
@@ -28,6 +29,10 @@ import org.taskfs.styx.util.Futures;
  * {@link ProtocolRules} before a node sees it. Every request is answered exactly once, possibly
  * later: its handler yields a future, and the reply goes out when that completes, unless a
  * Tflush came first. Runs on the connection's event loop and never blocks it.
+ *
+ * <p>The dialect agreed in Tversion decides the shape of errors (Rerror, with an errno in 9P2000.u, or
+ * .L's Rlerror) and of stat entries (.u's numeric ids); {@link LinuxRequests} maps 9P2000.L's own messages
+ * onto the same nodes, so a {@link FileServer} never sees which dialect its client speaks.
  */
 final class Dispatcher {
     private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
@@ -37,13 +42,21 @@ final class Dispatcher {
     private final ConnectionInfo info;
     private final EventExecutor loop;
     private final Consumer<Rmessage> replies;
-    /** Sets the largest frame the decoder takes: msize once it is agreed. */
-    private final IntConsumer frameLimit;
+    /** Told the largest frame the decoder takes and the dialect it reads, once Tversion agreed on them. */
+    private final Agreement agreement;
 
     private final FidTable fids;
     private final Map<Integer, Request> inflight = new HashMap<>();
     /** 0 until a Tversion has agreed on one. */
     private int msize;
+    private Dialect dialect = Dialect.P9_2000;
+    private final LinuxRequests linux = new LinuxRequests(this);
+
+    /** What a Tversion settles for the frames that follow it. */
+    @FunctionalInterface
+    interface Agreement {
+        void agreed(int frameLimit, Dialect dialect);
+    }
 
     /** The server's --auth method, ready; empty for none (Tauth then goes to the FileServer's hook). */
     private final Optional<ServerAuth> serverAuth;
@@ -57,7 +70,7 @@ final class Dispatcher {
     private long authPaths;
 
     Dispatcher(FileServer server, ServerOptions options, ConnectionInfo info, EventExecutor loop,
-               Consumer<Rmessage> replies, IntConsumer frameLimit, Optional<ServerAuth> serverAuth,
+               Consumer<Rmessage> replies, Agreement agreement, Optional<ServerAuth> serverAuth,
                CompletableFuture<Optional<Principal>> kernel) {
         this.server = server;
         this.options = options;
@@ -66,7 +79,7 @@ final class Dispatcher {
         this.kernel = kernel;
         this.loop = loop;
         this.replies = replies;
-        this.frameLimit = frameLimit;
+        this.agreement = agreement;
         this.fids = new FidTable(options.maxFids());
     }
 
@@ -75,8 +88,26 @@ final class Dispatcher {
         return msize;
     }
 
-    private int iounit() {
+    Dialect dialect() {
+        return dialect;
+    }
+
+    int iounit() {
         return msize - P9.IOHDRSZ;
+    }
+
+    FidTable fids() {
+        return fids;
+    }
+
+    /** The error reply for {@code text} in this connection's dialect. */
+    Rmessage error(int tag, String text) {
+        return switch (dialect) {
+            case L -> new Rmessage.Lerror(tag, Errno.of(text).number());
+            // The kernel, .u's usual client, makes room for ERRMAX bytes of text and drops the connection on more.
+            case U -> new Rmessage.Error(tag, Utf8Cut.cut(text, P9.ERRMAX), Errno.of(text).number());
+            case P9_2000 -> new Rmessage.Error(tag, text);
+        };
     }
 
     // ------------------------------------------------------------------ requests and replies
@@ -87,12 +118,12 @@ final class Dispatcher {
             return;
         }
         if (msize == 0) {
-            replies.accept(new Rmessage.Error(t.tag(), Errors.NOT_VERSIONED));
+            replies.accept(error(t.tag(), Errors.NOT_VERSIONED));
             return;
         }
         // A Tflush's own tag must be free too, or that tag would get its Rflush and a second reply.
         if (inflight.containsKey(t.tag())) {
-            replies.accept(new Rmessage.Error(t.tag(), "tag " + t.tag() + " is already in use"));
+            replies.accept(error(t.tag(), "tag " + t.tag() + " is already in use"));
             return;
         }
         if (t instanceof Tmessage.Flush f) {
@@ -100,7 +131,7 @@ final class Dispatcher {
             return;
         }
         if (inflight.size() >= options.maxOutstanding()) {
-            replies.accept(new Rmessage.Error(t.tag(), "too many outstanding requests (limit "
+            replies.accept(error(t.tag(), "too many outstanding requests (limit "
                     + options.maxOutstanding() + ")"));
             return;
         }
@@ -136,7 +167,7 @@ final class Dispatcher {
         } else if (t instanceof Tmessage.Wstat w) {
             return wstat(req, w);
         }
-        throw new StyxException("unexpected message " + t.type());
+        return linux.dispatch(req, t);
     }
 
     /** Answers a request once, unless it was flushed (then its answer is dropped, as flush(5) allows). */
@@ -164,7 +195,7 @@ final class Dispatcher {
         } catch (RuntimeException x) {
             LOG.log(System.Logger.Level.WARNING, "a node failed to note a refusal", x);
         }
-        replies.accept(new Rmessage.Error(req.msg.tag(), text));
+        replies.accept(error(req.msg.tag(), text));
     }
 
     private static String errorText(Throwable e) {
@@ -211,15 +242,18 @@ final class Dispatcher {
         // A new version starts a new session: nothing of the old one survives, not even its proof.
         abortAll();
         proven = null;
-        if (!v.version().startsWith(P9.VERSION)) {
+        Dialect d = Dialect.of(v.version());
+        if (d == null) {
             msize = 0;
-            frameLimit.accept(StyxFrameDecoder.PRE_VERSION_LIMIT);
+            dialect = Dialect.P9_2000;
+            agreement.agreed(StyxFrameDecoder.PRE_VERSION_LIMIT, dialect);
             replies.accept(new Rmessage.Version(v.tag(), (int) Math.min(asked, options.maxMsize()), "unknown"));
             return;
         }
         msize = (int) Math.min(asked, options.maxMsize());
-        frameLimit.accept(msize);
-        replies.accept(new Rmessage.Version(v.tag(), msize, P9.VERSION));
+        dialect = d;
+        agreement.agreed(msize, d);
+        replies.accept(new Rmessage.Version(v.tag(), msize, d.version()));
     }
 
     private void flush(Tmessage.Flush f) {
@@ -291,10 +325,13 @@ final class Dispatcher {
         boolean viaAfid = exchange != null;
         OpenFile auth = authFile;
         Caller[] admitted = new Caller[1];
-        return req.call(() -> who).thenCompose(principal -> {
-            admitted[0] = admit(a, principal, viaAfid);
+        // 9P2000.u and .L name the user by number too; the number wins, as the kernel's per-uid attaches mean it.
+        CompletableFuture<String> claimed = a.nUname() == P9.NONUNAME
+                ? CompletableFuture.completedFuture(a.uname()) : UnixIds.user(a.nUname());
+        return req.call(() -> who).thenCompose(principal -> req.call(() -> claimed).thenCompose(uname -> {
+            admitted[0] = admit(uname, a.aname(), principal, viaAfid);
             return req.call(() -> server.attach(admitted[0], auth));
-        }).thenApply(root -> {
+        })).thenApply(root -> {
             if (req.flushed()) {
                 return null;
             }
@@ -317,13 +354,12 @@ final class Dispatcher {
      * vouches for is refused when the server has an auth method, and taken at its word when it has none
      * (a server started with --insecure off loopback: that is what --insecure means).
      */
-    private Caller admit(Tmessage.Attach a, Optional<Principal> principal, boolean viaAfid) {
-        String claimed = a.uname();
+    private Caller admit(String claimed, String aname, Optional<Principal> principal, boolean viaAfid) {
         if (principal.isPresent()) {
             Principal p = principal.get();
             String user = claimed.isEmpty() ? p.user() : claimed;
             if (p.speaker() || user.equals(p.user())) {
-                return new Caller(user, a.aname(), info, p);
+                return new Caller(user, aname, info, p);
             }
             if (viaAfid && p.proof().equals(Principal.MUNGE)) {
                 throw new StyxException(AuthenticationException.PREFIX + "the munge credential is for uid " + p.uid()
@@ -337,14 +373,15 @@ final class Dispatcher {
                     + (options.auth() instanceof AuthMethod.Key ? "key=FILE" : "munge"));
         }
         String user = claimed.isEmpty() ? "none" : claimed;
-        return new Caller(user, a.aname(), info, Principal.claimed(user));
+        return new Caller(user, aname, info, Principal.claimed(user));
     }
 
     // ------------------------------------------------------------------ walk
 
     private CompletableFuture<Rmessage> walk(Request req, Tmessage.Walk w) {
         Fid f = fids.get(w.fid());
-        ProtocolRules.checkWalkable(f.auth, f.busy());
+        // 9P2000.L lets a client walk on from an open directory to a new fid (diodls -l does).
+        ProtocolRules.checkWalkable(f.auth, f.busy() && !(dialect == Dialect.L && w.newfid() != w.fid()));
         if (w.newfid() != w.fid()) {
             fids.checkNew(w.newfid());
         }
@@ -397,35 +434,50 @@ final class Dispatcher {
     // ------------------------------------------------------------------ open and create
 
     private CompletableFuture<Rmessage> open(Request req, Tmessage.Open o) {
-        Fid f = fids.get(o.fid());
+        return open(req, fids.get(o.fid()), o.mode()).thenApply(h -> new Rmessage.Open(o.tag(), h.node().qid(), iounit()));
+    }
+
+    /** Opens {@code f} in the 9P mode {@code mode}; the fid holds the handle once this completes. */
+    CompletableFuture<OpenFile> open(Request req, Fid f, int mode) {
         Node node = f.node();
-        ProtocolRules.checkOpen(f.busy(), o.mode(), node.isDirectory());
+        ProtocolRules.checkOpen(f.busy(), mode, node.isDirectory());
         req.refusalTo(node, f.caller);
         f.opening = true;
         return req.call(node::stat).thenCompose(d -> {
-            int need = ProtocolRules.access(o.mode());
+            int need = ProtocolRules.access(mode);
             if (!node.grants(f.caller, need)) {
                 ProtocolRules.checkPermits(d, f.caller.user(), need);
             }
             // open(5): ORCLOSE needs permission to remove the file, checked now, not at the clunk.
-            return (o.mode() & P9.ORCLOSE) != 0 ? mayRemove(req, f) : CompletableFuture.<Void>completedFuture(null);
-        }).thenCompose(x -> req.call(() -> node.open(o.mode(), f.caller))).handle((handle, e) -> {
-            adopt(req, f, handle, e, o.mode(), new Fid.Path(handle == null ? node : handle.node(), f.path.parent()));
-            return new Rmessage.Open(o.tag(), handle.node().qid(), iounit());
+            return (mode & P9.ORCLOSE) != 0 ? mayRemove(req, f.path, f.caller) : CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(x -> req.call(() -> node.open(mode, f.caller))).handle((handle, e) -> {
+            adopt(req, f, handle, e, mode, new Fid.Path(handle == null ? node : handle.node(), f.path.parent()));
+            return handle;
         });
     }
 
     private CompletableFuture<Rmessage> create(Request req, Tmessage.Create c) {
-        Fid f = fids.get(c.fid());
-        Node dir = f.node();
-        ProtocolRules.checkCreate(f.busy(), dir.isDirectory(), c.name(), c.perm(), c.mode());
+        return create(req, fids.get(c.fid()), c.name(), c.perm(), c.mode())
+                .thenApply(h -> new Rmessage.Create(c.tag(), h.node().qid(), iounit()));
+    }
+
+    /** Creates {@code name} in the directory {@code f} and opens it; the fid becomes the new file's. */
+    CompletableFuture<OpenFile> create(Request req, Fid f, String name, int perm, int mode) {
+        ProtocolRules.checkCreate(f.busy(), f.node().isDirectory(), name, perm, mode);
         f.opening = true;
+        return create(req, f.path, f.caller, name, perm, mode).handle((handle, e) -> {
+            adopt(req, f, handle, e, mode, handle == null ? f.path : f.path.down(handle.node()));
+            return handle;
+        });
+    }
+
+    /** Creates {@code name} in the directory at {@code at} and opens it, the handle the caller's to keep or clunk. */
+    CompletableFuture<OpenFile> create(Request req, Fid.Path at, Caller caller, String name, int perm, int mode) {
+        Node dir = at.node();
+        ProtocolRules.checkCreate(false, dir.isDirectory(), name, perm, mode);
         return req.call(dir::stat).thenCompose(d -> {
-            ProtocolRules.checkPermits(d, f.caller.user(), ProtocolRules.WRITE);
-            return req.call(() -> dir.create(c.name(), c.perm(), c.mode(), f.caller));
-        }).handle((handle, e) -> {
-            adopt(req, f, handle, e, c.mode(), handle == null ? f.path : f.path.down(handle.node()));
-            return new Rmessage.Create(c.tag(), handle.node().qid(), iounit());
+            ProtocolRules.checkPermits(d, caller.user(), ProtocolRules.WRITE);
+            return req.call(() -> dir.create(name, perm, mode, caller));
         });
     }
 
@@ -469,8 +521,9 @@ final class Dispatcher {
     /** A read at offset 0 takes the listing afresh; later reads go on through it. */
     private CompletableFuture<Rmessage> readDirectory(Request req, Fid f, Tmessage.Read r) {
         if (r.offset() == 0) {
-            return req.call(() -> f.node().list(f.caller)).thenApply(dirs -> {
-                f.directory.restart(dirs);
+            return req.call(() -> f.node().list(f.caller)).thenCompose(dirs -> dialect.unixFields()
+                    ? req.call(() -> UnixIds.numbered(dirs)) : CompletableFuture.completedFuture(dirs)).thenApply(dirs -> {
+                f.directory.restart(dirs, dialect);
                 return new Rmessage.Read(r.tag(), f.directory.read(0, r.count()));
             });
         }
@@ -505,30 +558,46 @@ final class Dispatcher {
         if (f.auth) {
             throw new StyxException(Errors.PERMISSION);
         }
-        return mayRemove(req, f).thenCompose(x -> req.call(() -> f.node().remove(f.caller)))
-                .thenApply(x -> new Rmessage.Remove(r.tag()));
+        return remove(req, f.path, f.caller).thenApply(x -> new Rmessage.Remove(r.tag()));
+    }
+
+    /** Removes the node at {@code at}, if {@code caller} may. */
+    CompletableFuture<Void> remove(Request req, Fid.Path at, Caller caller) {
+        return mayRemove(req, at, caller).thenCompose(x -> req.call(() -> at.node().remove(caller)));
     }
 
     /** remove(5): removing needs write permission in the parent; the root has none to give. */
-    private CompletableFuture<Void> mayRemove(Request req, Fid f) {
-        Fid.Path parent = f.path.parent();
+    private CompletableFuture<Void> mayRemove(Request req, Fid.Path at, Caller caller) {
+        Fid.Path parent = at.parent();
         if (parent == null) {
             return StyxException.failed(Errors.PERMISSION);
         }
         return req.call(() -> parent.node().stat())
-                .thenAccept(d -> ProtocolRules.checkPermits(d, f.caller.user(), ProtocolRules.WRITE));
+                .thenAccept(d -> ProtocolRules.checkPermits(d, caller.user(), ProtocolRules.WRITE));
     }
 
     private CompletableFuture<Rmessage> stat(Request req, Tmessage.Stat s) {
         Fid f = fids.get(s.fid());
-        return req.call(() -> f.node().stat()).thenApply(d -> new Rmessage.Stat(s.tag(), d));
+        return req.call(() -> f.node().stat()).thenCompose(d -> numbered(req, d))
+                .thenApply(d -> new Rmessage.Stat(s.tag(), d));
+    }
+
+    /** A stat entry as the dialect shows it: with 9P2000.u's numeric ids, looked up off the loop. */
+    CompletableFuture<Dir> numbered(Request req, Dir d) {
+        return dialect.unixFields() ? req.call(() -> UnixIds.numbered(d)) : CompletableFuture.completedFuture(d);
     }
 
     private CompletableFuture<Rmessage> wstat(Request req, Tmessage.Wstat w) {
         Fid f = fids.get(w.fid());
-        Dir d = w.dir();
-        Node node = f.node();
-        ProtocolRules.checkWstat(d, node.qid(), node.isDirectory(), f.path.parent() == null);
-        return req.call(() -> node.wstat(d, f.caller)).thenApply(x -> new Rmessage.Wstat(w.tag()));
+        CompletableFuture<Dir> changes = dialect.unixFields() ? req.call(() -> UnixIds.named(w.dir()))
+                : CompletableFuture.completedFuture(w.dir());
+        return changes.thenCompose(d -> wstat(req, f.path, d, f.caller)).thenApply(x -> new Rmessage.Wstat(w.tag()));
+    }
+
+    /** Applies {@code changes} to the node at {@code at} once the rules of stat(5) allow them. */
+    CompletableFuture<Void> wstat(Request req, Fid.Path at, Dir changes, Caller caller) {
+        Node node = at.node();
+        ProtocolRules.checkWstat(changes, node.qid(), node.isDirectory(), at.parent() == null);
+        return req.call(() -> node.wstat(changes, caller));
     }
 }

@@ -6,14 +6,14 @@ import java.util.regex.Pattern;
 
 /**
  * The errno a server's error text stands for: the one table from Rerror strings to errnos. 9P2000 carries
- * only the text, so a client that must give an errno (the FUSE bridge) reads it here; a 9P2000.u server
- * would put {@link #number()} in its Rerror's ecode. Every error this project's servers answer with falls
- * into one class by the way it is worded (see {@link #of}), and a message relayed by a coordinator keeps its
- * words, so it keeps its class.
+ * only the text, so a client that must give an errno (the FUSE bridge) reads it here; for a 9P2000.u client
+ * the server puts {@link #number()} in the Rerror, for a 9P2000.L client it sends the number alone (Rlerror).
+ * Every error this project's servers answer with falls into one class by the way it is worded (see
+ * {@link #of}), and a message relayed by a coordinator keeps its words, so it keeps its class.
  */
 public enum Errno {
     EPERM(1), ENOENT(2), ESRCH(3), EINTR(4), EIO(5), EBADF(9), EAGAIN(11), EACCES(13), EBUSY(16), EEXIST(17),
-    ENOTDIR(20), EISDIR(21), EINVAL(22), EMFILE(24), ENOSPC(28), EPIPE(32), ENAMETOOLONG(36), ENOTEMPTY(39),
+    EXDEV(18), ENOTDIR(20), EISDIR(21), EINVAL(22), EMFILE(24), ENOSPC(28), EPIPE(32), ENAMETOOLONG(36), ENOTEMPTY(39),
     EOPNOTSUPP(95), ETIMEDOUT(110), EHOSTDOWN(112);
 
     private final int number;
@@ -68,6 +68,7 @@ public enum Errno {
             rule("^too many outstanding requests", EAGAIN),
             rule("^too many fids", EMFILE),
             // who may
+            rule("^authentication not required", ENOENT), // the answer diod's clients take for "no auth here"
             rule("^(authentication (failed|required)|attach as \\S+ refused)", EACCES),
             rule("^no user \\S+ on ", EACCES),
             rule("^this node runs as \\S+ and serves only ", EACCES),
@@ -77,6 +78,9 @@ public enum Errno {
             rule(" \\(.*\\) is unreachable: ", ETIMEDOUT),
             rule(" \\(.*\\) is down: ", EHOSTDOWN),
             rule("^interrupted$", EINTR),
+            rule("^not a symbolic link", EINVAL),
+            rule("^cannot move a file to another directory", EXDEV),
+            rule("^unexpected message ", EOPNOTSUPP),
             // words found anywhere: Plan 9's, other servers' and the system's own (strerror)
             rule("permission denied|access denied", EACCES),
             rule("operation not permitted", EPERM),

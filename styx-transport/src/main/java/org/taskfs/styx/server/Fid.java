@@ -1,5 +1,8 @@
 package org.taskfs.styx.server;
 
+import java.util.List;
+import org.taskfs.styx.codec.Dir;
+
 /** One fid of a connection. Touched only on the connection's event loop. */
 final class Fid {
     /** A walk position: the node and how it was reached, so ".." needs nothing from the node. */
@@ -23,6 +26,9 @@ final class Fid {
     /** An open or create is in progress: a second one must not race it. */
     boolean opening;
     boolean auth;
+
+    /** 9P2000.L: the listing the last Treaddir at offset 0 took, which later ones go on through. */
+    List<Dir> listing;
 
     /** Where reads of the fid are, when it is an open directory. */
     final DirectoryReader directory = new DirectoryReader();

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.taskfs.styx.auth.Principal;
 import org.taskfs.styx.auth.ServerAuth;
 import org.taskfs.styx.codec.BadMessage;
+import org.taskfs.styx.codec.Dialect;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Rmessage;
 import org.taskfs.styx.codec.StyxFrameDecoder;
@@ -67,8 +68,11 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.dispatcher = new Dispatcher(server, options, info, ctx.executor(), this::reply, decoder::maxFrameSize,
-                auth, kernel);
+        this.dispatcher = new Dispatcher(server, options, info, ctx.executor(), this::reply, (limit, dialect) -> {
+            decoder.maxFrameSize(limit);
+            decoder.dialect(dialect);
+            ctx.channel().attr(Dialect.CHANNEL).set(dialect);
+        }, auth, kernel);
     }
 
     @Override
@@ -106,7 +110,7 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
 
     private void handle(Object msg) {
         if (msg instanceof BadMessage bad) {
-            reply(new Rmessage.Error(bad.tag(), bad.reason()));
+            reply(dispatcher.error(bad.tag(), bad.reason()));
         } else if (msg instanceof Tmessage t) {
             dispatcher.receive(t);
         }
@@ -169,7 +173,7 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
         int limit = dispatcher.msize() == 0 ? StyxFrameDecoder.PRE_VERSION_LIMIT : dispatcher.msize();
         long size;
         try {
-            size = StyxWire.size(r);
+            size = StyxWire.size(r, dispatcher.dialect());
         } catch (RuntimeException e) {
             size = Long.MAX_VALUE;
         }
@@ -177,12 +181,13 @@ final class StyxConnection extends ChannelInboundHandlerAdapter {
             return r;
         }
         if (r instanceof Rmessage.Error e) {
-            return new Rmessage.Error(e.tag(), Utf8Cut.cut(e.ename(), maxEname(limit)));
+            int errno = dispatcher.dialect().unixFields() ? 4 : 0;
+            return new Rmessage.Error(e.tag(), Utf8Cut.cut(e.ename(), maxEname(limit) - errno), e.errno());
         }
         LOG.log(System.Logger.Level.WARNING, "{0}: a {1} reply does not fit msize {2}", info.remoteAddress(),
                 r.type(), limit);
         String what = r instanceof Rmessage.Stat ? "stat entry" : "reply";
-        return new Rmessage.Error(r.tag(), what + " does not fit the msize " + limit);
+        return dispatcher.error(r.tag(), what + " does not fit the msize " + limit);
     }
 
     /** Most bytes of an Rerror's string: what msize leaves after size[4] type[1] tag[2] n[2], and 16 bits. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.taskfs.styx.codec.Dialect;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.Qid;
 import org.taskfs.styx.codec.StyxWire;
@@ -16,7 +17,7 @@ class DirectoryReaderTest {
 
     @Test
     void readsWholeEntriesInOrderFromWhereTheLastReadEnded() {
-        reader.restart(List.of(a, b));
+        reader.restart(List.of(a, b), Dialect.P9_2000);
         int one = StyxWire.dirSize(a);
         byte[] first = reader.read(0, one + 1); // room for a, not for a and b
         assertThat(StyxWire.decodeDirs(first)).containsExactly(a);
@@ -27,13 +28,13 @@ class DirectoryReaderTest {
     @Test
     void anyOtherOffsetIsRefused() {
         assertThatThrownBy(() -> reader.read(10, 1000)).hasMessage(Errors.BAD_DIR_OFFSET);
-        reader.restart(List.of(a));
+        reader.restart(List.of(a), Dialect.P9_2000);
         assertThatThrownBy(() -> reader.read(1, 1000)).hasMessage(Errors.BAD_DIR_OFFSET);
     }
 
     @Test
     void aCountTooSmallForTheNextEntryIsAnError() {
-        reader.restart(List.of(a));
+        reader.restart(List.of(a), Dialect.P9_2000);
         assertThatThrownBy(() -> reader.read(0, 10))
                 .hasMessage("read count 10 is too small for a directory entry of " + StyxWire.dirSize(a) + " bytes");
     }

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Rmessage;
@@ -41,12 +42,18 @@ class VersionTest extends ServerTestBase {
     }
 
     @Test
-    void laterDialectsAreAnsweredWithPlain9P2000() {
+    void eachDialectIsAnsweredAsAskedAndAnExtensionOfOneAsThatOne() {
         RawStyx c = connect(serve(fs));
-        for (String v : List.of("9P2000.u", "9P2000.L", "9P2000")) {
-            Rmessage.Version r = c.ok(new Tmessage.Version(P9.NOTAG, 8192, v), Rmessage.Version.class);
-            assertThat(r.version()).as("answer to %s", v).isEqualTo("9P2000");
-        }
+        Map<String, String> answers = new LinkedHashMap<>();
+        answers.put("9P2000.u", "9P2000.u");
+        answers.put("9P2000.L", "9P2000.L");
+        answers.put("9P2000.L.Google.7", "9P2000.L");
+        answers.put("9P2000.x", "9P2000");
+        answers.put("9P2000", "9P2000");
+        answers.forEach((asked, answer) -> {
+            Rmessage.Version r = c.ok(new Tmessage.Version(P9.NOTAG, 8192, asked), Rmessage.Version.class);
+            assertThat(r.version()).as("answer to %s", asked).isEqualTo(answer);
+        });
         c.attach(0);
         c.assertServes(0);
     }
