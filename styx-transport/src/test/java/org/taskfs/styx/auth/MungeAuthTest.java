@@ -21,6 +21,7 @@ import org.taskfs.styx.server.Caller;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
 import org.taskfs.styx.testing.Host;
+import org.taskfs.styx.testing.PrivateMunged;
 
 /** {@code --auth munge}: diod's exchange against a private munged with its own key. */
 class MungeAuthTest {

@@ -1,4 +1,4 @@
-package org.taskfs.styx.auth;
+package org.taskfs.styx.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,22 +10,24 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
-import org.taskfs.styx.testing.Host;
+import org.taskfs.styx.auth.AuthMethod;
+import org.taskfs.styx.auth.MungeCommands;
 
 /**
  * A munged of a test's own: its own random key, socket, pid, log and seed files in a fresh directory,
  * started as a daemon and stopped by its socket. Nothing of the host's munge service is used.
  */
-final class PrivateMunged implements AutoCloseable {
-    final Path dir;
-    final Path socket;
+public final class PrivateMunged implements AutoCloseable {
+    public final Path dir;
+    /** Named as the host's default (munge.socket.2), so a directory bound over /run/munge serves libmunge's clients. */
+    public final Path socket;
 
     private PrivateMunged(Path dir) {
         this.dir = dir;
-        this.socket = dir.resolve("sock/munge.socket");
+        this.socket = dir.resolve("sock/munge.socket.2");
     }
 
-    static PrivateMunged start() {
+    public static PrivateMunged start() {
         assumeTrue(Host.run(List.of("sh", "-c", "command -v munged")).exit() == 0,
                 "munged is not installed (apt-get install munge)");
         try {
@@ -60,16 +62,16 @@ final class PrivateMunged implements AutoCloseable {
         }
     }
 
-    AuthMethod.Munge method() {
+    public AuthMethod.Munge method() {
         return new AuthMethod.Munge(Optional.of(socket));
     }
 
-    MungeCommands commands() {
+    public MungeCommands commands() {
         return new MungeCommands(Optional.of(socket));
     }
 
     /** A credential for {@code uid} (root may encode for anyone) with {@code ttl} seconds (0: default). */
-    String credentialFor(int uid, int ttl) {
+    public String credentialFor(int uid, int ttl) {
         Host.Run r = Host.run(List.of("munge", "-S", socket.toString(), "-n", "-U", String.valueOf(uid),
                 "-t", String.valueOf(ttl == 0 ? 300 : ttl)));
         if (r.exit() != 0) {
@@ -79,7 +81,7 @@ final class PrivateMunged implements AutoCloseable {
     }
 
     /** unmunge's exit code for {@code credential}: 0 decoded, 15 expired, 17 replayed. */
-    int unmungeExit(String credential) {
+    public int unmungeExit(String credential) {
         try {
             Process p = new ProcessBuilder("unmunge", "-S", socket.toString(), "-n").redirectErrorStream(true).start();
             p.getOutputStream().write((credential + "\n").getBytes());
