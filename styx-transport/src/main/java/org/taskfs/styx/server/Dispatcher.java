@@ -1,6 +1,8 @@
 package org.taskfs.styx.server;
 
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.auth.AuthenticationException;
@@ -41,6 +44,8 @@ final class Dispatcher {
     private final ServerOptions options;
     private final ConnectionInfo info;
     private final EventExecutor loop;
+    /** How long a kernel read loop's follow-up Tread waits for more before the reader gets what it has. */
+    static final Duration FOLLOW_UP_GRACE = Duration.ofMillis(20);
     private final Consumer<Rmessage> replies;
     /** Told the largest frame the decoder takes and the dialect it reads, once Tversion agreed on them. */
     private final Agreement agreement;
@@ -509,13 +514,47 @@ final class Dispatcher {
             return readDirectory(req, f, r);
         }
         OpenFile open = f.open;
-        return req.call(() -> open.read(r.offset(), (int) count)).thenApply(data -> {
+        boolean followUp = f.kernelReads && r.offset() == f.shortReadEnd;
+        f.shortReadEnd = -1;
+        CompletableFuture<byte[]> read = req.call(() -> open.read(r.offset(), (int) count));
+        if (followUp && !read.isDone()) {
+            read = soonOrNothing(req, read);
+        }
+        return read.thenApply(data -> {
             if (data.length > count) {
                 throw new IllegalStateException("read handler returned " + data.length + " bytes for a count of "
                         + count);
             }
+            if (f.kernelReads && data.length > 0 && data.length < count) {
+                f.shortReadEnd = r.offset() + data.length;
+            }
             return new Rmessage.Read(r.tag(), data);
         });
+    }
+
+    /**
+     * The Linux kernel's read(2) on a 9P file goes on sending Treads until the reader's buffer is full or a read
+     * comes back empty, so a stream that has printed a line would keep it from the reader until more than a
+     * buffer's worth followed. After a short read the next Tread is that loop going on: if nothing more comes
+     * within {@link #FOLLOW_UP_GRACE}, it is refused (EAGAIN), and the kernel gives the reader what it has. The
+     * reader's next read(2) then waits as any read does.
+     */
+    private CompletableFuture<byte[]> soonOrNothing(Request req, CompletableFuture<byte[]> read) {
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            if (answer.completeExceptionally(new StyxException(Errors.NOTHING_YET))) {
+                req.stopWaiting();
+            }
+        }, FOLLOW_UP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        read.whenComplete((data, e) -> {
+            timer.cancel(false);
+            if (e != null) {
+                answer.completeExceptionally(e);
+            } else {
+                answer.complete(data);
+            }
+        });
+        return answer;
     }
 
     /** A read at offset 0 takes the listing afresh; later reads go on through it. */

@@ -66,6 +66,7 @@ public enum Errno {
             rule("^res: (not enough capacity|could not reserve)\\b", EAGAIN),
             rule("^stdin: more than \\d+ bytes written before exec", EAGAIN),
             rule("^too many outstanding requests", EAGAIN),
+            rule("^nothing more to read yet", EAGAIN),
             rule("^too many fids", EMFILE),
             // who may
             rule("^authentication not required", ENOENT), // the answer diod's clients take for "no auth here"

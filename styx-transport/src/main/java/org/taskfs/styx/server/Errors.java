@@ -24,4 +24,5 @@ public final class Errors {
     public static final String NOT_VERSIONED = "version not negotiated";
     public static final String INTERRUPTED = "interrupted";
     public static final String HUNGUP = "i/o on hungup channel";
+    public static final String NOTHING_YET = "nothing more to read yet";
 }

@@ -27,6 +27,10 @@ final class Fid {
     boolean opening;
     boolean auth;
 
+    /** Opened by the Linux kernel (Tlopen with O_LARGEFILE), whose read(2) loops over Treads. */
+    boolean kernelReads;
+    /** Where the last read ended if it was short and not empty: a Tread there is the kernel's loop going on. */
+    long shortReadEnd = -1;
     /** 9P2000.L: the listing the last Treaddir at offset 0 took, which later ones go on through. */
     List<Dir> listing;
 

@@ -24,6 +24,8 @@ final class LinuxRequests {
     // open(2) flags on Linux x86
     private static final int O_ACCMODE = 3;
     private static final int O_TRUNC = 01000;
+    /** Every open by a 64-bit Linux kernel carries it; diod's tools send none. */
+    private static final int O_LARGEFILE = 0100000;
     // st_mode's file types
     private static final int S_IFDIR = 0040000;
     private static final int S_IFREG = 0100000;
@@ -119,7 +121,10 @@ final class LinuxRequests {
         if (f.node().isDirectory()) {
             mode &= ~P9.OTRUNC;
         }
-        return d.open(req, f, mode).thenApply(h -> new Rmessage.Lopen(o.tag(), h.node().qid(), d.iounit()));
+        return d.open(req, f, mode).thenApply(h -> {
+            f.kernelReads = (o.flags() & O_LARGEFILE) != 0;
+            return new Rmessage.Lopen(o.tag(), h.node().qid(), d.iounit());
+        });
     }
 
     private CompletableFuture<Rmessage> lcreate(Request req, Tmessage.Lcreate c) {

@@ -51,6 +51,13 @@ final class Request {
         }
     }
 
+    /** The node is told to stop waiting; the request is still answered (a read given up on for now). */
+    void stopWaiting() {
+        if (pending != null) {
+            pending.cancel(true);
+        }
+    }
+
     /**
      * Calls into a node and brings its answer back to the event loop. A handler that throws or
      * returns null fails the request instead of the connection.

@@ -17,6 +17,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.function.Consumer;
+import org.taskfs.styx.codec.Dialect;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.codec.Qid;
@@ -37,6 +38,8 @@ final class RawStyx implements AutoCloseable {
     private final PushbackInputStream rawIn;
     private final DataInputStream in;
     private final OutputStream out;
+    /** How messages are laid out: 9P2000 until a test says otherwise (after its Tversion of .u or .L). */
+    private Dialect dialect = Dialect.P9_2000;
     /** Tags handed out by the convenience calls; tests that pick tags themselves use 40000 and up. */
     private int nextTag = 1;
 
@@ -73,21 +76,29 @@ final class RawStyx implements AutoCloseable {
         return t;
     }
 
+    void dialect(Dialect d) {
+        this.dialect = d;
+    }
+
     static byte[] encode(Tmessage m) {
+        return encode(m, Dialect.P9_2000);
+    }
+
+    static byte[] encode(Tmessage m, Dialect d) {
         ByteBuf b = Unpooled.buffer();
-        StyxWire.encode(m, b);
+        StyxWire.encode(m, d, b);
         byte[] bytes = new byte[b.readableBytes()];
         b.readBytes(bytes);
         return bytes;
     }
 
     void send(Tmessage m) {
-        sendBytes(encode(m));
+        sendBytes(encode(m, dialect));
     }
 
     /** Queues a message without flushing, so many can leave in one write. */
     void queue(Tmessage m) {
-        queueBytes(encode(m));
+        queueBytes(encode(m, dialect));
     }
 
     void queueBytes(byte[] bytes) {
@@ -128,7 +139,7 @@ final class RawStyx implements AutoCloseable {
             b.writeIntLE(size);
             in.readFully(frame, 4, size - 4);
             b.writerIndex(size);
-            return (Rmessage) StyxWire.decode(b);
+            return (Rmessage) StyxWire.decode(b, dialect);
         } catch (SocketTimeoutException e) {
             throw new AssertionError("no reply within " + TIMEOUT_MS + " ms", e);
         } catch (EOFException e) {
@@ -152,6 +163,9 @@ final class RawStyx implements AutoCloseable {
         if (r instanceof Rmessage.Error e) {
             fail(m + " failed: " + e.ename());
         }
+        if (r instanceof Rmessage.Lerror e) {
+            fail(m + " failed: errno " + e.ecode());
+        }
         assertThat(r).isInstanceOf(type);
         return type.cast(r);
     }
@@ -161,6 +175,13 @@ final class RawStyx implements AutoCloseable {
         Rmessage r = rpc(m);
         assertThat(r).as("reply to %s", m).isInstanceOf(Rmessage.Error.class);
         return ((Rmessage.Error) r).ename();
+    }
+
+    /** Sends a 9P2000.L request that must fail; returns the errno. */
+    int lerror(Tmessage m) {
+        Rmessage r = rpc(m);
+        assertThat(r).as("reply to %s", m).isInstanceOf(Rmessage.Lerror.class);
+        return ((Rmessage.Lerror) r).ecode();
     }
 
     // ---------------------------------------------------------------- conveniences
