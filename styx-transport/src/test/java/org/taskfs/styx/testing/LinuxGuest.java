@@ -229,9 +229,10 @@ public final class LinuxGuest {
             if (!work.toString().matches("[A-Za-z0-9/._-]+")) throw new IOException("unusable temp dir " + work);
             Path initrd = work.resolve("initramfs.cpio.gz");
             writeInitramfs(kernel, initrd);
-            Process qemu = new ProcessBuilder(qemuCommand(kernel, initrd, work, listen.getLocalPort()))
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(console.toFile()).redirectErrorStream(true).start();
+            List<String> cmd = new ArrayList<>(List.of("sh", "-c", LEASH, "sh"));
+            cmd.addAll(qemuCommand(kernel, initrd, work, listen.getLocalPort()));
+            // Standard input stays a pipe from this JVM: the leash.
+            Process qemu = new ProcessBuilder(cmd).redirectOutput(console.toFile()).redirectErrorStream(true).start();
             guest = new LinuxGuest(qemu, work, console, kernel.release());
             Runtime.getRuntime().addShutdownHook(new Thread(guest::shutdown, "linux-guest-shutdown"));
             guest.connect(listen);
@@ -298,7 +299,10 @@ public final class LinuxGuest {
         try {
             if (agent == null || !qemu.waitFor(10, TimeUnit.SECONDS)) {
                 qemu.destroy();
-                if (!qemu.waitFor(5, TimeUnit.SECONDS)) qemu.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                if (!qemu.waitFor(5, TimeUnit.SECONDS)) {
+                    qemu.descendants().forEach(ProcessHandle::destroyForcibly);
+                    qemu.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
             }
         } catch (InterruptedException e) {
             qemu.destroyForcibly();
@@ -310,6 +314,24 @@ public final class LinuxGuest {
             // a temp dir left behind
         }
     }
+
+    /**
+     * Runs QEMU ("$@") and kills it when its standard input, a pipe from this JVM, closes: a JVM killed outright
+     * runs no shutdown hook. SIGTERM (Process.destroy) is passed on.
+     */
+    private static final String LEASH = """
+            exec 3<&0
+            "$@" < /dev/null &
+            q=$!
+            trap 'kill $q' TERM
+            (read _ <&3; kill -KILL $q 2> /dev/null) &
+            w=$!
+            wait $q
+            s=$?
+            kill $w 2> /dev/null
+            wait $q 2> /dev/null && s=$?
+            exit $s
+            """;
 
     private static List<String> qemuCommand(GuestKernel kernel, Path initrd, Path work, int agentPort) {
         StringBuilder netdev = new StringBuilder("user,id=net0,restrict=on");
