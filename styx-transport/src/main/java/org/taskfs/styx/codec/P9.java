@@ -35,6 +35,8 @@ public final class P9 {
     public static final int OEXEC = 3;
     public static final int OTRUNC = 0x10;
     public static final int ORCLOSE = 0x40;
+    /** 9P2000.u: the open is for appending (O_APPEND). */
+    public static final int OAPPEND = 0x80;
 
     // Dir.mode bits
     public static final int DMDIR = 0x80000000;

@@ -439,7 +439,16 @@ final class Dispatcher {
     // ------------------------------------------------------------------ open and create
 
     private CompletableFuture<Rmessage> open(Request req, Tmessage.Open o) {
-        return open(req, fids.get(o.fid()), o.mode()).thenApply(h -> new Rmessage.Open(o.tag(), h.node().qid(), iounit()));
+        return open(req, fids.get(o.fid()), unixOpenMode(o.mode()))
+                .thenApply(h -> new Rmessage.Open(o.tag(), h.node().qid(), iounit()));
+    }
+
+    /**
+     * 9P2000.u's open modes may carry OAPPEND for O_APPEND; the client picks the offsets of its writes itself
+     * (the end of the file it knows), so to a node it is a plain open.
+     */
+    private int unixOpenMode(int mode) {
+        return dialect.unixFields() ? mode & ~P9.OAPPEND : mode;
     }
 
     /** Opens {@code f} in the 9P mode {@code mode}; the fid holds the handle once this completes. */
@@ -462,7 +471,7 @@ final class Dispatcher {
     }
 
     private CompletableFuture<Rmessage> create(Request req, Tmessage.Create c) {
-        return create(req, fids.get(c.fid()), c.name(), c.perm(), c.mode())
+        return create(req, fids.get(c.fid()), c.name(), c.perm(), unixOpenMode(c.mode()))
                 .thenApply(h -> new Rmessage.Create(c.tag(), h.node().qid(), iounit()));
     }
 

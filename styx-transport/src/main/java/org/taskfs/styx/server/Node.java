@@ -73,12 +73,12 @@ public interface Node {
      * Applies a Twstat. The framework has refused changes of type, dev, qid and the directory bit;
      * "don't touch" fields are ~0 and "". The default accepts what changes nothing a synthetic file
      * has: a no-op (Plan 9's "sync") or a length of 0, which is how 9pfuse and Linux truncate
-     * before a shell's {@code echo cmd > ctl}.
+     * before a shell's {@code echo cmd > ctl}. Times are let pass: Linux sends "now" with that
+     * truncate, and a synthetic file keeps its own clock.
      */
     default CompletableFuture<Void> wstat(Dir changes, Caller caller) {
-        boolean onlyLength = changes.mode() == -1 && changes.atime() == -1 && changes.mtime() == -1
-                && changes.name().isEmpty() && changes.uid().isEmpty() && changes.gid().isEmpty()
-                && changes.muid().isEmpty();
+        boolean onlyLength = changes.mode() == -1 && changes.name().isEmpty() && changes.uid().isEmpty()
+                && changes.gid().isEmpty() && changes.muid().isEmpty();
         if (onlyLength && (changes.length() == -1 || (changes.length() == 0 && !isDirectory()))) {
             return CompletableFuture.completedFuture(null);
         }
