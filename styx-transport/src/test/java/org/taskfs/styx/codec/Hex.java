@@ -37,9 +37,14 @@ final class Hex {
 
     /** The encoder's output for {@code m}, as a byte array. */
     static byte[] encode(Message m) {
+        return encode(m, Dialect.P9_2000);
+    }
+
+    /** The encoder's output for {@code m} as {@code dialect} lays it out. */
+    static byte[] encode(Message m, Dialect dialect) {
         ByteBuf buf = Unpooled.buffer();
         try {
-            StyxWire.encode(m, buf);
+            StyxWire.encode(m, dialect, buf);
             return ByteBufUtil.getBytes(buf);
         } finally {
             buf.release();
@@ -47,7 +52,11 @@ final class Hex {
     }
 
     static Message decode(byte[] frame) {
-        return StyxWire.decode(Unpooled.wrappedBuffer(frame));
+        return decode(frame, Dialect.P9_2000);
+    }
+
+    static Message decode(byte[] frame, Dialect dialect) {
+        return StyxWire.decode(Unpooled.wrappedBuffer(frame), dialect);
     }
 
     /** size[4] little-endian. */

@@ -10,7 +10,9 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -20,27 +22,39 @@ import java.util.function.Supplier;
  * Jazzer explores for maxDuration.
  *
  * <p>Each target checks its output against an independent reading of the input, so "did not
- * crash" is not the only thing asserted.
+ * crash" is not the only thing asserted. In both, the input's first byte picks the dialect the
+ * frames are read in ({@link #dialect}), so 9P2000.u's layouts and 9P2000.L's messages are explored too.
  */
 class StyxDecoderFuzzTest {
 
+    /** The messages whose layout 9P2000.u (and so .L) changes; every other one reads alike in all dialects. */
+    private static final Set<MessageType> UNIX_LAYOUTS = EnumSet.of(MessageType.TAUTH, MessageType.TATTACH,
+            MessageType.TCREATE, MessageType.RERROR, MessageType.RSTAT, MessageType.TWSTAT);
+
+    /** Byte 0 of an input: its value modulo 3 names 9P2000, .u or .L (0, 1, 2). */
+    static Dialect dialect(byte b) {
+        return Dialect.values()[(b & 0xff) % 3];
+    }
+
     /**
-     * The first byte steers the run: its top two bits pick the max frame size (64, 128, 256 or 512,
-     * small so the fuzzer reaches the limit), its low six bits the size of each read (0 = one read).
-     * The rest is the byte stream a client sends to a server.
+     * After the dialect byte, the second byte steers the run: its top two bits pick the max frame size
+     * (64, 128, 256 or 512, small so the fuzzer reaches the limit), its low six bits the size of each
+     * read (0 = one read). The rest is the byte stream a client sends to a server.
      */
     @FuzzTest(maxDuration = "5m")
     void decodeNeverEscapes(byte[] input) {
-        if (input.length == 0) {
+        if (input.length < 2) {
             return;
         }
-        int control = input[0] & 0xff;
+        Dialect dialect = dialect(input[0]);
+        int control = input[1] & 0xff;
         int maxFrame = 64 << (control >>> 6);
         int chunk = control & 0x3f;
-        byte[] stream = Arrays.copyOfRange(input, 1, input.length);
+        byte[] stream = Arrays.copyOfRange(input, 2, input.length);
 
         UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
         StyxFrameDecoder decoder = new StyxFrameDecoder(true, maxFrame);
+        decoder.dialect(dialect);
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.config().setAllocator(alloc);
         ch.pipeline().addLast(decoder);
@@ -86,7 +100,7 @@ class StyxDecoderFuzzTest {
             Object o = out.get(i);
             if (o instanceof Message m) {
                 check(m instanceof Tmessage, () -> "a server decoder passed on a reply: " + m);
-                byte[] again = Hex.encode(m);
+                byte[] again = Hex.encode(m, dialect);
                 check(Arrays.equals(again, frame),
                         () -> m + " re-encodes as " + Hex.of(again) + ", was " + Hex.of(frame));
             } else if (o instanceof BadMessage bad) {
@@ -119,41 +133,65 @@ class StyxDecoderFuzzTest {
     }
 
     /**
-     * The input is a frame whose size field is corrected to its length, so every input reaches the
-     * message parser. It must produce a message that re-encodes to exactly the input, or a
-     * StyxCodecException carrying the frame's tag; nothing else.
+     * After the dialect byte, the input is a frame whose size field is corrected to its length, so every
+     * input reaches the message parser. It must produce a message that re-encodes in that dialect to
+     * exactly the frame, or a StyxCodecException carrying the frame's tag; nothing else.
      */
     @FuzzTest(maxDuration = "5m")
     void decodeWholeFrame(byte[] input) {
-        if (input.length < P9.HEADER_SIZE) {
-            expectNotAWholeFrame(input);
+        if (input.length == 0) {
             return;
         }
-        if (Unpooled.wrappedBuffer(input).getIntLE(0) != input.length) {
-            expectNotAWholeFrame(input);
+        Dialect dialect = dialect(input[0]);
+        byte[] rest = Arrays.copyOfRange(input, 1, input.length);
+        if (rest.length < P9.HEADER_SIZE || Unpooled.wrappedBuffer(rest).getIntLE(0) != rest.length) {
+            expectNotAWholeFrame(rest, dialect);
+            if (rest.length < P9.HEADER_SIZE) {
+                return;
+            }
         }
-        byte[] frame = input.clone();
+        byte[] frame = rest;
         frame[0] = (byte) frame.length;
         frame[1] = (byte) (frame.length >>> 8);
         frame[2] = (byte) (frame.length >>> 16);
         frame[3] = (byte) (frame.length >>> 24);
-        Message m;
+        Message m = decodeOrNull(frame, dialect);
+        if (m == null) {
+            return;
+        }
+        check(m.type().code() == (frame[4] & 0xff) && MessageType.of(frame[4] & 0xff, dialect) == m.type(),
+                () -> m + " from a frame of type " + (frame[4] & 0xff) + " in " + dialect);
+        check(StyxWire.size(m, dialect) == frame.length,
+                () -> "size() " + StyxWire.size(m, dialect) + " for " + frame.length + " in " + dialect);
+        byte[] again = Hex.encode(m, dialect);
+        check(Arrays.equals(again, frame),
+                () -> m + " re-encodes in " + dialect + " as " + Hex.of(again) + ", was " + Hex.of(frame));
+        // A layout .u leaves alone reads the same wherever its type exists.
+        if (!UNIX_LAYOUTS.contains(m.type())) {
+            for (Dialect other : Dialect.values()) {
+                if (other != dialect && MessageType.of(m.type().code(), other) != null) {
+                    Message there = decodeOrNull(frame, other);
+                    check(m.equals(there), () -> m + " in " + dialect + " but " + there + " in " + other);
+                }
+            }
+        }
+    }
+
+    /** The message, or null for a StyxCodecException under the frame's tag; anything else escapes. */
+    private static Message decodeOrNull(byte[] frame, Dialect dialect) {
         try {
-            m = StyxWire.decode(Unpooled.wrappedBuffer(frame));
+            return StyxWire.decode(Unpooled.wrappedBuffer(frame), dialect);
         } catch (StyxCodecException e) {
             int tag = (frame[5] & 0xff) | (frame[6] & 0xff) << 8;
             check(e.tag() == tag, () -> "tag " + e.tag() + " for a frame tagged " + tag);
             check(e.getMessage() != null && !e.getMessage().isBlank(), () -> "no message");
-            return;
+            return null;
         }
-        check(StyxWire.size(m) == frame.length, () -> "size() " + StyxWire.size(m) + " for " + frame.length);
-        byte[] again = Hex.encode(m);
-        check(Arrays.equals(again, frame), () -> m + " re-encodes as " + Hex.of(again) + ", was " + Hex.of(frame));
     }
 
-    private static void expectNotAWholeFrame(byte[] input) {
+    private static void expectNotAWholeFrame(byte[] input, Dialect dialect) {
         try {
-            StyxWire.decode(Unpooled.wrappedBuffer(input));
+            StyxWire.decode(Unpooled.wrappedBuffer(input), dialect);
         } catch (IllegalArgumentException expected) {
             return;
         }

@@ -11,49 +11,84 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Random valid messages survive encode → decode unchanged; seeds are fixed so runs are repeatable. */
 class StyxRoundTripPropertyTest {
 
     @Test
     void twentyThousandMessagesRoundTrip() {
-        RandomMessages gen = new RandomMessages(0x9F2000L);
+        assertThat(roundTrip(new RandomMessages(0x9F2000L), Dialect.P9_2000, 20_000))
+                .isEqualTo(EnumSet.complementOf(EnumSet.of(MessageType.TERROR)).stream()
+                        .filter(t -> t.code() >= 100).collect(Collectors.toSet()));
+    }
+
+    /** .u: 9P2000's messages with n_uname, extension, errno and the extended stat drawn too. */
+    @Test
+    void twentyThousandDotUMessagesRoundTrip() {
+        assertThat(roundTrip(new RandomMessages(0x9F2001L), Dialect.U, 20_000))
+                .isEqualTo(EnumSet.complementOf(EnumSet.of(MessageType.TERROR)).stream()
+                        .filter(t -> t.code() >= 100).collect(Collectors.toSet()));
+    }
+
+    /** .L: its own messages and the 9P2000 ones it keeps, the .u fields included. */
+    @Test
+    void twentyThousandDotLMessagesRoundTrip() {
+        assertThat(roundTrip(new RandomMessages(0x9F2002L), Dialect.L, 20_000))
+                .isEqualTo(EnumSet.complementOf(EnumSet.of(MessageType.TERROR, MessageType.TLERROR)));
+    }
+
+    /** decode(encode(m, d), d) equals m, sizes agree and the re-encoding is the same; returns the types seen. */
+    private static Set<MessageType> roundTrip(RandomMessages gen, Dialect d, int count) {
         Set<MessageType> seen = EnumSet.noneOf(MessageType.class);
-        for (int i = 0; i < 20_000; i++) {
-            Message m = gen.next();
+        for (int i = 0; i < count; i++) {
+            Message m = gen.next(d);
             seen.add(m.type());
-            byte[] frame = Hex.encode(m);
-            assertThat(StyxWire.size(m)).as("size() of case %d, %s", i, m).isEqualTo(frame.length);
+            byte[] frame = Hex.encode(m, d);
+            assertThat(StyxWire.size(m, d)).as("size() of case %d, %s", i, m).isEqualTo(frame.length);
             assertThat(Integer.toUnsignedLong(Unpooled.wrappedBuffer(frame).getIntLE(0)))
                     .as("size field of case %d", i).isEqualTo(frame.length);
-            Message decoded = Hex.decode(frame);
+            Message decoded = Hex.decode(frame, d);
             assertThat(decoded).as("case %d", i).isEqualTo(m);
-            assertThat(Hex.encode(decoded)).as("re-encoding of case %d", i).isEqualTo(frame);
+            assertThat(Hex.encode(decoded, d)).as("re-encoding of case %d", i).isEqualTo(frame);
         }
-        assertThat(seen).isEqualTo(EnumSet.complementOf(EnumSet.of(MessageType.TERROR)));
+        return seen;
     }
 
     /** The same messages through the frame decoders, the stream cut into reads of random length. */
     @Test
     void randomStreamThroughTheFrameDecoders() {
-        RandomMessages gen = new RandomMessages(42);
+        streamThroughTheFrameDecoders(new RandomMessages(42), Dialect.P9_2000);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Dialect.class, names = {"U", "L"})
+    void randomDialectStreamThroughTheFrameDecoders(Dialect d) {
+        streamThroughTheFrameDecoders(new RandomMessages(42 + d.ordinal()), d);
+    }
+
+    private static void streamThroughTheFrameDecoders(RandomMessages gen, Dialect d) {
         List<Object> requests = new ArrayList<>();
         List<Object> replies = new ArrayList<>();
         ByteArrayOutputStream requestBytes = new ByteArrayOutputStream();
         ByteArrayOutputStream replyBytes = new ByteArrayOutputStream();
         for (int i = 0; i < 2_000; i++) {
-            Tmessage t = gen.request();
+            Tmessage t = gen.request(d);
             requests.add(t);
-            requestBytes.writeBytes(Hex.encode(t));
-            Rmessage r = gen.reply();
+            requestBytes.writeBytes(Hex.encode(t, d));
+            Rmessage r = gen.reply(d);
             replies.add(r);
-            replyBytes.writeBytes(Hex.encode(r));
+            replyBytes.writeBytes(Hex.encode(r, d));
         }
-        assertThat(decodeInPieces(new StyxFrameDecoder(true, P9.MAX_MSIZE), requestBytes.toByteArray(), gen))
-                .isEqualTo(requests);
-        assertThat(decodeInPieces(new StyxFrameDecoder(false, P9.MAX_MSIZE), replyBytes.toByteArray(), gen))
-                .isEqualTo(replies);
+        StyxFrameDecoder server = new StyxFrameDecoder(true, P9.MAX_MSIZE);
+        server.dialect(d);
+        StyxFrameDecoder client = new StyxFrameDecoder(false, P9.MAX_MSIZE);
+        client.dialect(d);
+        assertThat(decodeInPieces(server, requestBytes.toByteArray(), gen)).isEqualTo(requests);
+        assertThat(decodeInPieces(client, replyBytes.toByteArray(), gen)).isEqualTo(replies);
     }
 
     private static List<Object> decodeInPieces(StyxFrameDecoder decoder, byte[] stream, RandomMessages gen) {

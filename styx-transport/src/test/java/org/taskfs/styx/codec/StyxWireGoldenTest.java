@@ -366,18 +366,37 @@ class StyxWireGoldenTest {
         assertThat(decoded.tag()).isEqualTo(m.tag());
     }
 
-    /** The list above is meant to be exhaustive: a new record without a golden frame fails here. */
+    /** A golden frame and the dialect it is read and written in. */
+    record Golden(String name, Dialect dialect, Message message, byte[] frame) {}
+
+    /** The 9P2000 frames above and {@link DialectGoldenTest}'s .u and .L frames together. */
+    static Stream<Golden> everyGolden() {
+        return Stream.concat(
+                golden().map(a -> new Golden((String) a.get()[0], Dialect.P9_2000, (Message) a.get()[1],
+                        (byte[]) a.get()[2])),
+                DialectGoldenTest.golden().map(a -> new Golden((String) a.get()[0], (Dialect) a.get()[1],
+                        (Message) a.get()[2], (byte[]) a.get()[3])));
+    }
+
+    /** The lists are meant to be exhaustive: a new record without a golden frame fails here. */
     @Test
     void everyMessageRecordHasAGoldenFrame() {
-        Set<Class<?>> covered = golden().map(a -> a.get()[1].getClass()).collect(Collectors.toSet());
+        Set<Class<?>> covered = everyGolden().map(g -> g.message().getClass()).collect(Collectors.toSet());
         Set<Class<?>> all = new HashSet<>();
         all.addAll(Arrays.asList(Tmessage.class.getPermittedSubclasses()));
         all.addAll(Arrays.asList(Rmessage.class.getPermittedSubclasses()));
-        assertThat(all).hasSize(27);
+        // 27 of 9P2000, 19 requests and 20 replies of 9P2000.L (Rlerror has no request)
+        assertThat(all).hasSize(27 + 39);
         assertThat(covered).containsExactlyInAnyOrderElementsOf(all);
 
-        Set<MessageType> types = golden().map(a -> ((Message) a.get()[1]).type()).collect(Collectors.toSet());
-        assertThat(types).hasSize(27).doesNotContain(MessageType.TERROR);
+        Set<MessageType> types = everyGolden().map(g -> g.message().type()).collect(Collectors.toSet());
+        assertThat(types).hasSize(MessageType.values().length - 2)
+                .doesNotContain(MessageType.TERROR, MessageType.TLERROR);
+        // The 9P2000 list above holds 9P2000 only; a .L message has its frame in .L.
+        assertThat(golden().map(a -> ((Message) a.get()[1]).type()))
+                .allMatch(t -> MessageType.of(t.code(), Dialect.P9_2000) == t);
+        everyGolden().filter(g -> MessageType.of(g.message().type().code(), Dialect.P9_2000) == null)
+                .forEach(g -> assertThat(g.dialect()).as(g.name()).isEqualTo(Dialect.L));
     }
 
     /** A directory read returns stat entries back to back, each with its own size[2] and nothing else. */
