@@ -16,6 +16,7 @@ import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.ramfs.RamFs;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
+import org.taskfs.styx.testing.Host;
 import org.taskfs.styx.testing.LinuxGuest;
 
 /**
@@ -139,13 +140,17 @@ class KernelMountTest {
                 printf 'exec echo hello\\n' > ctl
                 echo "== stdout"; cat stdout
                 echo "== wait"; cat wait
-                echo "== refused"; echo bogus > ctl 2>/dev/null || echo refused
+                echo "== refused"; (echo bogus > ctl) 2>&1 || echo refused
                 echo "== err"; cat err
                 """);
         Map<String, String> n = sections(node.stdout());
         assertThat(n.get("stdout")).isEqualTo("hello\nhello\n");
         assertThat(n.get("wait").split("\n")).hasSize(2);
-        assertThat(n.get("refused")).isEqualTo("refused\n");
+        assertThat(n.get("refused")).endsWith("refused\n");
+        if (!version.equals("9p2000")) {
+            // 9P2000 carries words only, and the kernel knows few of them: it says "Unknown error 526" to the rest.
+            assertThat(n.get("refused")).as("the errno of the server's words").contains("Invalid argument");
+        }
         assertThat(n.get("err")).contains("unknown control message \"bogus\"");
 
         LinuxGuest.Result ram = mounted(RAMFS, "/mnt/ram", version, """
@@ -162,6 +167,28 @@ class KernelMountTest {
         assertThat(m.get("g")).isEqualTo("one\ntwo\n");
         assertThat(m.get("ls")).isEqualTo("g\n");
         assertThat(m.get("gone")).doesNotContain("d-");
+    }
+
+    /** The kernel attaches again for each local user, by uid: their sessions are theirs, their tasks run as them. */
+    @Test
+    void eachGuestUserIsThemselvesAndAnMsizeOfOneMiBIsTaken() {
+        Host.assumeRoot();
+        int uid = Host.ensureUser("tfkern");
+        String at = "/mnt/users";
+        LinuxGuest.Result r = guest.run(Duration.ofSeconds(90), "set -e\n"
+                + "grep -q '^tfkern:' /etc/passwd 2>/dev/null || echo 'tfkern:x:" + uid + ":" + uid + "::/:/bin/sh' >> /etc/passwd\n"
+                + LinuxGuest.mountCommand(COORDINATOR, at, "9p2000.L", "uname=root,msize=1048576") + "\n"
+                + "trap 'cd /; umount " + at + "' EXIT\n"
+                + "echo \"== mounts\"; grep ' " + at + " ' /proc/mounts\n"
+                + "s=$(su tfkern -c 'cat " + at + "/clone')\n"
+                + "echo \"== owner\"; ls -ln " + at + " | awk -v s=$s '/^d/ && $NF == s { print $3 }'\n"
+                + "su tfkern -c \"echo res 1 > " + at + "/$s/ctl && echo exec id -un > " + at + "/$s/ctl\"\n"
+                + "echo \"== task\"; su tfkern -c \"cat " + at + "/$s/stdout\"\n");
+        assertThat(r.exit()).as(r.stderr() + r.stdout()).isZero();
+        Map<String, String> out = sections(r.stdout());
+        assertThat(out.get("mounts")).contains("msize=1048576");
+        assertThat(out.get("owner")).isEqualTo(uid + "\n");
+        assertThat(out.get("task")).isEqualTo("tfkern");
     }
 
     /**
@@ -187,10 +214,10 @@ class KernelMountTest {
             long cat = guest.start("exec cat /mnt/live/" + s + "/0/stdout > /tmp/live.out");
             await().atMost(Duration.ofSeconds(20)).until(() -> guest.run("cat /tmp/live.out").stdout()
                     .equals("started\n"));
-            assertThat(guest.run("kill -0 " + cat).exit()).as("cat still waits for more").isZero();
+            assertThat(guest.alive(cat)).as("cat still waits for more").isTrue();
 
             guest.run("kill -INT " + cat);
-            await().atMost(Duration.ofSeconds(10)).until(() -> guest.run("kill -0 " + cat).exit() != 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !guest.alive(cat));
             // The mount serves on after the flush.
             assertThat(guest.run("cat /mnt/live/" + s + "/0/status").stdout()).contains(" Execute ");
             guest.run("echo kill > /mnt/live/" + s + "/ctl");

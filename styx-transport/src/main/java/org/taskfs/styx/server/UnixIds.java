@@ -14,9 +14,11 @@ import org.taskfs.styx.codec.P9;
 /**
  * User and group names against their numbers, for 9P2000.u and .L, which carry numbers where 9P2000 has
  * names. The name service may block (getent), so lookups run on {@link AuthExecutor} and their answers are
- * kept for the process's life; a name the host does not know is {@link P9#NONUNAME}, a number it does not
- * know is spelled in decimal (as {@link Users#name} does). Callers get copies: cancelling one (a flushed
- * request) leaves the kept answer alone.
+ * kept for the process's life. A name the host does not know is {@link #NOBODY}: Linux refuses writes to a
+ * file whose owner or group it cannot map (an unknown id), and a group named after a user, as Plan 9's
+ * files have, is that user's primary group. A number the host does not know is spelled in decimal (as
+ * {@link Users#name} does). Callers get copies: cancelling one (a flushed request) leaves the kept answer
+ * alone.
  */
 final class UnixIds {
     private UnixIds() {}
@@ -26,12 +28,16 @@ final class UnixIds {
     private static final Map<Integer, CompletableFuture<String>> USERS = new ConcurrentHashMap<>();
     private static final Map<Integer, CompletableFuture<String>> GROUPS = new ConcurrentHashMap<>();
 
+    /** nobody and nogroup on Debian and most Linux systems: an id every kernel maps. */
+    static final int NOBODY = 65534;
+
     static CompletableFuture<Integer> uid(String user) {
-        return number(UIDS, user, n -> Users.passwd(n));
+        return number(UIDS, user, n -> Users.passwd(n).map(f -> f.get(2)));
     }
 
     static CompletableFuture<Integer> gid(String group) {
-        return number(GIDS, group, n -> Users.group(n));
+        return number(GIDS, group, n -> Users.group(n).map(f -> f.get(2))
+                .or(() -> Users.passwd(n).filter(f -> f.size() > 3).map(f -> f.get(3))));
     }
 
     static CompletableFuture<String> user(int uid) {
@@ -71,22 +77,22 @@ final class UnixIds {
     }
 
     private static CompletableFuture<Integer> number(Map<String, CompletableFuture<Integer>> cache, String name,
-                                                     Function<String, Optional<List<String>>> lookup) {
+                                                     Function<String, Optional<String>> lookup) {
         if (name.isEmpty()) {
-            return CompletableFuture.completedFuture(P9.NONUNAME);
+            return CompletableFuture.completedFuture(NOBODY);
         }
         if (name.chars().allMatch(Character::isDigit) && name.length() < 10) {
             return CompletableFuture.completedFuture(Integer.parseInt(name)); // a number no name stands for
         }
         return cache.computeIfAbsent(name, n -> AuthExecutor.submit(() -> lookup.apply(n)
-                .map(f -> parse(f.get(2))).orElse(P9.NONUNAME))).copy();
+                .map(UnixIds::parse).orElse(NOBODY))).copy();
     }
 
     private static int parse(String number) {
         try {
             return Integer.parseUnsignedInt(number);
         } catch (NumberFormatException e) {
-            return P9.NONUNAME;
+            return NOBODY;
         }
     }
 }

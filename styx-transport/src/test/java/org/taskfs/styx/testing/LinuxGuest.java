@@ -152,6 +152,11 @@ public final class LinuxGuest {
     }
 
     /** {@code mount -t 9p} of {@link #HOST_ADDRESS}:guestPort on dir (made if missing); extraOpts may be empty. */
+    /** Whether guest process {@code pid} still runs: not gone, and not a zombie waiting for init to reap it. */
+    public boolean alive(long pid) {
+        return run("grep -q '^State:.*[RSDT]' /proc/" + pid + "/status").exit() == 0;
+    }
+
     public static String mountCommand(int guestPort, String dir, String version, String extraOpts) {
         String opts = "trans=tcp,port=" + guestPort + ",version=" + version
                 + (extraOpts.isEmpty() ? "" : "," + extraOpts);
