@@ -76,7 +76,8 @@ class NodeOutputEndTest extends NodeTestBase {
     @Test
     void killNineEndsTheOutputAndEveryWriter() throws Exception {
         String id = newTask();
-        ctl(id, "exec sh -c '(while :; do echo tick; sleep 0.05; done) & echo $!; exec sleep 1000'");
+        // The writer prints its own pid before its first tick, so the first line is always the pid.
+        ctl(id, "exec sh -c 'sh -c ''echo $$; while :; do echo tick; sleep 0.05; done'' & exec sleep 1000'");
         int writer = firstLinePid(id);
         CompletableFuture<String> stdout = blocking.readString(id + "/stdout");
         ctl(id, "kill 9");

@@ -134,9 +134,13 @@ public final class RunningProcess {
         return false;
     }
 
-    /** The leader has exited and left processes that still hold its output open for writing. */
+    /**
+     * The leader has exited and left processes that still hold its output open for writing. Where a cgroup holds
+     * the task, an empty one means nobody is left (the last bytes may still be on their way to the logs).
+     */
     public boolean isWriting() {
-        return !released && !isAlive() && !killed && !(stdout.isComplete() && stderr.isComplete());
+        return !released && !isAlive() && !killed && !(stdout.isComplete() && stderr.isComplete())
+                && (group == null || Cgroups.populated(group));
     }
 
     /** False once the process has been reaped (already before {@link #exit} completes). */

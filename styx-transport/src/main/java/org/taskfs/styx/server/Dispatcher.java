@@ -4,6 +4,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -525,11 +526,27 @@ final class Dispatcher {
         OpenFile open = f.open;
         boolean followUp = f.kernelReads && r.offset() == f.shortReadEnd;
         f.shortReadEnd = -1;
-        CompletableFuture<byte[]> read = req.call(() -> open.read(r.offset(), (int) count));
-        if (followUp && !read.isDone()) {
-            read = soonOrNothing(req, read);
+        CompletableFuture<byte[]> read;
+        boolean wasHeld = f.held != null && r.offset() == f.heldAt;
+        if (wasHeld) {
+            CompletableFuture<byte[]> held = f.held;
+            f.held = null;
+            f.heldSource = null;
+            read = req.call(() -> held);
+        } else {
+            f.dropHeld();
+            read = req.call(() -> open.read(r.offset(), (int) count));
+            if (followUp && !read.isDone()) {
+                read = soonOrNothing(req, f, r.offset(), read);
+            }
         }
         return read.thenApply(data -> {
+            if (data.length > count && wasHeld) {
+                // The held read was asked for more than this one asks: the rest is for the read after it.
+                f.held = CompletableFuture.completedFuture(Arrays.copyOfRange(data, (int) count, data.length));
+                f.heldAt = r.offset() + count;
+                data = Arrays.copyOf(data, (int) count);
+            }
             if (data.length > count) {
                 throw new IllegalStateException("read handler returned " + data.length + " bytes for a count of "
                         + count);
@@ -546,13 +563,24 @@ final class Dispatcher {
      * comes back empty, so a stream that has printed a line would keep it from the reader until more than a
      * buffer's worth followed. After a short read the next Tread is that loop going on: if nothing more comes
      * within {@link #FOLLOW_UP_GRACE}, it is refused (EAGAIN), and the kernel gives the reader what it has. The
-     * reader's next read(2) then waits as any read does.
+     * node's read goes on, held for the fid: the reader's next read(2) at that offset waits for it, so no byte
+     * it brings is lost.
      */
-    private CompletableFuture<byte[]> soonOrNothing(Request req, CompletableFuture<byte[]> read) {
+    private CompletableFuture<byte[]> soonOrNothing(Request req, Fid f, long offset, CompletableFuture<byte[]> read) {
+        @SuppressWarnings("unchecked")
+        CompletableFuture<byte[]> source = (CompletableFuture<byte[]>) req.waitingFor();
+        // A later read that takes this one over and is then flushed stops the node too.
+        read.whenComplete((data, e) -> {
+            if (read.isCancelled() && source != null) {
+                source.cancel(true);
+            }
+        });
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         ScheduledFuture<?> timer = loop.schedule(() -> {
-            if (answer.completeExceptionally(new StyxException(Errors.NOTHING_YET))) {
-                req.stopWaiting();
+            if (answer.completeExceptionally(new StyxException(Errors.NOTHING_YET)) && fids.holds(f)) {
+                f.held = read;
+                f.heldSource = source;
+                f.heldAt = offset;
             }
         }, FOLLOW_UP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         read.whenComplete((data, e) -> {

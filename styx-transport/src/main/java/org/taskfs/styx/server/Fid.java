@@ -1,6 +1,7 @@
 package org.taskfs.styx.server;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.taskfs.styx.codec.Dir;
 
 /** One fid of a connection. Touched only on the connection's event loop. */
@@ -31,6 +32,25 @@ final class Fid {
     boolean kernelReads;
     /** Where the last read ended if it was short and not empty: a Tread there is the kernel's loop going on. */
     long shortReadEnd = -1;
+    /**
+     * A read the server stopped waiting for without abandoning it ({@link Dispatcher}'s follow-up reads): many
+     * nodes' reads take the bytes they return (a stream read on from where it was), so what it brings belongs
+     * to the next read at {@link #heldAt}. {@link #heldSource} is the node's own future, to stop it.
+     */
+    CompletableFuture<byte[]> held;
+    CompletableFuture<byte[]> heldSource;
+    long heldAt = -1;
+
+    /** Stops and forgets a held read: the client went on elsewhere, or the fid is done. */
+    void dropHeld() {
+        if (heldSource != null) {
+            heldSource.cancel(true);
+        }
+        held = null;
+        heldSource = null;
+        heldAt = -1;
+    }
+
     /** 9P2000.L: the listing the last Treaddir at offset 0 took, which later ones go on through. */
     List<Dir> listing;
 

@@ -78,6 +78,7 @@ final class FidTable {
 
     /** Lets go of what a fid holds: its open handle and, for ORCLOSE, the file itself. */
     static void release(Fid f) {
+        f.dropHeld();
         OpenFile open = f.open;
         f.open = null;
         if (open == null) {

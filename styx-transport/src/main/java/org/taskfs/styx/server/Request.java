@@ -51,11 +51,9 @@ final class Request {
         }
     }
 
-    /** The node is told to stop waiting; the request is still answered (a read given up on for now). */
-    void stopWaiting() {
-        if (pending != null) {
-            pending.cancel(true);
-        }
+    /** The node's future the request last waited for, if any. */
+    CompletableFuture<?> waitingFor() {
+        return pending;
     }
 
     /**

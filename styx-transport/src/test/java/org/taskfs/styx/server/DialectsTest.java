@@ -233,6 +233,31 @@ class DialectsTest extends ServerTestBase {
         assertNoReplyYet(c, next);
     }
 
+    /** Bytes that come after the kernel's loop was told "nothing yet" are the reader's next read: none is lost. */
+    @Test
+    void whatComesAfterNothingYetIsTheNextRead() {
+        ProbeFile stream = new ProbeFile("stdout", 0444, new byte[0]);
+        stream.blockReads = true;
+        Directory root = new Directory("/", P9.DMDIR | 0555);
+        root.add(stream);
+        RawStyx c = connect(serve(new TestFs(root)));
+        c.ok(new Tmessage.Version(P9.NOTAG, 131072, "9P2000.L"), Rmessage.Version.class);
+        c.dialect(Dialect.L);
+        c.ok(new Tmessage.Attach(c.tag(), 0, P9.NOFID, "", "", 0), Rmessage.Attach.class);
+        c.walk(0, 1, "stdout");
+        c.ok(new Tmessage.Lopen(c.tag(), 1, O_LARGEFILE), Rmessage.Lopen.class);
+        int t = c.tag();
+        c.send(new Tmessage.Read(t, 1, 0, 1000));
+        answer(stream, "one\n");
+        assertThat(c.receive()).isEqualTo(new Rmessage.Read(t, bytes("one\n")));
+        assertThat(c.lerror(new Tmessage.Read(c.tag(), 1, 4, 996))).isEqualTo(11);
+        // The node's read was not given up: what it brings now is the next read's, and no new read is asked.
+        answer(stream, "two three\n");
+        assertThat(c.read(1, 4, 4)).isEqualTo(bytes("two "));
+        assertThat(c.read(1, 8, 100)).isEqualTo(bytes("three\n"));
+        assertThat(stream.reads.get()).isEqualTo(2);
+    }
+
     private static void answer(ProbeFile stream, String text) {
         awaitWaitingRead(stream);
         PendingRead p = stream.pending.poll();
