@@ -263,7 +263,12 @@ class SeparateHostsTest extends ClusterTestBase {
         await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).size() == 6);
 
         hosts.linkDown(cut);
-        // Silent, not closed: unreachable at once, Lost after the node timeout, while the others run on.
+        long down = System.nanoTime();
+        // Silent, not closed: first only unreachable, its tasks as they were; Lost after the node timeout,
+        // while the others run on.
+        await().atMost(TIMINGS.nodeTimeout()).until(() -> sh.cat("/ns").contains(" " + name(cut) + " slots=" + SLOTS
+                + " busy=2 state=unreachable\n"));
+        assertThat(sh.lines(s + "/status")).allMatch(l -> l.contains(" Execute "));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             List<String> status = sh.lines(s + "/status");
             for (int t = 0; t < 6; t++) {
@@ -271,6 +276,10 @@ class SeparateHostsTest extends ClusterTestBase {
                         .contains(where.get(t) == cut ? " Lost " : " Execute ");
             }
         });
+        Duration lostAfter = Duration.ofNanos(System.nanoTime() - down);
+        // The silence is timed from the last beat sent, at most a heartbeat before the link went down.
+        assertThat(lostAfter).isBetween(TIMINGS.nodeTimeout().minus(TIMINGS.heartbeat()),
+                TIMINGS.nodeTimeout().plusSeconds(3));
         assertThat(sh.cat("/ns")).contains(" " + name(cut) + " slots=").contains("state=down");
 
         StringBuilder expected = new StringBuilder();
