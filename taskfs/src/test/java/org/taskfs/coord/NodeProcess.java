@@ -38,7 +38,17 @@ final class NodeProcess implements AutoCloseable {
 
     /** At a given address: a node restarted where it was. */
     static NodeProcess startAt(DialAddress listen, int slots, String... options) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(ClusterTestBase.javaBinary().toString(), "-Xshare:auto",
+        return startVia(List.of(), listen, slots, options);
+    }
+
+    /**
+     * Started through {@code launcher} (such as {@code ip netns exec NS}, which execs it: the process is
+     * still the node's, so signals reach the node itself).
+     */
+    static NodeProcess startVia(List<String> launcher, DialAddress listen, int slots, String... options)
+            throws Exception {
+        List<String> argv = new ArrayList<>(launcher);
+        argv.addAll(List.of(ClusterTestBase.javaBinary().toString(), "-Xshare:auto",
                 "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", ClusterTestBase.classpath(), "org.taskfs.cli.Main",
                 "node", "--listen", listen.toString(), "--slots", Integer.toString(slots)));
         argv.addAll(List.of(options));

@@ -46,6 +46,10 @@ public final class Member {
     private volatile StyxClient client;
     private volatile State state = State.DOWN;
     private volatile String lostReason = "not connected yet";
+    /** The attempt to connect under way, if any. */
+    private CompletableFuture<Void> connecting;
+    /** Unmounted: never connected again. */
+    private boolean closed;
     /** How long a request waits for an unreachable member to answer again: the pool's request timeout. */
     private volatile Duration patience = Duration.ZERO;
     private int slots;
@@ -81,8 +85,54 @@ public final class Member {
 
     // ------------------------------------------------------------------ connection
 
-    /** Connects, attaches, and learns what the member is and what it offers. */
+    /**
+     * Connects, attaches, and learns what the member is and what it offers. One attempt at a time: while one
+     * is under way (a dial to a silent host takes up to the connect timeout, longer than the reconnect
+     * period), this returns it rather than dialling again, so a member coming back gets one connection, not
+     * one per tick it was away. A failed attempt's reason is what {@link #down} says.
+     */
     CompletableFuture<Void> connect(ClientOptions options, Runnable onLoss) {
+        CompletableFuture<Void> attempt;
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new java.io.IOException(name + " is unmounted"));
+            }
+            if (connecting != null && !connecting.isDone()) {
+                return connecting;
+            }
+            attempt = new CompletableFuture<>();
+            connecting = attempt;
+        }
+        dial(options, onLoss).whenComplete((v, e) -> {
+            if (e != null) {
+                synchronized (this) {
+                    if (client == null) {
+                        lostReason = Failures.text(e);
+                    }
+                }
+                attempt.completeExceptionally(Failures.cause(e));
+            } else {
+                attempt.complete(null);
+            }
+        });
+        return attempt;
+    }
+
+    /** An attempt to connect is under way. */
+    synchronized boolean connecting() {
+        return connecting != null && !connecting.isDone();
+    }
+
+    synchronized boolean unmounted() {
+        return closed;
+    }
+
+    /** Why it is down: the loss, or the last failed attempt to connect. */
+    synchronized String downReason() {
+        return lostReason;
+    }
+
+    private CompletableFuture<Void> dial(ClientOptions options, Runnable onLoss) {
         return StyxClient.connect(address, options).thenCompose(c -> carries(c).thenCompose(x -> refresh(c, () -> 0))
                 .handle((v, e) -> {
             if (e != null) {
@@ -90,6 +140,11 @@ public final class Member {
                 throw new java.util.concurrent.CompletionException(Failures.cause(e));
             }
             synchronized (this) {
+                if (closed) {
+                    // Unmounted (the coordinator closing) while this attempt was under way: nothing may keep it.
+                    c.close();
+                    throw new java.util.concurrent.CompletionException(new java.io.IOException(name + " is unmounted"));
+                }
                 client = c;
                 state = State.UP;
                 draining = false;
@@ -312,6 +367,9 @@ public final class Member {
     }
 
     void close() {
+        synchronized (this) {
+            closed = true;
+        }
         lost("unmounted");
     }
 

@@ -190,14 +190,24 @@ public final class Pool implements AutoCloseable {
 
     private void reconnect() {
         for (Member m : members) {
-            if (m.state() == Member.State.DOWN) {
+            if (m.state() == Member.State.DOWN && !m.connecting()) {
+                String before = m.downReason();
                 m.connect(clientOptions, () -> {}).whenComplete((v, e) -> {
                     if (e == null) {
                         LOG.log(System.Logger.Level.INFO, "{0} is back", m.name());
+                    } else if (!m.unmounted() && !sameReason(Failures.text(e), before)) {
+                        // Said once per new reason, not every period: a node that refuses us says why in the log.
+                        LOG.log(System.Logger.Level.WARNING, "{0} ({1}) does not answer: {2}", m.name(), m.address(),
+                                Failures.text(e));
                     }
                 });
             }
         }
+    }
+
+    /** The same failure, numbers aside: a refusal naming our new port each time is one reason. */
+    private static boolean sameReason(String a, String b) {
+        return b != null && a.replaceAll("\\d+", "#").equals(b.replaceAll("\\d+", "#"));
     }
 
     // ------------------------------------------------------------------ what it reports
@@ -288,7 +298,11 @@ public final class Pool implements AutoCloseable {
                     candidates.add(new Placement.Candidate(m, m.free() - claimed.getOrDefault(m, 0)));
                 }
             }
-            plan = Placement.plan(candidates, n, constraint);
+            try {
+                plan = Placement.plan(candidates, n, constraint);
+            } catch (StyxException shortfall) {
+                throw new StyxException(shortfall.getMessage() + downNote());
+            }
             plan.forEach((m, k) -> {
                 claimed.merge(m, k, Integer::sum);
                 mine.merge(m, k, Integer::sum);
@@ -325,6 +339,37 @@ public final class Pool implements AutoCloseable {
                 throw new StyxException(shortfall.getMessage() + " after " + r.getValue());
             }
         });
+    }
+
+    /**
+     * The members that are down and why (the loss, or how the last dial failed: a node that refuses our key),
+     * for a {@code res} that fell short: the user sees what is missing without reading the coordinator's log.
+     */
+    private String downNote() {
+        List<String> down = new ArrayList<>();
+        int more = 0;
+        for (Member m : members) {
+            if (m.state() == Member.State.DOWN) {
+                if (down.size() < 3) {
+                    down.add(m.name() + " (" + m.address() + ") is down: " + m.downReason());
+                } else {
+                    more++;
+                }
+            }
+        }
+        return down.isEmpty() ? "" : "; " + String.join("; ", down) + (more > 0 ? "; " + more + " more down" : "");
+    }
+
+    /** One {@code down NAME ADDR REASON} line per member that is down, for the root ctl. */
+    public String downMembers() {
+        StringBuilder b = new StringBuilder();
+        for (Member m : members) {
+            if (m.state() == Member.State.DOWN) {
+                b.append("down ").append(m.name()).append(' ').append(m.address()).append(' ')
+                        .append(m.downReason().replace('\n', ' ')).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     private String kinds() {

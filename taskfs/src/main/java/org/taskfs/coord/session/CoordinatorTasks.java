@@ -58,7 +58,8 @@ public final class CoordinatorTasks extends Backend {
         return "heartbeat " + pool.settings().heartbeat().toMillis() + "ms\n"
                 + "timeout " + pool.settings().requestTimeout().toMillis() + "ms\n"
                 + "node-timeout " + pool.settings().nodeTimeout().toMillis() + "ms\n"
-                + "members " + pool.members().size() + "\n";
+                + "members " + pool.members().size() + "\n"
+                + pool.downMembers();
     }
 
     /** Root ctl: {@code mount ADDR [NAME] [slots=K]}, {@code unmount NAME}, {@code drain NAME}. */
