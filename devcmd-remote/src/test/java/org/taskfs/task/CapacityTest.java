@@ -19,7 +19,8 @@ class CapacityTest {
     @Test
     void aDrainReasonIsQuotedAfterTheStateAndReadBack() {
         Capacity c = new Capacity("tcp!n1!6666", "n1", 8, 0, Capacity.State.DRAINING, "disk 'sda' failing");
-        assertThat(c.line()).isEqualTo("mount tcp!n1!6666 n1 slots=8 busy=0 state=draining reason='disk ''sda'' failing'\n");
+        assertThat(c.line())
+                .isEqualTo("mount tcp!n1!6666 n1 slots=8 busy=0 state=draining reason='disk ''sda'' failing'\n");
         assertThat(Capacity.parse(c.line())).containsExactly(c);
         // Words a reader does not know are passed over, as in sessions lines.
         assertThat(Capacity.parse("mount a b slots=4 busy=1 state=up since=3 reason=x\n"))

@@ -129,6 +129,17 @@ final class Registration implements AutoCloseable {
         return false;
     }
 
+    /** Whether the coordinator has this node drained (its ns line says draining, or gives a reason). */
+    private boolean drained(StyxClient c) throws Exception {
+        for (String line : c.readString("/ns").get(3, TimeUnit.SECONDS).split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length >= 6 && f[1].equals(advertised) && f[2].equals(name)) {
+                return f[5].equals("state=draining") || line.contains(" reason=");
+            }
+        }
+        return false;
+    }
+
     /** The coordinator's words if it answered with a refusal; null for no answer at all (try again). */
     private static String refusal(Throwable t) {
         if (t instanceof StyxRemoteException r) {
@@ -225,6 +236,12 @@ final class Registration implements AutoCloseable {
             return;
         }
         try {
+            if (drained(c)) {
+                // Drained for work on this machine: it should come back drained, and only the pool remembers that.
+                err.println("taskfs node: drained on the coordinator at " + coordinator + ": staying in its pool,"
+                        + " drained, until undrain " + name);
+                return;
+            }
             c.write("/ctl", "unmount " + PlanNineQuoting.quote(name)).get(3, TimeUnit.SECONDS);
             err.println("taskfs node: left the coordinator at " + coordinator);
         } catch (InterruptedException e) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.task.Security;
@@ -126,6 +127,35 @@ class JoinTest extends ClusterTestBase {
         // Gone from the pool (it left before it exited), not a member that is down and dialled again.
         assertThat(sh.lines("/ns")).singleElement().asString().contains(" stays ").endsWith(" state=up");
         assertThat(stays.isAlive()).isTrue();
+    }
+
+    @Test
+    void aDrainedNodeThatStopsStaysInThePoolAndComesBackDrained() throws Exception {
+        Coordinator c = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
+                .withPool(new Pool.Settings(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofMillis(200),
+                        Duration.ofSeconds(60)))));
+        Sh sh = sh(c.address());
+        NodeProcess before = joining(c.address(), "maint");
+        await().atMost(JOINED).until(() -> member(sh, "maint") != null && member(sh, "maint").endsWith("state=up")
+                && before.stderr().contains("joined the coordinator"));
+        admin(c.address()).echo("/ctl", "drain maint 'bios update'");
+
+        before.close();
+        assertThat(before.stderr()).contains("taskfs node: drained on the coordinator at " + c.address()
+                + ": staying in its pool, drained, until undrain maint").doesNotContain("left the coordinator");
+        await().atMost(JOINED).untilAsserted(() -> assertThat(member(sh, "maint")).isNotNull().matches(
+                Pattern.quote("mount " + before.address() + " maint ")
+                        + "slots=\\d+ busy=0 state=down reason='bios update'"));
+
+        // Back where it was: listed already, so it joins without a mount, and the pool dials it again, drained.
+        NodeProcess after = closeLater(NodeProcess.startAt(before.address(), 2, "--join", c.address().toString(),
+                "--name", "maint"));
+        await().atMost(JOINED).untilAsserted(() -> assertThat(member(sh, "maint")).isEqualTo(
+                "mount " + after.address() + " maint slots=2 busy=0 state=draining reason='bios update'"));
+        assertThat(after.stderr()).contains("joined the coordinator at " + c.address() + " as maint");
+        assertThat(sh.cat("/status")).isEmpty();
+        admin(c.address()).echo("/ctl", "undrain maint");
+        sh.echo("/" + sh.newSession() + "/ctl", "res 2");
     }
 
     @Test
