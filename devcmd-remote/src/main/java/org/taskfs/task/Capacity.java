@@ -4,21 +4,40 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.util.PlanNineQuoting;
 
 /**
  * A line of a server's root {@code ns}: one entry of its pool and what it offers,
  * {@code mount ADDR NAME slots=K busy=B state=up|down|draining|unreachable}. A node lists itself (named {@code local}), a
  * coordinator each member; a coordinator that mounts either reads the same lines and sums what is up.
- * Busy counts tasks reserved and not finished: a reserved task holds its slot until its run ends.
+ * Busy counts tasks reserved and not finished: a reserved task holds its slot until its run ends. A drained
+ * member may add {@code reason='…'} (Plan 9 quoted), and a reader ignores any other {@code key=value} after state.
+ *
+ * @param reason why it was drained, or null
  */
-public record Capacity(String address, String name, int slots, int busy, State state) {
+public record Capacity(String address, String name, int slots, int busy, State state, String reason) {
 
     /** UNREACHABLE: connected but silent; its tasks keep their state until it answers or is declared down. */
     public enum State { UP, DOWN, DRAINING, UNREACHABLE }
 
+    public Capacity {
+        if (reason != null && reason.isEmpty()) {
+            reason = null;
+        }
+    }
+
+    public Capacity(String address, String name, int slots, int busy, State state) {
+        this(address, name, slots, busy, state, null);
+    }
+
     public String line() {
         return "mount " + address + " " + name + " slots=" + slots + " busy=" + busy + " state="
-                + state.name().toLowerCase(Locale.ROOT) + "\n";
+                + state.name().toLowerCase(Locale.ROOT) + (reason == null ? "" : " reason=" + quoted(reason)) + "\n";
+    }
+
+    /** Always in quotes, as a wait message is, so that a reader sees where the words end. */
+    private static String quoted(String s) {
+        return "'" + s.replace("'", "''") + "'";
     }
 
     /** Free slots of an entry that is up. */
@@ -33,8 +52,8 @@ public record Capacity(String address, String name, int slots, int busy, State s
             if (line.isBlank()) {
                 continue;
             }
-            String[] f = line.trim().split("\\s+");
-            if (f.length != 6 || !f[0].equals("mount")) {
+            String[] f = line.trim().split("\\s+", 7);
+            if (f.length < 6 || !f[0].equals("mount")) {
                 throw bad(line);
             }
             int slots = number(f[3], "slots=", line);
@@ -48,7 +67,19 @@ public record Capacity(String address, String name, int slots, int busy, State s
             } catch (IllegalArgumentException e) {
                 throw bad(line);
             }
-            out.add(new Capacity(f[1], f[2], slots, busy, state));
+            String reason = null;
+            if (f.length == 7) {
+                for (String word : PlanNineQuoting.tokenize(f[6])) {
+                    int eq = word.indexOf('=');
+                    if (eq <= 0) {
+                        throw bad(line);
+                    }
+                    if (word.startsWith("reason=")) {
+                        reason = word.substring("reason=".length());
+                    }
+                }
+            }
+            out.add(new Capacity(f[1], f[2], slots, busy, state, reason));
         }
         return out;
     }

@@ -17,6 +17,18 @@ class CapacityTest {
     }
 
     @Test
+    void aDrainReasonIsQuotedAfterTheStateAndReadBack() {
+        Capacity c = new Capacity("tcp!n1!6666", "n1", 8, 0, Capacity.State.DRAINING, "disk 'sda' failing");
+        assertThat(c.line())
+                .isEqualTo("mount tcp!n1!6666 n1 slots=8 busy=0 state=draining reason='disk ''sda'' failing'\n");
+        assertThat(Capacity.parse(c.line())).containsExactly(c);
+        // Words a reader does not know are passed over, as in sessions lines.
+        assertThat(Capacity.parse("mount a b slots=4 busy=1 state=up since=3 reason=x\n"))
+                .containsExactly(new Capacity("a", "b", 4, 1, Capacity.State.UP, "x"));
+        assertThat(new Capacity("a", "b", 4, 1, Capacity.State.UP, "").line()).doesNotContain("reason");
+    }
+
+    @Test
     void theTotalCountsOnlyWhatIsUp() {
         List<Capacity> pool = Capacity.parse("""
                 mount tcp!a!6666 a slots=4 busy=1 state=up
@@ -44,7 +56,8 @@ class CapacityTest {
     void anythingElseIsAnErrorNamingTheLine() {
         for (String bad : List.of("local slots=4 busy=0", "mount a b slots=x busy=0 state=up",
                 "mount a b slots=4 busy=-1 state=up", "mount a b slots=4 busy=0 state=gone",
-                "mount a b busy=0 slots=4 state=up", "mount a b slots=4 busy=0")) {
+                "mount a b busy=0 slots=4 state=up", "mount a b slots=4 busy=0",
+                "mount a b slots=4 busy=0 state=up garbage")) {
             assertThatThrownBy(() -> Capacity.parse(bad)).isInstanceOf(StyxException.class)
                     .hasMessage("ns: not a capacity line: \"" + bad
                             + "\"; expected mount ADDR NAME slots=K busy=B state=up|down|draining|unreachable");

@@ -3,8 +3,10 @@ package org.taskfs.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import org.taskfs.coord.Coordinator;
 import org.taskfs.node.NodeDaemon;
+import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.task.Security;
 import picocli.CommandLine.Command;
@@ -51,6 +53,16 @@ final class NodeCommand implements Callable<Integer> {
                     + " directory in it.")
     Path mount;
 
+    @Option(names = "--join", paramLabel = "ADDR",
+            description = "Join the coordinator at ADDR once serving: it is asked to mount this node (authenticated"
+                    + " with --auth; the node's user must be an admin there), waited for if it is not up yet, joined"
+                    + " again if it restarts, and left when this node stops.")
+    String join;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "The name this node joins its coordinator under (default: this machine's host name).")
+    String name;
+
     @picocli.CommandLine.Mixin
     ListenGuard guard;
 
@@ -66,6 +78,16 @@ final class NodeCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--slots: at least 1 slot is needed, not " + slots);
         }
+        if (name != null && join == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--name: the name is the one this node joins a coordinator under; give --join ADDR too");
+        }
+        String memberName = name != null ? name : org.taskfs.task.Accounts.HOST;
+        if (join != null && !memberName.matches("[A-Za-z0-9._-]+")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--name " + memberName
+                    + ": a member's name is letters, digits, '.', '_' and '-'");
+        }
+        DialAddress coordinator = join == null ? null : DialAddress.parse(join, Coordinator.DEFAULT_PORT);
         DialAddress at = DialAddress.parse(listen, NodeDaemon.DEFAULT_PORT);
         Security sec = security.security();
         guard.check(at, sec.auth());
@@ -90,19 +112,39 @@ final class NodeCommand implements Callable<Integer> {
         }
         NodeDaemon node = NodeDaemon.start(config);
         AutoCloseable mounted = mount == null ? () -> { } : Mounts.forTasks(node, mount, sec.auth());
-        CountDownLatch stopped = new CountDownLatch(1);
+        Registration joined = coordinator == null ? null : new Registration(coordinator,
+                ClientOptions.defaults().withAuth(sec.auth()), node.tasks().address(), memberName,
+                node.tasks().slots(), System.err);
+        // 0 once stopped by a signal; 1 if the coordinator refused this node.
+        CompletableFuture<Integer> outcome = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (joined != null) {
+                joined.close(); // leaves the coordinator before its tasks end here
+            }
             try {
                 mounted.close();
             } catch (Exception e) {
                 System.err.println("taskfs node: unmount of " + mount + " failed: " + e.getMessage());
             }
             node.close();
-            stopped.countDown();
+            outcome.complete(0);
         }, "taskfs-node-shutdown"));
         System.err.println("taskfs node: serving on " + node.address() + " with " + node.tasks().slots()
                 + " slots (" + node.tasks().host() + ", auth " + sec.auth() + ")");
-        stopped.await();
-        return 0;
+        if (joined != null) {
+            warnIfUnreachable(coordinator, node.tasks().address());
+            joined.refused().thenAccept(words -> outcome.complete(1));
+            joined.start();
+        }
+        return outcome.get();
+    }
+
+    /** A coordinator elsewhere cannot dial a node that listens on loopback: say so before it refuses. */
+    private static void warnIfUnreachable(DialAddress coordinator, String advertised) {
+        if (!coordinator.isLocalOnly() && DialAddress.parse(advertised, NodeDaemon.DEFAULT_PORT).isLocalOnly()) {
+            System.err.println("taskfs node: warning: this node listens on " + advertised + ", which a coordinator on"
+                    + " another machine cannot dial; listen on tcp!0.0.0.0!" + NodeDaemon.DEFAULT_PORT
+                    + " (with --auth) for it to mount this node");
+        }
     }
 }

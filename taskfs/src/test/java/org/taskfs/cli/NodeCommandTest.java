@@ -75,6 +75,17 @@ class NodeCommandTest {
     }
 
     @Test
+    void aNameIsForJoiningAndMustBeOneAMemberCanHave() {
+        String[] alone = runHere("node", "--listen", "tcp!127.0.0.1!0", "--name", "n1");
+        assertThat(alone[0]).isEqualTo("2");
+        assertThat(alone[1]).startsWith("--name: the name is the one this node joins a coordinator under; give"
+                + " --join ADDR too");
+        String[] odd = runHere("node", "--listen", "tcp!127.0.0.1!0", "--join", "tcp!127.0.0.1!1", "--name", "a/b");
+        assertThat(odd[0]).isEqualTo("2");
+        assertThat(odd[1]).startsWith("--name a/b: a member's name is letters, digits, '.', '_' and '-'");
+    }
+
+    @Test
     void refusesAnOutputLimitThatIsNoSize() {
         String[] r = runHere("node", "--listen", "tcp!127.0.0.1!0", "--output-limit", "10X");
         assertThat(r[0]).isEqualTo("2");

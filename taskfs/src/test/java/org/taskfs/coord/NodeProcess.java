@@ -2,9 +2,7 @@ package org.taskfs.coord;
 
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +24,13 @@ final class NodeProcess implements AutoCloseable {
 
     private final Process process;
     private final DialAddress address;
+    /** Its stderr: a file, not a pipe, so that what it prints as it exits is not lost with the pipe. */
+    private final Path stderr;
 
-    private NodeProcess(Process process, DialAddress address) {
+    private NodeProcess(Process process, DialAddress address, Path stderr) {
         this.process = process;
         this.address = address;
+        this.stderr = stderr;
     }
 
     static NodeProcess start(int slots, String... options) throws Exception {
@@ -52,33 +53,29 @@ final class NodeProcess implements AutoCloseable {
                 "-XX:TieredStopAtLevel=1", "-Xmx128m", "-cp", ClusterTestBase.classpath(), "org.taskfs.cli.Main",
                 "node", "--listen", listen.toString(), "--slots", Integer.toString(slots)));
         argv.addAll(List.of(options));
+        Path err = Files.createTempFile("taskfs-node-", ".err");
+        // Kept past close, for a test to read what it printed as it stopped.
+        err.toFile().deleteOnExit();
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(err.toFile());
         Process p = pb.start();
-        CompletableFuture<DialAddress> up = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                String line;
-                StringBuilder seen = new StringBuilder();
-                while ((line = err.readLine()) != null) {
-                    Matcher m = SERVING.matcher(line);
-                    if (m.find()) {
-                        up.complete(DialAddress.parse(m.group(1), 0));
-                    } else if (!up.isDone()) {
-                        seen.append(line).append('\n');
-                    }
-                }
-                up.completeExceptionally(new IOException("taskfs node exited before serving:\n" + seen));
-            } catch (IOException | RuntimeException e) {
-                up.completeExceptionally(e);
-            }
-        }, "node-process-stderr");
-        reader.setDaemon(true);
-        reader.start();
         try {
-            return new NodeProcess(p, up.get(60, TimeUnit.SECONDS));
+            CompletableFuture<DialAddress> up = new CompletableFuture<>();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                Matcher m = SERVING.matcher(Files.readString(err, StandardCharsets.UTF_8));
+                if (m.find()) {
+                    up.complete(DialAddress.parse(m.group(1), 0));
+                }
+                return up.isDone() || !p.isAlive();
+            });
+            if (!up.isDone()) {
+                throw new IOException("taskfs node exited before serving:\n" + Files.readString(err));
+            }
+            return new NodeProcess(p, up.join(), err);
         } catch (Exception e) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(err);
             throw e;
         }
     }
@@ -99,6 +96,20 @@ final class NodeProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** What it has printed on stderr so far. */
+    String stderr() throws IOException {
+        return Files.readString(stderr, StandardCharsets.UTF_8);
+    }
+
+    /** Its exit status, once it has exited of its own accord within {@code atMost}. */
+    int exitCode(Duration atMost) throws Exception {
+        if (!process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new java.util.concurrent.TimeoutException("taskfs node " + process.pid() + " still runs after "
+                    + atMost + "; it printed:\n" + stderr());
+        }
+        return process.exitValue();
     }
 
     /**

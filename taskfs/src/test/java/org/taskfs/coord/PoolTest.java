@@ -94,6 +94,49 @@ class PoolTest extends ClusterTestBase {
     }
 
     @Test
+    void aDrainReasonShowsInNsTheCensusDropsItsSlotsAndUndrainRestoresThem() throws Exception {
+        LocalCluster c = cluster(2, 2);
+        Sh sh = sh(c);
+        Sh admin = admin(c.address());
+        String arch = org.taskfs.task.HostInfo.LOCAL.toString();
+        // A coordinator above this one reads its ns as any member's.
+        Coordinator top = closeLater(Coordinator.start(Coordinator.Config.defaults(LOOPBACK)
+                .withMembers(List.of(new Coordinator.MemberSpec(c.address(), "rack")))));
+        Sh above = sh(top.address());
+        assertThat(sh.cat("/status")).isEqualTo("4 " + arch + "\n");
+
+        admin.echo("/ctl", "drain node0 disk sda failing");
+        assertThat(sh.lines("/ns").get(0)).endsWith(" node0 slots=2 busy=0 state=draining reason='disk sda failing'");
+        assertThat(sh.lines("/ns").get(1)).endsWith(" node1 slots=2 busy=0 state=up");
+        assertThat(sh.cat("/status")).isEqualTo("2 " + arch + "\n");
+        // The ns line, reason and all, is still a capacity line to those who parse it.
+        assertThat(org.taskfs.task.Capacity.parse(sh.cat("/ns"))).extracting(org.taskfs.task.Capacity::reason)
+                .containsExactly("disk sda failing", null);
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(above.lines("/ns")).containsExactly(
+                "mount " + c.address() + " rack slots=2 busy=0 state=up"));
+        // Drained again: the reason is replaced, or dropped when none is given.
+        admin.echo("/ctl", "drain node0 'it''s back'");
+        assertThat(sh.lines("/ns").get(0)).endsWith(" state=draining reason='it''s back'");
+        admin.echo("/ctl", "drain node0");
+        assertThat(sh.lines("/ns").get(0)).endsWith(" node0 slots=2 busy=0 state=draining");
+
+        admin.echo("/ctl", "undrain node0");
+        assertThat(sh.lines("/ns").get(0)).endsWith(" node0 slots=2 busy=0 state=up");
+        assertThat(sh.cat("/status")).isEqualTo("4 " + arch + "\n");
+        String s = sh.newSession();
+        sh.echo("/" + s + "/ctl", "res 4");
+        assertThat(sh.lines("/" + s + "/ns")).filteredOn(l -> l.startsWith("bind " + c.nodes().get(0).address() + "!/"))
+                .hasSize(2);
+        await().atMost(Sh.WAIT).untilAsserted(() -> assertThat(above.lines("/ns")).containsExactly(
+                "mount " + c.address() + " rack slots=4 busy=4 state=up"));
+        // Undraining what is not drained changes nothing; a name not in the pool is named.
+        admin.echo("/ctl", "undrain node1");
+        assertThat(admin.echoFails("/ctl", "undrain nosuch")).contains("nosuch");
+        assertThat(closeLater(Sh.connect(c.address(), "guest")).echoFails("/ctl", "undrain node0"))
+                .isEqualTo("permission denied");
+    }
+
+    @Test
     void unmountTakesANodeOutAndItsTasksAreLost() throws Exception {
         LocalCluster c = cluster(2, 2);
         Sh sh = sh(c);

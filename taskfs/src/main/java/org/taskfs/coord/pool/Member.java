@@ -55,8 +55,13 @@ public final class Member {
     private int slots;
     /** Tasks busy there that are not this coordinator's, as of the last beat. */
     private int busy;
-    /** Drained while connected: no new tasks, also once it answers again after a silence. */
+    /**
+     * Drained by an admin: no new tasks, through silences and reconnections alike, until undrained (an
+     * operator drains a node to work on it, and it may well restart meanwhile).
+     */
     private boolean draining;
+    /** Why it was drained, shown in ns; null for no reason given. */
+    private String drainReason;
     /** A beat is out, unanswered: when it was sent (System.nanoTime) and how many ticks ago. */
     private boolean beatOut;
     private long beatSent;
@@ -146,8 +151,7 @@ public final class Member {
                     throw new java.util.concurrent.CompletionException(new java.io.IOException(name + " is unmounted"));
                 }
                 client = c;
-                state = State.UP;
-                draining = false;
+                state = draining ? State.DRAINING : State.UP;
                 beatOut = false;
                 missedBeats = 0;
                 lostReason = null;
@@ -357,12 +361,21 @@ public final class Member {
         }
     }
 
-    synchronized void drain() {
-        if (state == State.UP || state == State.UNREACHABLE) {
-            draining = true;
-        }
+    /** No new tasks go there; again with another reason replaces it. */
+    synchronized void drain(String reason) {
+        draining = true;
+        drainReason = reason == null || reason.isBlank() ? null : reason;
         if (state == State.UP) {
             state = State.DRAINING;
+        }
+    }
+
+    /** New tasks may go there again; a member that is not drained is left as it is. */
+    synchronized void undrain() {
+        draining = false;
+        drainReason = null;
+        if (state == State.DRAINING) {
+            state = State.UP;
         }
     }
 
@@ -406,8 +419,9 @@ public final class Member {
         return false;
     }
 
+    /** What it offers to new tasks: nothing unless it is up (a draining member takes none). */
     synchronized Map<String, Integer> census() {
-        return state == State.UP || state == State.DRAINING ? census : Map.of();
+        return state == State.UP ? census : Map.of();
     }
 
     /** A task this coordinator placed here; it holds a slot until it says otherwise. */
@@ -423,7 +437,7 @@ public final class Member {
     /** The root ns line: {@code mount ADDR NAME slots=K busy=B state=up|down|draining|unreachable}. */
     synchronized String nsLine() {
         return new Capacity(address.toString(), name, slots, busy + unfinished(),
-                Capacity.State.valueOf(state.name())).line();
+                Capacity.State.valueOf(state.name()), draining ? drainReason : null).line();
     }
 
     // ------------------------------------------------------------------ files

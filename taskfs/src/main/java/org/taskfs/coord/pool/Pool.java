@@ -171,9 +171,14 @@ public final class Pool implements AutoCloseable {
         m.close();
     }
 
-    /** No new tasks go to the member; running ones finish. */
-    public void drain(String name) {
-        member(name).drain();
+    /** No new tasks go to the member; running ones finish. {@code reason} (or null) is shown in ns. */
+    public void drain(String name, String reason) {
+        member(name).drain(reason);
+    }
+
+    /** The member takes new tasks again. */
+    public void undrain(String name) {
+        member(name).undrain();
     }
 
     private void beat() {
@@ -212,7 +217,7 @@ public final class Pool implements AutoCloseable {
 
     // ------------------------------------------------------------------ what it reports
 
-    /** The census: {@code COUNT OS ARCH} per kind over the members that are up. */
+    /** The census: {@code COUNT OS ARCH} per kind over the members that are up and not draining (usable slots). */
     public String census() {
         Map<String, Integer> total = new TreeMap<>();
         for (Member m : members) {

@@ -62,7 +62,10 @@ public final class CoordinatorTasks extends Backend {
                 + pool.downMembers();
     }
 
-    /** Root ctl: {@code mount ADDR [NAME] [slots=K]}, {@code unmount NAME}, {@code drain NAME}. */
+    /**
+     * Root ctl: {@code mount ADDR [NAME] [slots=K]}, {@code unmount NAME}, {@code drain NAME [REASON]},
+     * {@code undrain NAME}.
+     */
     private final CtlTable<Void> rootVerbs;
 
     private static CtlTable<Void> rootVerbs(Pool pool) {
@@ -88,8 +91,13 @@ public final class CoordinatorTasks extends Backend {
                 pool.unmount(c.arg(0));
                 return CompletableFuture.completedFuture(null);
             })
-            .add("drain", 1, 1, "drain NAME", (x, c) -> {
-                pool.drain(c.arg(0));
+            .add("drain", 1, -1, "drain NAME [REASON]", (x, c) -> {
+                // The reason may be one quoted word or several plain ones: drain n1 disk failing.
+                pool.drain(c.arg(0), String.join(" ", c.args().subList(1, c.args().size())));
+                return CompletableFuture.completedFuture(null);
+            })
+            .add("undrain", 1, 1, "undrain NAME", (x, c) -> {
+                pool.undrain(c.arg(0));
                 return CompletableFuture.completedFuture(null);
             });
     }
