@@ -38,6 +38,26 @@ public abstract class Backend {
     public abstract CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch);
 
     /**
+     * What a {@code res} of this kind could have: every slot of the usable entries that offer it, busy or not (a
+     * res asking more can never be satisfied and fails at once), those free now, and the kind as errors name it.
+     */
+    public record Room(int slots, int free, String kind) {}
+
+    public abstract Room room(String os, String arch);
+
+    private volatile Runnable capacityListener = () -> {};
+
+    /** Who is told when slots may have become free (the reservation queue). */
+    final void onCapacity(Runnable listener) {
+        capacityListener = listener;
+    }
+
+    /** Slots may have become free (or more appeared): waiting reservations are tried again. */
+    protected final void capacityChanged() {
+        capacityListener.run();
+    }
+
+    /**
      * Whether {@code user} may own a session here (open {@code clone}); throws the reason if not. Anyone may by
      * default: a node that cannot start processes as others overrides this.
      */

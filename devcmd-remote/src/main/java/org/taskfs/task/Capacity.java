@@ -45,11 +45,15 @@ public record Capacity(String address, String name, int slots, int busy, State s
         return state == State.UP ? Math.max(0, slots - busy) : 0;
     }
 
-    /** Parses the lines of a root {@code ns}; a line that is not a capacity line is an error naming it. */
+    /**
+     * Parses the entries of a root {@code ns}, skipping the {@code pending} lines of reservations waiting for them;
+     * any other line that is not a capacity line is an error naming it.
+     */
     public static List<Capacity> parse(String text) {
         List<Capacity> out = new ArrayList<>();
         for (String line : text.split("\n")) {
-            if (line.isBlank()) {
+            // A reservation waiting for the pool ({@code pending …}, after the entries) is not an entry of it.
+            if (line.isBlank() || line.startsWith("pending ")) {
                 continue;
             }
             String[] f = line.trim().split("\\s+", 7);

@@ -225,8 +225,8 @@ public final class Session {
 
     /** The session ctl verbs (DESIGN §3.3), the same on every server. */
     static final CtlTable<Target> VERBS = new CtlTable<Target>()
-            .add("res", 1, 3, "res N [OS [ARCH]]", (t, c) -> t.session.res(c))
-            .add("exec", 1, -1, "exec CMD [ARG...]", (t, c) -> t.session.serially(() -> t.session.exec(c, t.task)))
+            .add("res", 1, -1, "res N [OS [ARCH]] [wait=SECONDS]", (t, c) -> t.session.res(c))
+            .add("exec", 1, -1, "exec CMD [ARG...]", (t, c) -> t.session.mayWait(a -> t.session.exec(c, t.task, a)))
             .add("kill", 0, 1, "kill [SIG]", (t, c) -> t.session.kill(c, t.task))
             .add("killonclose", 0, 0, "killonclose", (t, c) -> t.session.killOnClose())
             .add("hold", 0, 0, "hold", (t, c) -> t.session.hold(t.connection))
@@ -251,7 +251,11 @@ public final class Session {
             .add("eof", 0, 0, "eof", (t, c) -> t.session.eof(c, t.task))
             .add("ident", 4, 4, "ident ADDR SESSION FIRST SIZE", (t, c) -> t.session.ident(c))
             // Answered once the parts have freed the tasks, so their slots can be taken at once.
-            .add("release", 0, 0, "release", (t, c) -> t.session.serially(() -> t.session.table.release(t.session)));
+            .add("release", 0, 0, "release", (t, c) -> {
+                // A res waiting for slots ends now, rather than holding the release behind it.
+                t.session.table.queue().cancel(t.session, "res: session " + t.session.id + " was released while it waited");
+                return t.session.serially(() -> t.session.table.release(t.session));
+            });
 
     private static CompletableFuture<Void> done() {
         return CompletableFuture.completedFuture(null);
@@ -278,30 +282,78 @@ public final class Session {
         return n;
     }
 
+    /**
+     * Runs {@code step} after the commands before it. The future returned is the caller's own: the framework
+     * cancelling it (a Tflush) does not let the next command start before this one is done.
+     */
     private CompletableFuture<Void> serially(Supplier<CompletableFuture<Void>> step) {
         CompletableFuture<Void> next;
         synchronized (this) {
             next = Futures.settled(lastCommand).thenCompose(x -> step.get());
             lastCommand = next;
         }
-        return next;
+        return Futures.relay(next, new CompletableFuture<>());
     }
 
+    /**
+     * A command that may wait for slots (res, an exec that reserves): {@code step} is given the future answered
+     * to the client, whose cancellation (Tflush, disconnect) withdraws the wait; a step whose client gave up
+     * before its turn does nothing.
+     */
+    private CompletableFuture<Void> mayWait(java.util.function.Function<CompletableFuture<Void>, CompletableFuture<Void>> step) {
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        Futures.relay(serially(() -> answer.isDone() ? done() : step.apply(answer)), answer);
+        return answer;
+    }
+
+    /** {@code res N [OS [ARCH]] [wait=SECONDS]}: wait=0 fails at once when the slots are not free now. */
     private CompletableFuture<Void> res(CtlRequest c) {
-        int n = c.intArg(0, "count");
+        List<String> words = new ArrayList<>();
+        java.time.Duration wait = null;
+        for (String a : c.args()) {
+            if (a.startsWith("wait=")) {
+                wait = waitWord(a);
+            } else {
+                words.add(a);
+            }
+        }
+        CtlRequest r = new CtlRequest(c.verb(), words, c.text()).arity(1, 3);
+        int n = r.intArg(0, "count");
         if (n < 1) {
             throw new StyxException("res: asked for 0 tasks; ask for 1 or more");
         }
-        return serially(() -> reserve(n, c.arg(1, "*"), c.arg(2, "*")));
+        java.time.Duration w = wait;
+        return mayWait(answer -> reserve(n, r.arg(1, "*"), r.arg(2, "*"), w, c.text(), answer));
     }
 
-    private CompletableFuture<Void> reserve(int n, String os, String arch) {
-        return table.backend().reserve(this, n, os, arch).thenCompose(added -> {
+    private static java.time.Duration waitWord(String word) {
+        try {
+            java.math.BigDecimal s = new java.math.BigDecimal(word.substring(5));
+            if (s.signum() >= 0) {
+                return java.time.Duration.ofMillis(s.movePointRight(3).longValueExact());
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            // reported below
+        }
+        throw new StyxException("res: bad wait \"" + word + "\"; expected wait=SECONDS, 0 or more (0: do not wait)");
+    }
+
+    /**
+     * Reserves through the server's queue: waits (Pending) while the pool could hold them later. A reservation
+     * made after the client gave up ({@code answer} done) is let go at once.
+     */
+    private CompletableFuture<Void> reserve(int n, String os, String arch, java.time.Duration wait, String command,
+                                            CompletableFuture<Void> answer) {
+        CompletableFuture<List<Part>> got = table.queue().reserve(this, n, os, arch, wait, command);
+        Futures.cancelsInner(answer, got);
+        return got.thenCompose(added -> {
             List<CompletableFuture<Void>> told = new ArrayList<>();
             synchronized (this) {
-                if (released) {
+                if (released || answer.isDone()) {
                     added.forEach(Part::release);
-                    throw new StyxException("session " + id + " has been released");
+                    table.queue().kick();
+                    throw new StyxException(released ? "session " + id + " has been released"
+                            : "res: given up while waiting");
                 }
                 for (Part p : added) {
                     partFirst.add(leaves.size());
@@ -428,10 +480,10 @@ public final class Session {
      * Runs the command on every task (or one), one message per part. If any part fails to start, those that
      * started are killed before the error is answered: nothing of a failed exec is left running.
      */
-    private CompletableFuture<Void> exec(CtlRequest c, int task) {
+    private CompletableFuture<Void> exec(CtlRequest c, int task, CompletableFuture<Void> answer) {
         CompletableFuture<Void> reserved;
         synchronized (this) {
-            reserved = parts.isEmpty() ? reserve(1, "*", "*") : done();
+            reserved = parts.isEmpty() ? reserve(1, "*", "*", null, c.text(), answer) : done();
         }
         return reserved.thenCompose(x -> {
             // devcmd's answer, given before anything is sent: all or nothing, and no run replaced.
@@ -449,7 +501,9 @@ public final class Session {
                 CompletableFuture<Void> named = identify(p);
                 sent.put(p, p.command(c, t).thenCombine(named, (a, b) -> null));
             });
-            return settle(sent).thenCompose(failure -> {
+            CompletableFuture<String> settled = settle(sent);
+            settled.whenComplete((f, e) -> kickWhenTheyEnd(task));
+            return settled.thenCompose(failure -> {
                 if (failure == null) {
                     return done();
                 }
@@ -464,6 +518,16 @@ public final class Session {
                 });
             });
         });
+    }
+
+    /** A run that ends frees its task's slot: a waiting reservation is tried then. */
+    private void kickWhenTheyEnd(int task) {
+        for (Leaf l : leaves(task)) {
+            Run r = l.lastRun();
+            if (r != null) {
+                r.waitLine().whenComplete((line, e) -> table.queue().kick());
+            }
+        }
     }
 
     private static final CtlRequest KILL = CtlRequest.parse("kill 9".getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -782,8 +846,9 @@ public final class Session {
                 }
             }
         }
+        ResQueue.Pending pending = table.queue().pendingOf(this);
         return new SessionInfo(id, owner, age, idle, tasks.size(), closed, running, done, failed, lost, files,
-                held, kills, nodes);
+                held, kills, nodes, pending == null ? 0 : pending.count());
     }
 
     /** One status line per task, in task order; one request per part. */
@@ -796,13 +861,31 @@ public final class Session {
         for (Place at : which) {
             asked.computeIfAbsent(at.part, Part::status);
         }
+        ResQueue.Pending pending = task < 0 ? table.queue().pendingOf(this) : null;
         return allOf(new ArrayList<>(asked.values())).thenApply(v -> {
             StringBuilder b = new StringBuilder();
             for (Place at : which) {
                 b.append(asked.get(at.part).join().get(at.inPart));
             }
+            if (pending != null) {
+                b.append(pendingLine(pending));
+            }
             return b.toString();
         });
+    }
+
+    /**
+     * The status line of a reservation waiting for slots, in the family of the tasks' lines: {@code cmd/K REFS
+     * Pending '' 'res 8'}, K the number its first task will have, no directory yet, the command that waits.
+     */
+    private String pendingLine(ResQueue.Pending p) {
+        int next;
+        int r;
+        synchronized (this) {
+            next = leaves.size();
+            r = refs;
+        }
+        return "cmd/" + next + " " + r + " " + TaskState.Pending + " '' " + PlanNineQuoting.quote(p.command()) + "\n";
     }
 
     /** Ends the session: kills what runs, frees every part. Called by the table. */
@@ -821,6 +904,7 @@ public final class Session {
                 table.notHeld(this, holder);
             }
         }
+        table.queue().cancel(this, "res: session " + id + " was released while it waited");
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (Part p : ps) {
             all.add(p.release());

@@ -9,7 +9,7 @@ import org.taskfs.styx.util.PlanNineQuoting;
 /**
  * A line of the root {@code sessions} file: one session, what it holds and where its tasks stand,
  * {@code ID OWNER age=S idle=S tasks=N closed=N running=N done=N failed=N lost=N files=N held=conn|orphan|no
- * killonclose=yes|no nodes=NAME,…}. After the id and the owner every field is {@code key=value}, so a reader
+ * killonclose=yes|no nodes=NAME,… [pending=N]}, pending only while a res of it waits for N slots. After the id and the owner every field is {@code key=value}, so a reader
  * finds what it wants by name and a field added later breaks no reader. Words are Plan 9 quoted where needed.
  *
  * <p>The task counts sum to {@code tasks} (the slots reserved): {@code closed} never ran, {@code running} runs,
@@ -20,7 +20,7 @@ import org.taskfs.styx.util.PlanNineQuoting;
  */
 public record SessionInfo(int id, String owner, long ageSeconds, long idleSeconds, int tasks, int closed,
                           int running, int done, int failed, int lost, int files, Held held, boolean killOnClose,
-                          List<String> nodes) {
+                          List<String> nodes, int pending) {
 
     /** Whether a connection holds the session: {@code hold} written on one that is open, or on one now closed. */
     public enum Held { CONN, ORPHAN, NO }
@@ -29,11 +29,21 @@ public record SessionInfo(int id, String owner, long ageSeconds, long idleSecond
         nodes = List.copyOf(nodes);
     }
 
+    /** A session with no reservation waiting. */
+    public SessionInfo(int id, String owner, long ageSeconds, long idleSeconds, int tasks, int closed, int running,
+                       int done, int failed, int lost, int files, Held held, boolean killOnClose, List<String> nodes) {
+        this(id, owner, ageSeconds, idleSeconds, tasks, closed, running, done, failed, lost, files, held, killOnClose,
+                nodes, 0);
+    }
+
     public String line() {
-        List<String> words = List.of(Integer.toString(id), owner, "age=" + ageSeconds, "idle=" + idleSeconds,
+        List<String> words = new ArrayList<>(List.of(Integer.toString(id), owner, "age=" + ageSeconds, "idle=" + idleSeconds,
                 "tasks=" + tasks, "closed=" + closed, "running=" + running, "done=" + done, "failed=" + failed,
                 "lost=" + lost, "files=" + files, "held=" + held.name().toLowerCase(Locale.ROOT),
-                "killonclose=" + (killOnClose ? "yes" : "no"), "nodes=" + String.join(",", nodes));
+                "killonclose=" + (killOnClose ? "yes" : "no"), "nodes=" + String.join(",", nodes)));
+        if (pending > 0) {
+            words.add("pending=" + pending); // tasks a res of it waits for (state Pending)
+        }
         StringBuilder b = new StringBuilder();
         for (String w : words) {
             b.append(b.length() == 0 ? "" : " ").append(PlanNineQuoting.quote(w));
@@ -70,6 +80,7 @@ public record SessionInfo(int id, String owner, long ageSeconds, long idleSecond
         Held held = Held.NO;
         boolean killOnClose = false;
         List<String> nodes = List.of();
+        int pending = 0;
         for (String field : w.subList(2, w.size())) {
             int eq = field.indexOf('=');
             if (eq < 1) {
@@ -91,6 +102,7 @@ public record SessionInfo(int id, String owner, long ageSeconds, long idleSecond
                     case "held" -> held = Held.valueOf(value.toUpperCase(Locale.ROOT));
                     case "killonclose" -> killOnClose = value.equals("yes");
                     case "nodes" -> nodes = value.isEmpty() ? List.of() : List.of(value.split(","));
+                    case "pending" -> pending = Integer.parseInt(value);
                     default -> {
                         // a field of a later server: ignored, as promised above
                     }
@@ -100,7 +112,7 @@ public record SessionInfo(int id, String owner, long ageSeconds, long idleSecond
             }
         }
         return new SessionInfo(id, w.get(1), age, idle, tasks, closed, running, done, failed, lost, files, held,
-                killOnClose, nodes);
+                killOnClose, nodes, pending);
     }
 
     private static StyxException bad(String line) {

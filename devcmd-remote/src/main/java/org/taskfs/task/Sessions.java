@@ -41,6 +41,7 @@ public final class Sessions implements AutoCloseable {
     private final Duration idleTimeout;
     private final ScheduledExecutorService sweeper;
     private volatile Map<String, String> defaultEnv = Map.of();
+    private final ResQueue queue;
 
     Sessions(Backend backend, Opener files, Duration idleTimeout) {
         this.backend = backend;
@@ -53,6 +54,13 @@ public final class Sessions implements AutoCloseable {
         });
         long period = Math.max(1000, Math.min(idleTimeout.toMillis() / 4, 30_000));
         sweeper.scheduleAtFixedRate(this::sweepIdle, period, period, TimeUnit.MILLISECONDS);
+        this.queue = new ResQueue(backend, sweeper);
+        backend.onCapacity(queue::kick);
+    }
+
+    /** The reservations waiting for slots. */
+    public ResQueue queue() {
+        return queue;
     }
 
     public Session create(String owner) {
@@ -74,7 +82,8 @@ public final class Sessions implements AutoCloseable {
         if (!sessions.remove(s.id(), s)) {
             return CompletableFuture.completedFuture(null);
         }
-        return s.releaseNow();
+        // Its slots are free once its parts have let them go: a waiting reservation may have them.
+        return s.releaseNow().whenComplete((v, e) -> queue.kick());
     }
 
     /**

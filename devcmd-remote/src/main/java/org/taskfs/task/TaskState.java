@@ -9,5 +9,7 @@ public enum TaskState {
     /** The exec failed: nothing ran. */
     Fail,
     /** The node running it is gone. */
-    Lost
+    Lost,
+    /** Not a task yet: a reservation waiting for slots (the last line of a session's status while it waits). */
+    Pending
 }

@@ -133,7 +133,9 @@ public final class TaskTree implements FileServer, AutoCloseable {
                 }),
                 rootFile(view, 3, "arch", 0444, (n, caller) -> new TextHandle(n, () -> backend.host() + "\n")),
                 rootFile(view, 4, "status", 0444, (n, caller) -> new TextHandle(n, backend::census)),
-                rootFile(view, 5, "ns", 0444, (n, caller) -> new TextHandle(n, backend::capacity)),
+                // The pool, then the reservations waiting for it, in the order they will be served.
+                rootFile(view, 5, "ns", 0444,
+                        (n, caller) -> new TextHandle(n, () -> backend.capacity() + sessions.queue().nsLines())),
                 rootFile(view, 6, "env", 0644,
                         (n, caller) -> new EnvFile(n, sessions::defaultEnv, sessions::defaultEnv)),
                 // The sessions this reader may list, as in the root listing: one read for taskfs ps.
@@ -389,7 +391,9 @@ public final class TaskTree implements FileServer, AutoCloseable {
 
         @Override
         public CompletableFuture<Integer> write(long offset, byte[] data) {
-            return session.control(CtlRequest.parse(data), task, connection).thenApply(x -> data.length);
+            CompletableFuture<Void> done = session.control(CtlRequest.parse(data), task, connection);
+            // A res waiting for slots is withdrawn when its write is flushed or its client goes.
+            return org.taskfs.styx.util.Futures.cancelsInner(done.thenApply(x -> data.length), done);
         }
     }
 

@@ -110,12 +110,12 @@ class NodeCtlErrorsTest extends NodeTestBase {
     @Test
     void reservingMoreThanTheFreeSlots() throws Exception {
         // The node has 4 slots; the task the test made holds one.
-        assertThat(refused("res 4\n")).isEqualTo("res: not enough capacity: asked 4, 3 free slots (Linux amd64)");
+        assertThat(refused("res 4 wait=0\n")).isEqualTo("res: not enough capacity: asked 4, 3 free slots (Linux amd64)");
     }
 
     @Test
     void reservingAnotherOs() throws Exception {
-        assertThat(refused("res 1 Plan9 386\n")).isEqualTo("res: not enough capacity: asked 1, 0 free slots (Plan9 386)");
+        assertThat(refused("res 1 Plan9 386\n")).isEqualTo("res: not enough capacity: asked 1, 0 slots in the pool (Plan9 386)");
     }
 
     @Test

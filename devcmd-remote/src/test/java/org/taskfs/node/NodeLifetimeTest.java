@@ -122,7 +122,7 @@ class NodeLifetimeTest extends NodeTestBase {
             }
             assertThat(get(sc.readString("ns"))).contains(" slots=2 busy=2 ");
             RemoteFid third = get(sc.open("clone", P9.ORDWR));
-            assertThat(rerror(third.write(0, "res 1".getBytes(StandardCharsets.UTF_8))))
+            assertThat(rerror(third.write(0, "res 1 wait=0".getBytes(StandardCharsets.UTF_8))))
                     .isEqualTo("res: not enough capacity: asked 1, 0 free slots (Linux amd64)");
             StyxClient sb = sc.withTimeout(Duration.ZERO);
             get(sc.write(ids.get(0) + "/stdin", "hi\n"));

@@ -77,7 +77,7 @@ class MountErrorsTest extends MountTestBase {
         assertThat(err.get(0)).matches(TIME + " " + at + "/ctl: unknown control message \"exce ls\"");
         assertThat(err.get(1)).matches(TIME + " " + at + "/ctl: res: bad count \"abc\"; expected a number 0 or more");
         assertThat(err.get(2)).matches(TIME + " " + at + "/ctl: input: unknown mode \"bogus\"; use one of .*");
-        assertThat(err.get(3)).matches(TIME + " " + at + "/ctl: res: not enough capacity: asked 3, 2 free slots .*");
+        assertThat(err.get(3)).matches(TIME + " " + at + "/ctl: res: not enough capacity: asked 3, 2 slots in the pool .*");
         assertThat(err.get(4)).matches(TIME + " " + at + "/ctl: device or object already in use");
         assertThat(err.get(5)).matches(TIME + " " + at + "/ctl: no task 7 in session " + s);
         assertThat(err.get(6)).matches(TIME + " " + at + "/status: permission denied.*");

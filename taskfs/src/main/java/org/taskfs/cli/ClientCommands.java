@@ -128,7 +128,9 @@ final class ClientCommands {
         @Override
         public Integer call() throws Exception {
             try (StyxClient c = server.connect(auth)) {
-                RemoteFid f = on("write", path, c.open(path, P9.OWRITE));
+                // No timeout on the writes: a res waits for slots (Pending) as long as the pool is busy, a stdin
+                // write while the task is slow to read; Ctrl-C gives up, and the server withdraws the res.
+                RemoteFid f = on("write", path, c.open(path, P9.OWRITE)).withTimeout(java.time.Duration.ZERO);
                 try {
                     if (words != null && !words.isEmpty()) {
                         on("write", path, f.write(0, (String.join(" ", words) + "\n").getBytes(StandardCharsets.UTF_8)));

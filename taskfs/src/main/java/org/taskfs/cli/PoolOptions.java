@@ -27,6 +27,13 @@ final class PoolOptions {
                     + "at once. At least two heartbeats (default: ${DEFAULT-VALUE}).")
     Duration nodeTimeout;
 
+    @Option(names = "--res-wait", paramLabel = "SECONDS", converter = WaitSeconds.class,
+            description = "How long a res that the pool could satisfy later waits for slots (state Pending) before "
+                    + "it fails, when it gives no wait=SECONDS itself; 0: fail at once when the slots are not free "
+                    + "(default: until its client gives up, Ctrl-C or a closed connection; a waiting res holds "
+                    + "nothing).")
+    Duration resWait;
+
     /** The pool's timings with these; a usage error if they do not make sense together. */
     Pool.Settings settings() {
         try {
@@ -36,6 +43,21 @@ final class PoolOptions {
             throw new CommandLine.ParameterException(mixee.commandLine(),
                     "--node-timeout " + Pool.Settings.seconds(nodeTimeout) + " with --heartbeat "
                             + Pool.Settings.seconds(heartbeat) + ": " + e.getMessage());
+        }
+    }
+
+    /** Decimal seconds as {@link Seconds}, 0 allowed. */
+    static final class WaitSeconds implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                if (new BigDecimal(value.trim()).signum() == 0) {
+                    return Duration.ZERO;
+                }
+            } catch (NumberFormatException e) {
+                // reported by Seconds
+            }
+            return new Seconds().convert(value);
         }
     }
 

@@ -112,6 +112,19 @@ final class PsCommand {
                     Integer.toString(m.busy()), Integer.toString(m.slots()), m.address()});
             }
             b.append(columns(members)).append('\n');
+            // The reservations waiting for the pool, in the order they will be served.
+            List<String[]> queue = new ArrayList<>();
+            queue.add(new String[] {"WAITING", "SESSION", "USER", "SLOTS", "OS", "ARCH", "SINCE"});
+            for (String line : pool.get().split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 7 && f[0].equals("pending")) {
+                    queue.add(new String[] {Integer.toString(queue.size()), f[1], f[2], f[3], f[4], f[5],
+                        f[6].replaceFirst("^since=", "")});
+                }
+            }
+            if (queue.size() > 1) {
+                b.append(columns(queue)).append('\n');
+            }
             b.append(table(sessions(sessions.get(), user)));
             return b.toString();
         }
@@ -130,8 +143,9 @@ final class PsCommand {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SESSION", "USER", "AGE", "TASKS", "RUN", "DONE", "FAIL", "LOST", "HELD", "NODES"});
         for (SessionInfo s : sessions) {
+            // A res waiting for slots: TASKS shows what it has and, after a +, what it waits for (Pending).
             rows.add(new String[] {Integer.toString(s.id()), s.owner(), age(s.ageSeconds()),
-                Integer.toString(s.tasks()), Integer.toString(s.running()), Integer.toString(s.done()),
+                s.tasks() + (s.pending() > 0 ? "+" + s.pending() : ""), Integer.toString(s.running()), Integer.toString(s.done()),
                 Integer.toString(s.failed()), Integer.toString(s.lost()),
                 s.held() == SessionInfo.Held.NO ? "-" : s.held().name().toLowerCase(Locale.ROOT),
                 s.nodes().isEmpty() ? "-" : String.join(",", s.nodes())});

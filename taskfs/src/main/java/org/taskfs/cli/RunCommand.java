@@ -123,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             // Tagged gathered reads tell whose each line is: for --tagged and for collate's stderr.
             ctl(ctl, tagged || collate ? "output tagged" : "output lines");
-            ctl(ctl, "res " + n + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch));
+            reserve(c, ctl, session, "res " + n + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch));
             // Released (tasks killed) if this client goes away before it is done.
             ctl(ctl, "killonclose");
             // As srun: the tasks start in our directory where their node has it, elsewhere in the user's home.
@@ -225,6 +225,75 @@ final class RunCommand implements Callable<Integer> {
         }, "taskfs-run-stdin");
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * The res, which waits while the pool is busy (state Pending) for as long as it takes: no request timeout.
+     * A watcher at a terminal is told, from one second on, what it waits for. Ctrl-C ends this process, and so
+     * its connection: the server withdraws the waiting res, and nothing stays reserved.
+     */
+    private void reserve(StyxClient c, RemoteFid ctl, String session, String command) throws Exception {
+        CompletableFuture<Integer> reserved = ctl.withTimeout(Duration.ZERO)
+                .write(0, command.getBytes(StandardCharsets.UTF_8));
+        if (!(progress != null ? progress : Terminal.isStderr())) {
+            reserved.get();
+            return;
+        }
+        WaitingLine text = new WaitingLine(c, session, n);
+        try (ProgressLine screen = new ProgressLine(true, System.err, text::get)) {
+            reserved.get();
+        }
+    }
+
+    /**
+     * {@code taskfs run: waiting for 8 slots (3 free, 2 ahead in the queue)}, from the root ns: its members' free
+     * slots and the pending lines before this session's, which are listed in the order they will be served. Read
+     * at most once a second.
+     */
+    static final class WaitingLine {
+        private final StyxClient c;
+        private final String id;
+        private final int n;
+        private long readAt;
+        private String last;
+
+        WaitingLine(StyxClient c, String session, int n) {
+            this.c = c;
+            this.id = session.substring(1);
+            this.n = n;
+            this.last = "taskfs run: waiting for " + n + " slot" + (n == 1 ? "" : "s");
+        }
+
+        synchronized String get() {
+            if (System.nanoTime() - readAt < 1_000_000_000L && readAt != 0) {
+                return last;
+            }
+            readAt = System.nanoTime();
+            try {
+                last = text(n, id, c.readString("/ns").get(1, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                // the last line stays: the answer to the res is what matters
+            }
+            return last;
+        }
+
+        static String text(int n, String id, String ns) {
+            int free = 0;
+            int ahead = 0;
+            boolean listed = false;
+            for (String line : ns.split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f[0].equals("pending") && f.length > 1) {
+                    listed |= f[1].equals(id);
+                    ahead += listed ? 0 : 1;
+                }
+            }
+            for (org.taskfs.task.Capacity m : org.taskfs.task.Capacity.parse(ns)) {
+                free += m.free();
+            }
+            return "taskfs run: waiting for " + n + " slot" + (n == 1 ? "" : "s") + " (" + free + " free"
+                    + (listed ? ", " + ahead + " ahead in the queue" : "") + ")";
+        }
     }
 
     private static void ctl(RemoteFid ctl, String command) throws Exception {

@@ -63,6 +63,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withMembers(members)
                 .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings).withScratch(spool));
+        c.sessions().queue().defaultWait(pool.resWait);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             c.close();

@@ -64,6 +64,7 @@ final class UpCommand implements Callable<Integer> {
         // The nodes are on loopback, but they get the same security: a coordinator dials them with it.
         LocalCluster cluster = LocalCluster.start(Coordinator.Config.defaults(at).withSecurity(sec)
                 .withPool(timings), nodes, nodePort, slots);
+        cluster.coordinator().sessions().queue().defaultWait(pool.resWait);
         AutoCloseable mounted;
         Path mountLog = Mounts.defaultLog();
         try {

@@ -127,7 +127,7 @@ class MountRefusalsTest {
         List<String> err = Files.readAllLines(at.resolve("err"));
         assertThat(err).hasSize(5);
         assertThat(err.get(0)).matches(TIME + " /" + s + "/ctl: unknown control message \"exce ls\"");
-        assertThat(err.get(1)).matches(TIME + " /" + s + "/ctl: res: not enough capacity: asked 1000, 4 free slots .*");
+        assertThat(err.get(1)).matches(TIME + " /" + s + "/ctl: res: not enough capacity: asked 1000, 4 slots in the pool .*");
         assertThat(err.get(2)).matches(TIME + " /" + s + "/0/ctl: task 0: exec failed: /nonexistent/x: "
                 + "No such file or directory");
         assertThat(err.get(3)).matches(TIME + " /" + s + "/ctl: device or object already in use");

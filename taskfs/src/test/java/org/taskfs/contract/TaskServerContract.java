@@ -548,7 +548,7 @@ abstract class TaskServerContract {
     @Test
     void resBeyondTheFreeSlotsIsRefusedAndReservesNothing() throws Exception {
         String s = session();
-        assertThat(ctlFails(s, "res 9")).startsWith("res: not enough capacity: asked 9, 8 free slots");
+        assertThat(ctlFails(s, "res 9")).startsWith("res: not enough capacity: asked 9, 8 slots in the pool");
         assertThat(taskDirs(s)).isEmpty();
         assertThat(busy()).isZero();
         ctl(s, "res 8");
@@ -559,7 +559,7 @@ abstract class TaskServerContract {
     void resIsAllOrNothingWhenOthersHoldSlots() throws Exception {
         String holder = session(6);
         String s = session();
-        assertThat(ctlFails(s, "res 3")).startsWith("res: not enough capacity: asked 3, 2 free slots");
+        assertThat(ctlFails(s, "res 3 wait=0")).startsWith("res: not enough capacity: asked 3, 2 free slots");
         assertThat(taskDirs(s)).isEmpty();
         assertThat(taskDirs(holder)).hasSize(6);
         ctl(s, "res 2");

@@ -160,8 +160,8 @@ class CtlVerbsTest extends ClusterTestBase {
         assertThat(sh.echoFails(ctl, "res 0")).contains("res").contains("0").contains("1 or more");
         assertThat(sh.echoFails(ctl, "res -1")).contains("res").contains("\"-1\"");
         assertThat(sh.echoFails(ctl, "res 99999"))
-                .isEqualTo("res: not enough capacity: asked 99999, 8 free slots (" + arch + ")");
-        assertThat(sh.echoFails(ctl, "res 2 Plan9 mips")).contains("asked 2").contains("0 free slots")
+                .isEqualTo("res: not enough capacity: asked 99999, 8 slots in the pool (" + arch + ")");
+        assertThat(sh.echoFails(ctl, "res 2 Plan9 mips")).contains("asked 2").contains("0 slots in the pool")
                 .contains("Plan9 mips");
         assertThat(sh.echoFails(ctl, "output bogus")).contains("bogus").contains("ordered, lines, tagged");
         assertThat(sh.echoFails(ctl, "input bogus")).contains("bogus").contains("bcast, rr, hash");

@@ -148,7 +148,7 @@ class HierarchyTest extends ClusterTestBase {
     @Test
     void moreThanTheMembersBelowHoldIsRefused() throws Exception {
         String s = sh.newSession();
-        assertThat(sh.echoFails("/" + s + "/ctl", "res 9")).startsWith("res: not enough capacity: asked 9, 8 free slots");
+        assertThat(sh.echoFails("/" + s + "/ctl", "res 9")).startsWith("res: not enough capacity: asked 9, 8 slots in the pool");
         sh.echo("/" + s + "/ctl", "res 8");
         assertThat(sh.lines("/" + s + "/status")).hasSize(8);
     }

@@ -85,7 +85,7 @@ class NodeLossTest extends ClusterTestBase {
         sh.echo("/" + t + "/ctl", "exec echo survivor");
         assertThat(sh.cat("/" + t + "/stdout")).isEqualTo("survivor\nsurvivor\n");
         assertThat(sh.cat("/" + t + "/ns")).doesNotContain(beta.address().toString());
-        assertThat(sh.echoFails("/" + sh.newSession() + "/ctl", "res 3")).startsWith("res: not enough capacity: asked 3, 2 free slots");
+        assertThat(sh.echoFails("/" + sh.newSession() + "/ctl", "res 3")).startsWith("res: not enough capacity: asked 3, 2 slots in the pool");
     }
 
     /** A node that stops answering without closing its connections is lost once the node timeout passes. */

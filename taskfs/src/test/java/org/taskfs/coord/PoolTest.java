@@ -85,7 +85,7 @@ class PoolTest extends ClusterTestBase {
         String b = sh.newSession();
         sh.echo("/" + b + "/ctl", "res 1");
         assertThat(sh.cat("/" + b + "/ns")).startsWith("bind " + c.nodes().get(1).address() + "!/");
-        assertThat(sh.echoFails("/" + b + "/ctl", "res 1")).startsWith("res: not enough capacity: asked 1, 0 free slots");
+        assertThat(sh.echoFails("/" + b + "/ctl", "res 1 wait=0")).startsWith("res: not enough capacity: asked 1, 0 free slots");
 
         // What ran there goes on and ends normally.
         assertThat(sh.lines("/" + a + "/status")).allMatch(l -> l.contains(" Execute "));
@@ -230,7 +230,7 @@ class PoolTest extends ClusterTestBase {
         sh.echo("/" + s + "/ctl", "exec " + uniqueSleep(1000));
         String t = sh.newSession();
         // Answered, not left hanging: the silent member was given up on by the request timeout.
-        assertThat(sh.echoFails("/" + t + "/ctl", "res 4")).startsWith("res: not enough capacity: asked 4, 0 free slots")
+        assertThat(sh.echoFails("/" + t + "/ctl", "res 4 wait=0")).startsWith("res: not enough capacity: asked 4, 0 free slots")
                 .contains(" after far: ").contains("no reply within 800ms");
         assertThat(near.tasks().taskCount()).isEqualTo(4);
         sh.echo("/" + s + "/ctl", "kill KILL");
@@ -255,7 +255,7 @@ class PoolTest extends ClusterTestBase {
             }
             // Ended: the same slots, and no more, can be had by another session at once.
             String other = sh.newSession();
-            assertThat(sh.echoFails("/" + other + "/ctl", "res 9")).startsWith("res: not enough capacity: asked 9, 8 free");
+            assertThat(sh.echoFails("/" + other + "/ctl", "res 9")).startsWith("res: not enough capacity: asked 9, 8 slots in the pool");
             sh.echo("/" + other + "/ctl", "res 8");
             sh.echo("/" + other + "/ctl", "release");
             sh.echo("/" + s + "/ctl", "release");

@@ -140,6 +140,13 @@ public final class NodeTasks extends Backend {
         return CompletableFuture.completedFuture(List.<Part>of(new LocalPart(this, session, made)));
     }
 
+    @Override
+    public synchronized Room room(String os, String arch) {
+        boolean fits = host().matches(os, arch);
+        String kind = os.equals("*") && arch.equals("*") ? host().toString() : os + " " + arch;
+        return new Room(fits ? slots : 0, fits ? Math.max(0, slots - busy()) : 0, kind);
+    }
+
     /** Kills what the tasks run and removes them with their scratch and spool directories. */
     void release(List<LocalTask> which) {
         for (LocalTask t : removed(which)) {
@@ -211,6 +218,7 @@ public final class NodeTasks extends Backend {
         } catch (IllegalArgumentException e) {
             throw new StyxException(e.getMessage());
         }
+        capacityChanged();
         return CompletableFuture.completedFuture(null);
     });
 

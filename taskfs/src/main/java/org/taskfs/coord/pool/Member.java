@@ -406,6 +406,11 @@ public final class Member {
         return n;
     }
 
+    /** Its slots (as many as the coordinator may use), busy or not. */
+    synchronized int slots() {
+        return slots;
+    }
+
     synchronized boolean offers(String os, String arch) {
         if (state != State.UP) {
             return false;

@@ -81,6 +81,8 @@ public final class Pool implements AutoCloseable {
     private final ClientOptions clientOptions;
     private final ScheduledExecutorService timer;
     private final AtomicInteger names = new AtomicInteger();
+    /** Told when slots may have become free or appeared: a member answered, came back, or beat. */
+    private volatile Runnable onCapacity = () -> {};
 
     /** @param auth how the coordinator authenticates to its members, as the service {@code uname} */
     public Pool(Settings settings, String uname, AuthMethod auth) {
@@ -102,6 +104,11 @@ public final class Pool implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** Whom to tell when slots may have become free (the coordinator's reservation queue). */
+    public void onCapacity(Runnable listener) {
+        onCapacity = listener;
     }
 
     public List<Member> members() {
@@ -133,6 +140,7 @@ public final class Pool implements AutoCloseable {
                     throw new StyxException("mount: cannot reach " + address + ": " + Failures.text(e));
                 }
                 LOG.log(System.Logger.Level.INFO, "mounted {0} at {1}", n, address);
+                onCapacity.run();
                 return m;
             });
         }
@@ -150,6 +158,8 @@ public final class Pool implements AutoCloseable {
             if (e != null) {
                 LOG.log(System.Logger.Level.WARNING, "{0} ({1}) does not answer yet: {2}", n, address,
                         Failures.text(e));
+            } else {
+                onCapacity.run();
             }
             return m;
         });
@@ -179,12 +189,16 @@ public final class Pool implements AutoCloseable {
     /** The member takes new tasks again. */
     public void undrain(String name) {
         member(name).undrain();
+        onCapacity.run(); // reservations waiting for room may fit now
     }
 
     private void beat() {
         for (Member m : members) {
             m.beat(() -> reserving(m), settings.nodeTimeout());
         }
+        // What others do on the members (their own users, other coordinators) is only seen by the beats: a
+        // waiting reservation is tried again at each, as well as at once on what this coordinator sees itself.
+        onCapacity.run();
     }
 
     private int reserving(Member m) {
@@ -200,6 +214,7 @@ public final class Pool implements AutoCloseable {
                 m.connect(clientOptions, () -> {}).whenComplete((v, e) -> {
                     if (e == null) {
                         LOG.log(System.Logger.Level.INFO, "{0} is back", m.name());
+                        onCapacity.run();
                     } else if (!m.unmounted() && !sameReason(Failures.text(e), before)) {
                         // Said once per new reason, not every period: a node that refuses us says why in the log.
                         LOG.log(System.Logger.Level.WARNING, "{0} ({1}) does not answer: {2}", m.name(), m.address(),
@@ -238,6 +253,28 @@ public final class Pool implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ reservation
+
+    /**
+     * What a res of this kind could have: the slots of the members that are up and offer it, busy or not (more
+     * than that can never be had), and those free now, less what reservations under way have claimed.
+     */
+    public org.taskfs.task.Backend.Room room(String os, String arch) {
+        int slots = 0;
+        int free = 0;
+        synchronized (claimed) {
+            for (Member m : members) {
+                if (m.offers(os, arch)) {
+                    slots += m.slots();
+                    free += Math.max(0, m.free() - claimed.getOrDefault(m, 0));
+                }
+            }
+        }
+        return new org.taskfs.task.Backend.Room(slots, free, constraint(os, arch));
+    }
+
+    private String constraint(String os, String arch) {
+        return os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch;
+    }
 
     /** A session of {@code count} tasks on a member, reserved for a session here, and its ctl there. */
     public record Reservation(Member member, String owner, String remoteDir, MemberCtl ctl, int count) {
@@ -291,7 +328,7 @@ public final class Pool implements AutoCloseable {
 
     private CompletableFuture<Void> reserveRound(int n, String os, String arch, String owner, Set<Member> failed,
                                                  List<Reservation> got, Map<Member, Integer> mine, int round) {
-        String constraint = os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch;
+        String constraint = constraint(os, arch);
         Map<Member, Integer> plan;
         // Slots being reserved (by any res, this one's earlier rounds included) are not placed yet,
         // so the members do not count them: the plan and its claim are made at once, so that
@@ -388,7 +425,9 @@ public final class Pool implements AutoCloseable {
      */
     private CompletableFuture<Reservation> memberSession(Member m, int k, String os, String arch, String owner) {
         return m.open(owner, "/clone", P9.ORDWR, false).thenCompose(ctl -> {
-            String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch);
+            // wait=0: the member places now or refuses; only this coordinator queues a res that must wait, so it
+            // never waits on a member whose slots it may find elsewhere (nor deadlocks on one).
+            String res = "res " + k + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch) + " wait=0";
             CompletableFuture<byte[]> number = ctl.read(0, 32);
             // Held by this connection: should this coordinator die or lose the member, the member keeps the
             // tasks for its grace, then frees them, rather than running them for nobody forever.

@@ -29,6 +29,12 @@ public final class CoordinatorTasks extends Backend {
         this.pool = pool;
         this.scratchRoot = scratchRoot;
         this.rootVerbs = rootVerbs(pool);
+        pool.onCapacity(this::capacityChanged);
+    }
+
+    @Override
+    public Room room(String os, String arch) {
+        return pool.room(os, arch);
     }
 
     @Override
