@@ -225,7 +225,7 @@ public final class Session {
 
     /** The session ctl verbs (DESIGN §3.3), the same on every server. */
     static final CtlTable<Target> VERBS = new CtlTable<Target>()
-            .add("res", 1, 3, "res N [OS [ARCH]]", (t, c) -> t.session.res(c))
+            .add("res", 1, ResCommand.MAX_ARGS, ResCommand.USAGE, (t, c) -> t.session.res(c))
             .add("exec", 1, -1, "exec CMD [ARG...]", (t, c) -> t.session.serially(() -> t.session.exec(c, t.task)))
             .add("kill", 0, 1, "kill [SIG]", (t, c) -> t.session.kill(c, t.task))
             .add("killonclose", 0, 0, "killonclose", (t, c) -> t.session.killOnClose())
@@ -288,15 +288,12 @@ public final class Session {
     }
 
     private CompletableFuture<Void> res(CtlRequest c) {
-        int n = c.intArg(0, "count");
-        if (n < 1) {
-            throw new StyxException("res: asked for 0 tasks; ask for 1 or more");
-        }
-        return serially(() -> reserve(n, c.arg(1, "*"), c.arg(2, "*")));
+        ResCommand r = ResCommand.parse(c);
+        return serially(() -> reserve(r));
     }
 
-    private CompletableFuture<Void> reserve(int n, String os, String arch) {
-        return table.backend().reserve(this, n, os, arch).thenCompose(added -> {
+    private CompletableFuture<Void> reserve(ResCommand r) {
+        return table.backend().reserve(this, r).thenCompose(added -> {
             List<CompletableFuture<Void>> told = new ArrayList<>();
             synchronized (this) {
                 if (released) {
@@ -431,7 +428,7 @@ public final class Session {
     private CompletableFuture<Void> exec(CtlRequest c, int task) {
         CompletableFuture<Void> reserved;
         synchronized (this) {
-            reserved = parts.isEmpty() ? reserve(1, "*", "*") : done();
+            reserved = parts.isEmpty() ? reserve(ResCommand.any(1)) : done();
         }
         return reserved.thenCompose(x -> {
             // devcmd's answer, given before anything is sent: all or nothing, and no run replaced.

@@ -119,11 +119,9 @@ public final class Pool implements AutoCloseable {
     public CompletableFuture<Member> mount(DialAddress address, String name, Integer slotsLimit) {
         String n = name != null ? name : "node" + names.getAndIncrement();
         synchronized (members) {
-            for (Member m : members) {
-                if (m.name().equals(n)) {
-                    return CompletableFuture.failedFuture(new StyxException("mount: the name " + n
-                            + " is taken by " + m.address()));
-                }
+            String taken = taken(n);
+            if (taken != null) {
+                return CompletableFuture.failedFuture(new StyxException("mount: " + taken));
             }
             Member m = new Member(n, address, slotsLimit);
             members.add(m);
@@ -145,7 +143,14 @@ public final class Pool implements AutoCloseable {
     public CompletableFuture<Member> add(DialAddress address, String name, Integer slotsLimit) {
         String n = name != null ? name : "node" + names.getAndIncrement();
         Member m = new Member(n, address, slotsLimit);
-        members.add(m);
+        synchronized (members) {
+            // A name is how res nodes= and unmount pick a member: two of one name is a configuration error.
+            String taken = taken(n);
+            if (taken != null) {
+                throw new StyxException(taken);
+            }
+            members.add(m);
+        }
         return m.connect(clientOptions, () -> {}).handle((v, e) -> {
             if (e != null) {
                 LOG.log(System.Logger.Level.WARNING, "{0} ({1}) does not answer yet: {2}", n, address,
@@ -153,6 +158,16 @@ public final class Pool implements AutoCloseable {
             }
             return m;
         });
+    }
+
+    /** Why {@code name} cannot name another member, or null if it can. */
+    private String taken(String name) {
+        for (Member m : members) {
+            if (m.name().equals(name)) {
+                return "the name " + name + " is taken by " + m.address();
+            }
+        }
+        return null;
     }
 
     public Member member(String name) {
@@ -238,17 +253,19 @@ public final class Pool implements AutoCloseable {
      * fail to answer are left out and their share placed elsewhere; if the pool cannot hold them all, whatever
      * was taken is released and the error names the shortfall.
      *
+     * @param choice which members may take them (the whole choice is made here: members are never told)
      * @param owner the user the tasks are for: the members are told, and run them as that user
      * @param place turns each reservation, in order, into what the caller keeps; called before the slots the
      *              plan claimed are let go, so it must place its tasks on the member ({@link Member#placed})
      */
-    public <T> CompletableFuture<List<T>> reserve(int n, String os, String arch, String owner,
+    public <T> CompletableFuture<List<T>> reserve(int n, String os, String arch, MemberChoice choice, String owner,
                                                   Function<Reservation, T> place) {
         List<Reservation> got = new ArrayList<>();
         Map<Member, Integer> mine = new HashMap<>();
         CompletableFuture<Void> rounds;
         try {
-            rounds = reserveRound(n, os, arch, owner, new HashSet<>(), got, mine, 0);
+            choice.check(members);
+            rounds = reserveRound(n, os, arch, choice, owner, new HashSet<>(), got, mine, 0);
         } catch (RuntimeException e) {
             rounds = CompletableFuture.failedFuture(e);
         }
@@ -274,9 +291,11 @@ public final class Pool implements AutoCloseable {
         });
     }
 
-    private CompletableFuture<Void> reserveRound(int n, String os, String arch, String owner, Set<Member> failed,
-                                                 List<Reservation> got, Map<Member, Integer> mine, int round) {
-        String constraint = os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch;
+    private CompletableFuture<Void> reserveRound(int n, String os, String arch, MemberChoice choice, String owner,
+                                                 Set<Member> failed, List<Reservation> got, Map<Member, Integer> mine,
+                                                 int round) {
+        String constraint = (os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch)
+                + (choice.text().isEmpty() ? "" : ", " + choice.text());
         Map<Member, Integer> plan;
         // Slots being reserved (by any res, this one's earlier rounds included) are not placed yet,
         // so the members do not count them: the plan and its claim are made at once, so that
@@ -284,7 +303,7 @@ public final class Pool implements AutoCloseable {
         synchronized (claimed) {
             List<Placement.Candidate> candidates = new ArrayList<>();
             for (Member m : members) {
-                if (!failed.contains(m) && m.offers(os, arch)) {
+                if (!failed.contains(m) && choice.admits(m) && m.offers(os, arch)) {
                     candidates.add(new Placement.Candidate(m, m.free() - claimed.getOrDefault(m, 0)));
                 }
             }
@@ -320,7 +339,7 @@ public final class Pool implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "res: {0}; placing {1} tasks elsewhere", r.getValue(), missing);
             try {
-                return reserveRound(missing, os, arch, owner, failed, got, mine, round + 1);
+                return reserveRound(missing, os, arch, choice, owner, failed, got, mine, round + 1);
             } catch (StyxException shortfall) {
                 throw new StyxException(shortfall.getMessage() + " after " + r.getValue());
             }
