@@ -137,12 +137,12 @@ final class RunCommand implements Callable<Integer> {
      * The coordinator reads the same words again: what it has for members is its to say.
      */
     private Set<String> chosen() {
-        List<String> out = excluded.isEmpty() ? List.of() : hostlist("-x", excluded);
+        List<String> not = excluded.isEmpty() ? List.of() : hostlist("-x", excluded);
         if (only.isEmpty()) {
             return null;
         }
         Set<String> names = new LinkedHashSet<>(hostlist("-w", only));
-        names.removeAll(out);
+        names.removeAll(not);
         if (names.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-x " + String.join(",", excluded)
                     + " excludes every node of -w " + String.join(",", only) + ": nothing to run on");

@@ -117,8 +117,8 @@ public final class Pool implements AutoCloseable {
      * @param slotsLimit at most this many of its slots are used; null for all
      */
     public CompletableFuture<Member> mount(DialAddress address, String name, Integer slotsLimit) {
-        String n = name != null ? name : "node" + names.getAndIncrement();
         synchronized (members) {
+            String n = name != null ? name : freshName();
             String taken = taken(n);
             if (taken != null) {
                 return CompletableFuture.failedFuture(new StyxException("mount: " + taken));
@@ -141,23 +141,33 @@ public final class Pool implements AutoCloseable {
      * even if the first dial fails, and dialled again until it answers.
      */
     public CompletableFuture<Member> add(DialAddress address, String name, Integer slotsLimit) {
-        String n = name != null ? name : "node" + names.getAndIncrement();
-        Member m = new Member(n, address, slotsLimit);
+        Member m;
         synchronized (members) {
+            String n = name != null ? name : freshName();
             // A name is how res nodes= and unmount pick a member: two of one name is a configuration error.
             String taken = taken(n);
             if (taken != null) {
                 throw new StyxException(taken);
             }
+            m = new Member(n, address, slotsLimit);
             members.add(m);
         }
         return m.connect(clientOptions, () -> {}).handle((v, e) -> {
             if (e != null) {
-                LOG.log(System.Logger.Level.WARNING, "{0} ({1}) does not answer yet: {2}", n, address,
+                LOG.log(System.Logger.Level.WARNING, "{0} ({1}) does not answer yet: {2}", m.name(), address,
                         Failures.text(e));
             }
             return m;
         });
+    }
+
+    /** The next {@code nodeN} no member has. */
+    private String freshName() {
+        String n;
+        do {
+            n = "node" + names.getAndIncrement();
+        } while (taken(n) != null);
+        return n;
     }
 
     /** Why {@code name} cannot name another member, or null if it can. */
