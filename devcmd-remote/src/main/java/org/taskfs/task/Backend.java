@@ -31,11 +31,11 @@ public abstract class Backend {
     }
 
     /**
-     * Reserves {@code n} more tasks for {@code session}, all or nothing: on failure nothing stays reserved and
-     * the error names the shortfall ({@code res: not enough capacity: asked 8, 5 free slots (Linux amd64)}).
-     * {@code os} and {@code arch} are {@code *} for any.
+     * Reserves {@code res.count()} more tasks for {@code session}, all or nothing: on failure nothing stays reserved
+     * and the error names the shortfall ({@code res: not enough capacity: asked 8, 5 free slots (Linux amd64)}).
+     * A backend with no members to choose among refuses a {@code res} that names some.
      */
-    public abstract CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch);
+    public abstract CompletableFuture<List<Part>> reserve(Session session, ResCommand res);
 
     /**
      * What a {@code res} of this kind could have: every slot of the usable entries that offer it, busy or not (a
@@ -43,7 +43,7 @@ public abstract class Backend {
      */
     public record Room(int slots, int free, String kind) {}
 
-    public abstract Room room(String os, String arch);
+    public abstract Room room(ResCommand res);
 
     private volatile Runnable capacityListener = () -> {};
 

@@ -45,6 +45,7 @@ public final class ResQueue {
 
     private static final class Waiter {
         final Session session;
+        final ResCommand res;
         final int n;
         final String os;
         final String arch;
@@ -56,11 +57,12 @@ public final class ResQueue {
         boolean queued;
         ScheduledFuture<?> deadline;
 
-        Waiter(Session session, int n, String os, String arch, String command, Duration wait) {
+        Waiter(Session session, ResCommand res, String command, Duration wait) {
             this.session = session;
-            this.n = n;
-            this.os = os;
-            this.arch = arch;
+            this.res = res;
+            this.n = res.count();
+            this.os = res.os();
+            this.arch = res.arch();
             this.command = command;
             this.wait = wait;
         }
@@ -92,20 +94,20 @@ public final class ResQueue {
     }
 
     /**
-     * Reserves {@code n} tasks for {@code s}, waiting in the queue when the pool could hold them later.
-     * Cancelling the returned future withdraws the reservation (what was reserved meanwhile is released).
+     * Reserves {@code res.count()} tasks for {@code s}, waiting in the queue when the pool could hold them later
+     * (for {@code res.waitFor()}: null for the server's default, zero for not at all). Cancelling the returned
+     * future withdraws the reservation (what was reserved meanwhile is released).
      *
-     * @param wait    how long it may wait: null for the server's default, zero for not at all
      * @param command the ctl command, as the session's status shows it while it waits
      */
-    public CompletableFuture<List<Part>> reserve(Session s, int n, String os, String arch, Duration wait,
-                                                 String command) {
-        Backend.Room room = backend.room(os, arch);
+    public CompletableFuture<List<Part>> reserve(Session s, ResCommand res, String command) {
+        int n = res.count();
+        Backend.Room room = backend.room(res);
         if (n > room.slots()) {
             return StyxException.failed(SHORTFALL + ": asked " + n + ", " + room.slots() + " slot"
                     + (room.slots() == 1 ? "" : "s") + " in the pool (" + room.kind() + ")");
         }
-        Waiter w = new Waiter(s, n, os, arch, command, wait != null ? wait : defaultWait);
+        Waiter w = new Waiter(s, res, command, res.waitFor() != null ? res.waitFor() : defaultWait);
         w.result.whenComplete((v, e) -> {
             if (e != null) {
                 withdraw(w);
@@ -134,7 +136,7 @@ public final class ResQueue {
 
     /** Nothing waits: tried where it arrives; if it does not fit now, it joins the queue. */
     private void tryNow(Waiter w) {
-        Futures.attempt(() -> backend.reserve(w.session, w.n, w.os, w.arch)).whenComplete((parts, e) -> {
+        Futures.attempt(() -> backend.reserve(w.session, w.res)).whenComplete((parts, e) -> {
             if (e == null) {
                 deliver(w, parts);
                 return;
@@ -181,7 +183,7 @@ public final class ResQueue {
             trying = w;
             again = false;
         }
-        Futures.attempt(() -> backend.reserve(w.session, w.n, w.os, w.arch)).whenComplete((parts, e) -> {
+        Futures.attempt(() -> backend.reserve(w.session, w.res)).whenComplete((parts, e) -> {
             boolean next;
             synchronized (this) {
                 trying = null;
@@ -273,7 +275,7 @@ public final class ResQueue {
     }
 
     private void expire(Waiter w) {
-        Backend.Room room = backend.room(w.os, w.arch);
+        Backend.Room room = backend.room(w.res);
         int ahead;
         synchronized (this) {
             if (!w.queued) {

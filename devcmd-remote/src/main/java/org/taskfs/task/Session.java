@@ -225,7 +225,7 @@ public final class Session {
 
     /** The session ctl verbs (DESIGN §3.3), the same on every server. */
     static final CtlTable<Target> VERBS = new CtlTable<Target>()
-            .add("res", 1, -1, "res N [OS [ARCH]] [wait=SECONDS]", (t, c) -> t.session.res(c))
+            .add("res", 1, ResCommand.MAX_ARGS, ResCommand.USAGE, (t, c) -> t.session.res(c))
             .add("exec", 1, -1, "exec CMD [ARG...]", (t, c) -> t.session.mayWait(a -> t.session.exec(c, t.task, a)))
             .add("kill", 0, 1, "kill [SIG]", (t, c) -> t.session.kill(c, t.task))
             .add("killonclose", 0, 0, "killonclose", (t, c) -> t.session.killOnClose())
@@ -308,43 +308,16 @@ public final class Session {
 
     /** {@code res N [OS [ARCH]] [wait=SECONDS]}: wait=0 fails at once when the slots are not free now. */
     private CompletableFuture<Void> res(CtlRequest c) {
-        List<String> words = new ArrayList<>();
-        java.time.Duration wait = null;
-        for (String a : c.args()) {
-            if (a.startsWith("wait=")) {
-                wait = waitWord(a);
-            } else {
-                words.add(a);
-            }
-        }
-        CtlRequest r = new CtlRequest(c.verb(), words, c.text()).arity(1, 3);
-        int n = r.intArg(0, "count");
-        if (n < 1) {
-            throw new StyxException("res: asked for 0 tasks; ask for 1 or more");
-        }
-        java.time.Duration w = wait;
-        return mayWait(answer -> reserve(n, r.arg(1, "*"), r.arg(2, "*"), w, c.text(), answer));
-    }
-
-    private static java.time.Duration waitWord(String word) {
-        try {
-            java.math.BigDecimal s = new java.math.BigDecimal(word.substring(5));
-            if (s.signum() >= 0) {
-                return java.time.Duration.ofMillis(s.movePointRight(3).longValueExact());
-            }
-        } catch (ArithmeticException | NumberFormatException e) {
-            // reported below
-        }
-        throw new StyxException("res: bad wait \"" + word + "\"; expected wait=SECONDS, 0 or more (0: do not wait)");
+        ResCommand r = ResCommand.parse(c);
+        return mayWait(answer -> reserve(r, c.text(), answer));
     }
 
     /**
      * Reserves through the server's queue: waits (Pending) while the pool could hold them later. A reservation
      * made after the client gave up ({@code answer} done) is let go at once.
      */
-    private CompletableFuture<Void> reserve(int n, String os, String arch, java.time.Duration wait, String command,
-                                            CompletableFuture<Void> answer) {
-        CompletableFuture<List<Part>> got = table.queue().reserve(this, n, os, arch, wait, command);
+    private CompletableFuture<Void> reserve(ResCommand r, String command, CompletableFuture<Void> answer) {
+        CompletableFuture<List<Part>> got = table.queue().reserve(this, r, command);
         Futures.cancelsInner(answer, got);
         return got.thenCompose(added -> {
             List<CompletableFuture<Void>> told = new ArrayList<>();
@@ -483,7 +456,7 @@ public final class Session {
     private CompletableFuture<Void> exec(CtlRequest c, int task, CompletableFuture<Void> answer) {
         CompletableFuture<Void> reserved;
         synchronized (this) {
-            reserved = parts.isEmpty() ? reserve(1, "*", "*", null, c.text(), answer) : done();
+            reserved = parts.isEmpty() ? reserve(ResCommand.any(1), c.text(), answer) : done();
         }
         return reserved.thenCompose(x -> {
             // devcmd's answer, given before anything is sent: all or nothing, and no run replaced.

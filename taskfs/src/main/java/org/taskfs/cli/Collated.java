@@ -9,10 +9,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.taskfs.coord.pool.Hostlist;
 
 /**
- * {@code taskfs run --collate}: each distinct output once, under a header naming the nodes and tasks that
- * printed it, as {@code clush -b} and {@code dshbak -c} do. Groups come in the order of their first task; tasks
+ * {@code taskfs run --collate}: each distinct output once, under a header naming the nodes (as a hostlist,
+ * {@code node[0-3]}) and tasks that printed it, as {@code clush -b} and {@code dshbak -c} do. Groups come in the order of their first task; tasks
  * that printed nothing are left out.
  */
 final class Collated {
@@ -36,7 +37,7 @@ final class Collated {
         groups.forEach((text, tasks) -> {
             Set<String> where = new LinkedHashSet<>();
             tasks.forEach(t -> where.add(nodes.get(t)));
-            String header = String.join(",", where) + " (" + (tasks.size() == 1 ? "task " : "tasks ")
+            String header = Hostlist.compress(where) + " (" + (tasks.size() == 1 ? "task " : "tasks ")
                     + ranges(tasks) + ")\n";
             out.writeBytes((RULE + header + RULE).getBytes(StandardCharsets.UTF_8));
             byte[] b = text.array();

@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.taskfs.coord.pool.Hostlist;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
@@ -66,8 +69,18 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     AuthOption auth;
 
-    @Option(names = "-n", paramLabel = "N", defaultValue = "1", description = "Tasks to run (default: ${DEFAULT-VALUE}).")
-    int n;
+    @Option(names = "-n", paramLabel = "N", description = "Tasks to run (default: 1; with -w, one per node named).")
+    Integer count;
+
+    @Option(names = "-w", paramLabel = "HOSTLIST", description = "Only on these members of the coordinator, as pdsh "
+            + "-w: 'node[0-3],login'; repeatable. Without -n, one task on each.")
+    List<String> only = new ArrayList<>();
+
+    @Option(names = "-x", paramLabel = "HOSTLIST", description = "Not on these members, as pdsh -x; repeatable.")
+    List<String> excluded = new ArrayList<>();
+
+    /** Tasks to run: -n, else one per member -w names and -x leaves. */
+    private int n;
 
     @Option(names = "--tagged", description = "Prefix each stdout and stderr line with its node's name and task "
             + "index: 'node1/3: line' (the node as the pool names it; on a node daemon directly, its host name).")
@@ -99,6 +112,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Set<String> chosen = chosen();
+        n = count != null ? count : chosen != null ? chosen.size() : 1;
         if (n < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-n " + n + ": must be 1 or more");
         }
@@ -117,13 +132,41 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The members -w names that -x does not (null without -w), checked here so that a bad hostlist is bad usage.
+     * The coordinator reads the same words again: what it has for members is its to say.
+     */
+    private Set<String> chosen() {
+        List<String> not = excluded.isEmpty() ? List.of() : hostlist("-x", excluded);
+        if (only.isEmpty()) {
+            return null;
+        }
+        Set<String> names = new LinkedHashSet<>(hostlist("-w", only));
+        names.removeAll(not);
+        if (names.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "-x " + String.join(",", excluded)
+                    + " excludes every node of -w " + String.join(",", only) + ": nothing to run on");
+        }
+        return names;
+    }
+
+    private List<String> hostlist(String option, List<String> values) {
+        try {
+            return Hostlist.expand(String.join(",", values));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+
     private int run(StyxClient c) throws Exception {
         RemoteFid ctl = c.open("/clone", P9.ORDWR).get();
         String session = "/" + new String(ctl.read(0, 32).get(), StandardCharsets.UTF_8).trim();
         try {
             // Tagged gathered reads tell whose each line is: for --tagged and for collate's stderr.
             ctl(ctl, tagged || collate ? "output tagged" : "output lines");
-            reserve(c, ctl, session, "res " + n + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch));
+            reserve(c, ctl, session, "res " + n + " " + PlanNineQuoting.quote(os) + " " + PlanNineQuoting.quote(arch)
+                    + (only.isEmpty() ? "" : " " + PlanNineQuoting.quote("nodes=" + String.join(",", only)))
+                    + (excluded.isEmpty() ? "" : " " + PlanNineQuoting.quote("exclude=" + String.join(",", excluded))));
             // Released (tasks killed) if this client goes away before it is done.
             ctl(ctl, "killonclose");
             // As srun: the tasks start in our directory where their node has it, elsewhere in the user's home.

@@ -8,26 +8,33 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.taskfs.coord.Coordinator;
 import org.taskfs.coord.pool.Pool;
-import org.taskfs.node.NodeDaemon;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.task.Security;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code taskfs serve}: a coordinator over nodes given on the command line or in a hostfile. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run a coordinator: mounts node daemons (or other coordinators) and serves sessions over 9P.")
 final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--listen", paramLabel = "ADDR", defaultValue = "tcp!127.0.0.1!5555",
             description = "Dial string to serve on (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--node", paramLabel = "ADDR", description = "A node (or coordinator) to mount; repeatable.")
+    @Option(names = "--node", paramLabel = "ADDR", description = "A node (or coordinator) to mount; repeatable. "
+            + "A hostlist ('n[1-4]', 'n[1-4]:7000') is one node per name, named after its host.")
     List<String> nodes = new ArrayList<>();
 
     @Option(names = "--hostfile", paramLabel = "FILE",
-            description = "Nodes to mount, one per line: NAME ADDR or ADDR (port 6666 if none), # comments.")
+            description = "Nodes to mount, one per line: NAME ADDR or ADDR (port 6666 if none), # comments; "
+                    + "either may be a hostlist: 'n[1-4]', or 'n[1-4] 10.0.0.[11-14]' paired in order.")
     Path hostfile;
 
     @Option(names = "--spool", paramLabel = "DIR",
@@ -56,7 +63,11 @@ final class ServeCommand implements Callable<Integer> {
         guard.check(at, sec.auth());
         List<Coordinator.MemberSpec> members = new ArrayList<>();
         for (String n : nodes) {
-            members.add(new Coordinator.MemberSpec(DialAddress.parse(n, NodeDaemon.DEFAULT_PORT), null));
+            try {
+                members.addAll(Hostfile.members(n));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--node " + n + ": " + e.getMessage());
+            }
         }
         if (hostfile != null) {
             members.addAll(Hostfile.read(hostfile));

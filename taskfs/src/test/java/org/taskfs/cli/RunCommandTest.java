@@ -146,7 +146,7 @@ class RunCommandTest {
 
         assertThat(same.code()).as(same.err()).isZero();
         assertThat(same.out()).matches(
-                "----------------\nnode[01],node[01] \\(tasks 0-3\\)\n----------------\nLinux\n");
+                "----------------\nnode\\[0-1\\] \\(tasks 0-3\\)\n----------------\nLinux\n");
 
         Run two = run("--collate", "-n", "4", "--", "sh", "-c", "echo $((TASKFS_INDEX % 2)); echo end");
         assertThat(two.code()).as(two.err()).isZero();
@@ -155,6 +155,46 @@ class RunCommandTest {
         List<String> groups = m.results().map(g -> g.group(2) + "=" + g.group(3)).toList();
         assertThat(groups).containsExactly("0,2=0", "1,3=1");
         assertThat(two.out().lines()).hasSize(10);
+    }
+
+    /** pdsh's -w and -x: a hostlist of the members to run on (one task each, without -n), and of those not to. */
+    @Test
+    void dashWRunsOnlyOnTheMembersNamedOneTaskEachAndDashXNotOnThose() throws Exception {
+        String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        try (LocalCluster three = LocalCluster.start(DialAddress.tcp("127.0.0.1", 0), 3, 0, 2)) {
+            String at = three.address().toString();
+
+            Run w = taskfs("run", "-a", at, "-w", "node[0-1]", "--tagged", "--", "hostname");
+            assertThat(w.code()).as(w.err()).isZero();
+            assertThat(w.out().lines().map(l -> l.replaceAll("/\\d+: ", " ")))
+                    .containsExactlyInAnyOrder("node0 " + host, "node1 " + host);
+
+            // -n still counts; -w is repeatable, as pdsh's.
+            Run where = taskfs("run", "-a", at, "-w", "node1", "-w", "node2", "-n", "4", "--tagged", "--", "echo", "x");
+            assertThat(where.code()).as(where.err()).isZero();
+            assertThat(where.out().lines().map(l -> l.substring(0, l.indexOf('/'))))
+                    .containsExactlyInAnyOrder("node1", "node1", "node2", "node2");
+
+            Run x = taskfs("run", "-a", at, "-x", "node[0,2]", "-n", "2", "--tagged", "--", "echo", "x");
+            assertThat(x.code()).as(x.err()).isZero();
+            assertThat(x.out().lines()).containsExactlyInAnyOrder("node1/0: x", "node1/1: x");
+
+            Run both = taskfs("run", "-a", at, "-w", "node[0-2]", "-x", "node1", "-b", "--", "echo", "x");
+            assertThat(both.code()).as(both.err()).isZero();
+            assertThat(both.out()).isEqualTo("----------------\nnode[0,2] (tasks 0-1)\n----------------\nx\n");
+
+            Run unknown = taskfs("run", "-a", at, "-w", "node[2-3]", "--", "true");
+            assertThat(unknown.code()).isEqualTo(RunCommand.FAILED_TO_RUN);
+            assertThat(unknown.err()).contains("res: no member named node3");
+
+            Run bad = taskfs("run", "-a", at, "-w", "node[2-1]", "--", "true");
+            assertThat(bad.code()).isEqualTo(2);
+            assertThat(bad.err()).contains("-w: hostlist \"node[2-1]\": range 2-1 runs backwards");
+
+            Run none = taskfs("run", "-a", at, "-w", "node1", "-x", "node[0-1]", "--", "true");
+            assertThat(none.code()).isEqualTo(2);
+            assertThat(none.err()).contains("-x node[0-1] excludes every node of -w node1: nothing to run on");
+        }
     }
 
     @Test

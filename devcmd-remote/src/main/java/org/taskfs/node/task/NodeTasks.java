@@ -21,6 +21,7 @@ import org.taskfs.task.Capacity;
 import org.taskfs.task.CtlTable;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.Part;
+import org.taskfs.task.ResCommand;
 import org.taskfs.task.Scratch;
 import org.taskfs.task.Session;
 
@@ -118,7 +119,16 @@ public final class NodeTasks extends Backend {
     }
 
     @Override
-    public CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch) {
+    public CompletableFuture<List<Part>> reserve(Session session, ResCommand res) {
+        if (res.choosesMembers()) {
+            // Its tasks are its own processes: there are no members to choose, and guessing at its own name
+            // (host name? the name its coordinator gave it?) would make a typo run here silently.
+            throw new StyxException("res: nodes= and exclude= choose among a coordinator's members; this is a node "
+                    + "daemon, which has none: reserve through its coordinator");
+        }
+        int n = res.count();
+        String os = res.os();
+        String arch = res.arch();
         List<LocalTask> made = new ArrayList<>();
         synchronized (this) {
             int free = host().matches(os, arch) ? Math.max(0, slots - busy()) : 0;
@@ -141,7 +151,9 @@ public final class NodeTasks extends Backend {
     }
 
     @Override
-    public synchronized Room room(String os, String arch) {
+    public synchronized Room room(ResCommand res) {
+        String os = res.os();
+        String arch = res.arch();
         boolean fits = host().matches(os, arch);
         String kind = os.equals("*") && arch.equals("*") ? host().toString() : os + " " + arch;
         return new Room(fits ? slots : 0, fits ? Math.max(0, slots - busy()) : 0, kind);

@@ -124,13 +124,11 @@ public final class Pool implements AutoCloseable {
      * @param slotsLimit at most this many of its slots are used; null for all
      */
     public CompletableFuture<Member> mount(DialAddress address, String name, Integer slotsLimit) {
-        String n = name != null ? name : "node" + names.getAndIncrement();
         synchronized (members) {
-            for (Member m : members) {
-                if (m.name().equals(n)) {
-                    return CompletableFuture.failedFuture(new StyxException("mount: the name " + n
-                            + " is taken by " + m.address()));
-                }
+            String n = name != null ? name : freshName();
+            String taken = taken(n);
+            if (taken != null) {
+                return CompletableFuture.failedFuture(new StyxException("mount: " + taken));
             }
             Member m = new Member(n, address, slotsLimit);
             members.add(m);
@@ -151,18 +149,45 @@ public final class Pool implements AutoCloseable {
      * even if the first dial fails, and dialled again until it answers.
      */
     public CompletableFuture<Member> add(DialAddress address, String name, Integer slotsLimit) {
-        String n = name != null ? name : "node" + names.getAndIncrement();
-        Member m = new Member(n, address, slotsLimit);
-        members.add(m);
+        Member m;
+        synchronized (members) {
+            String n = name != null ? name : freshName();
+            // A name is how res nodes= and unmount pick a member: two of one name is a configuration error.
+            String taken = taken(n);
+            if (taken != null) {
+                throw new StyxException(taken);
+            }
+            m = new Member(n, address, slotsLimit);
+            members.add(m);
+        }
         return m.connect(clientOptions, () -> {}).handle((v, e) -> {
             if (e != null) {
-                LOG.log(System.Logger.Level.WARNING, "{0} ({1}) does not answer yet: {2}", n, address,
+                LOG.log(System.Logger.Level.WARNING, "{0} ({1}) does not answer yet: {2}", m.name(), address,
                         Failures.text(e));
             } else {
                 onCapacity.run();
             }
             return m;
         });
+    }
+
+    /** The next {@code nodeN} no member has. */
+    private String freshName() {
+        String n;
+        do {
+            n = "node" + names.getAndIncrement();
+        } while (taken(n) != null);
+        return n;
+    }
+
+    /** Why {@code name} cannot name another member, or null if it can. */
+    private String taken(String name) {
+        for (Member m : members) {
+            if (m.name().equals(name)) {
+                return "the name " + name + " is taken by " + m.address();
+            }
+        }
+        return null;
     }
 
     public Member member(String name) {
@@ -258,22 +283,24 @@ public final class Pool implements AutoCloseable {
      * What a res of this kind could have: the slots of the members that are up and offer it, busy or not (more
      * than that can never be had), and those free now, less what reservations under way have claimed.
      */
-    public org.taskfs.task.Backend.Room room(String os, String arch) {
+    public org.taskfs.task.Backend.Room room(String os, String arch, MemberChoice choice) {
         int slots = 0;
         int free = 0;
         synchronized (claimed) {
             for (Member m : members) {
-                if (m.offers(os, arch)) {
+                if (choice.admits(m) && m.offers(os, arch)) {
                     slots += m.slots();
                     free += Math.max(0, m.free() - claimed.getOrDefault(m, 0));
                 }
             }
         }
-        return new org.taskfs.task.Backend.Room(slots, free, constraint(os, arch));
+        return new org.taskfs.task.Backend.Room(slots, free, constraint(os, arch, choice));
     }
 
-    private String constraint(String os, String arch) {
-        return os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch;
+    /** What a shortfall names: the kind asked for, and the members it was asked of. */
+    private String constraint(String os, String arch, MemberChoice choice) {
+        return (os.equals("*") && arch.equals("*") ? kinds() : os + " " + arch)
+                + (choice.text().isEmpty() ? "" : ", " + choice.text());
     }
 
     /** A session of {@code count} tasks on a member, reserved for a session here, and its ctl there. */
@@ -290,17 +317,19 @@ public final class Pool implements AutoCloseable {
      * fail to answer are left out and their share placed elsewhere; if the pool cannot hold them all, whatever
      * was taken is released and the error names the shortfall.
      *
+     * @param choice which members may take them (the whole choice is made here: members are never told)
      * @param owner the user the tasks are for: the members are told, and run them as that user
      * @param place turns each reservation, in order, into what the caller keeps; called before the slots the
      *              plan claimed are let go, so it must place its tasks on the member ({@link Member#placed})
      */
-    public <T> CompletableFuture<List<T>> reserve(int n, String os, String arch, String owner,
+    public <T> CompletableFuture<List<T>> reserve(int n, String os, String arch, MemberChoice choice, String owner,
                                                   Function<Reservation, T> place) {
         List<Reservation> got = new ArrayList<>();
         Map<Member, Integer> mine = new HashMap<>();
         CompletableFuture<Void> rounds;
         try {
-            rounds = reserveRound(n, os, arch, owner, new HashSet<>(), got, mine, 0);
+            choice.check(members);
+            rounds = reserveRound(n, os, arch, choice, owner, new HashSet<>(), got, mine, 0);
         } catch (RuntimeException e) {
             rounds = CompletableFuture.failedFuture(e);
         }
@@ -326,9 +355,10 @@ public final class Pool implements AutoCloseable {
         });
     }
 
-    private CompletableFuture<Void> reserveRound(int n, String os, String arch, String owner, Set<Member> failed,
-                                                 List<Reservation> got, Map<Member, Integer> mine, int round) {
-        String constraint = constraint(os, arch);
+    private CompletableFuture<Void> reserveRound(int n, String os, String arch, MemberChoice choice, String owner,
+                                                 Set<Member> failed, List<Reservation> got, Map<Member, Integer> mine,
+                                                 int round) {
+        String constraint = constraint(os, arch, choice);
         Map<Member, Integer> plan;
         // Slots being reserved (by any res, this one's earlier rounds included) are not placed yet,
         // so the members do not count them: the plan and its claim are made at once, so that
@@ -336,7 +366,7 @@ public final class Pool implements AutoCloseable {
         synchronized (claimed) {
             List<Placement.Candidate> candidates = new ArrayList<>();
             for (Member m : members) {
-                if (!failed.contains(m) && m.offers(os, arch)) {
+                if (!failed.contains(m) && choice.admits(m) && m.offers(os, arch)) {
                     candidates.add(new Placement.Candidate(m, m.free() - claimed.getOrDefault(m, 0)));
                 }
             }
@@ -376,7 +406,7 @@ public final class Pool implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "res: {0}; placing {1} tasks elsewhere", r.getValue(), missing);
             try {
-                return reserveRound(missing, os, arch, owner, failed, got, mine, round + 1);
+                return reserveRound(missing, os, arch, choice, owner, failed, got, mine, round + 1);
             } catch (StyxException shortfall) {
                 throw new StyxException(shortfall.getMessage() + " after " + r.getValue());
             }

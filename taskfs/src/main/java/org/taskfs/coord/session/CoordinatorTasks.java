@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.taskfs.coord.pool.MemberChoice;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.StyxException;
@@ -11,6 +12,7 @@ import org.taskfs.task.Backend;
 import org.taskfs.task.CtlTable;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.Part;
+import org.taskfs.task.ResCommand;
 import org.taskfs.task.Scratch;
 import org.taskfs.task.Session;
 
@@ -33,13 +35,14 @@ public final class CoordinatorTasks extends Backend {
     }
 
     @Override
-    public Room room(String os, String arch) {
-        return pool.room(os, arch);
+    public Room room(ResCommand res) {
+        return pool.room(res.os(), res.arch(), MemberChoice.of(res.nodes(), res.exclude()));
     }
 
     @Override
-    public CompletableFuture<List<Part>> reserve(Session session, int n, String os, String arch) {
-        return pool.reserve(n, os, arch, session.owner(), r -> (Part) new MemberPart(r,
+    public CompletableFuture<List<Part>> reserve(Session session, ResCommand res) {
+        MemberChoice choice = MemberChoice.of(res.nodes(), res.exclude());
+        return pool.reserve(res.count(), res.os(), res.arch(), choice, session.owner(), r -> (Part) new MemberPart(r,
                 scratchRoot.resolve(session.id() + "-" + parts.getAndIncrement()), removals));
     }
 
