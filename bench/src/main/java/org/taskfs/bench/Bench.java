@@ -9,6 +9,8 @@ import java.util.Arrays;
  *   fanout  [--addr A] [--sizes 64,256] [--runs N]             row 2 (warm server part)
  *   rate    [--addr A] [--workers C] [--tasks K] [--seconds S]  row 3
  *   stream  [--addr A] [--bytes N] [--runs N]                  row 4 (9P client and socket pair)
+ *   kernel  [--addr A] [--bytes N] [--runs N] [--diod-port P --diod-aname DIR]
+ *                                                               row 4 (Linux's v9fs in a QEMU guest)
  *   rpc-server                                                  row 5 servers, in their own process
  *   rpc     [--styx A --echo PORT] [--seconds S] [--runs N]     row 5
  *   heap    [--sessions N] [--runs N]                           row 6 (coordinator in this JVM)
@@ -21,7 +23,7 @@ public final class Bench {
 
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0) {
-            System.err.println("usage: Bench launch|fanout|rate|stream|rpc-server|rpc|heap [--option value]...");
+            System.err.println("usage: Bench launch|fanout|rate|stream|kernel|rpc-server|rpc|heap [--option value]...");
             System.exit(2);
         }
         Args a = new Args(argv, 1);
@@ -46,6 +48,9 @@ public final class Bench {
                 break;
             case "stream":
                 StreamBench.stream(a, out);
+                break;
+            case "kernel":
+                KernelBench.kernel(a, out);
                 break;
             case "rpc-server":
                 a.checkAllUsed();

@@ -24,6 +24,8 @@ class ReportTest {
                 "SAMPLE fanout64.taskfs 50", "SAMPLE fanout64.xargs 40",
                 "META na.stream.fuse no FUSE front end in this build",
                 "META stream.bytes 1073741824",
+                "SAMPLE stream.kernel 30", "SAMPLE stream.kernel.diod 20", "META stream.kernel.diod.msize 65536",
+                "META na.stream.kernel.1m no Linux guest: needs qemu-system-x86_64",
                 "some line a peer printed",
                 "SAMPLE heap.taskfs 42.5"));
         String table = Report.render(s);
@@ -33,12 +35,15 @@ class ReportTest {
         }
         assertThat(table).contains("n/a (no FUSE front end in this build)");
         assertThat(table).contains("1 GiB");
+        // the kernel's read through the coordinator against diod through the same kernel: 30 / 20
+        assertThat(table).contains("v9fs, 9P2000.L, msize 128 KiB").contains("(msize 64 KiB)").contains("1.50×")
+                .contains("n/a (no Linux guest: needs qemu-system-x86_64)");
         // launch p50 of 8 and 12 is 10 ms: at the goal; 10 / 20 = 0.5
         assertThat(table).contains("10.0 ms (8.00–12.0; n=2)").contains("0.50×").contains("p50 ≤ 10 ms: met");
         // 50 / 40 = 1.25 > 1.2
         assertThat(table).contains("≤ 1.2 × xargs: **missed**");
         assertThat(table).contains("≤ 100 MB: met");
-        assertThat(Report.missing(s)).contains("rate.taskfs", "stream.coord").doesNotContain("stream.fuse", "launch.taskfs");
+        assertThat(Report.missing(s)).contains("rate.taskfs", "stream.coord").doesNotContain("stream.fuse", "launch.taskfs", "stream.kernel", "stream.kernel.1m");
     }
 
     @Test
