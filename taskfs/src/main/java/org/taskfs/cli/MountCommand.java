@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,16 +116,8 @@ final class MountCommand implements Callable<Integer> {
         if (onPath("setsid")) {
             cmd.add("setsid");
         }
-        cmd.add(ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // JVM settings carry over; a debugger's or agent's would clash with ours.
-            if (!a.startsWith("-agentlib:") && !a.startsWith("-javaagent:") && !a.startsWith("-Xrunjdwp")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount", "--foreground",
-                "--log", logFile.toString(), "--aname", aname, "--attr-timeout", Double.toString(attrTimeout), "--auth", auth.spec));
+        cmd.addAll(SelfCommand.of(List.of("mount", "--foreground", "--log", logFile.toString(), "--aname", aname,
+                "--attr-timeout", Double.toString(attrTimeout), "--auth", auth.spec)));
         if (uname != null) {
             cmd.addAll(List.of("--uname", uname));
         }

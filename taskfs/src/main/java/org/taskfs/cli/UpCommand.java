@@ -22,9 +22,15 @@ final class UpCommand implements Callable<Integer> {
             description = "Node daemons to start (default: ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = "--listen", paramLabel = "ADDR", defaultValue = "tcp!127.0.0.1!5555",
-            description = "The coordinator's address (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--listen", paramLabel = "ADDR",
+            description = "The coordinator's address (default: tcp!127.0.0.1!5555; with --slurm tcp!*!5555, "
+                    + "where every node of the allocation reaches it).")
     String listen;
+
+    @Option(names = "--slurm", description = "Inside a Slurm allocation (salloc, sbatch): instead of local node "
+            + "daemons, one on every allocated node, started as one job step (srun --overlap) and joining this "
+            + "coordinator with --auth (munge, as Slurm itself uses). It all ends with the allocation or Ctrl-C.")
+    boolean slurm;
 
     @Option(names = "--node-port", paramLabel = "PORT", defaultValue = "6666",
             description = "Port of the first node, the others following; 0 picks free ports (default: ${DEFAULT-VALUE}).")
@@ -55,9 +61,13 @@ final class UpCommand implements Callable<Integer> {
                     "--nodes must be 1 or more");
         }
         Pool.Settings timings = pool.settings();
-        DialAddress at = DialAddress.parse(listen, Coordinator.DEFAULT_PORT);
+        DialAddress at = DialAddress.parse(listen != null ? listen : slurm ? "tcp!*!5555" : "tcp!127.0.0.1!5555",
+                Coordinator.DEFAULT_PORT);
         Security sec = security.security();
         guard.check(at, sec.auth());
+        if (slurm) {
+            return upInAllocation(at, sec, timings);
+        }
         if (mount != null) {
             org.taskfs.fuse.FuseMount.checkMountPoint(mount); // before anything starts that would have to stop again
         }
@@ -105,6 +115,38 @@ final class UpCommand implements Callable<Integer> {
         }
         System.out.println("Ctrl-C stops everything.");
         System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** {@code up --slurm}: this coordinator, and node daemons on the allocation's nodes that join it. */
+    private int upInAllocation(DialAddress at, Security sec, Pool.Settings timings) throws Exception {
+        SlurmStep.Allocation allocation = SlurmStep.Allocation.fromEnvironment(System.getenv());
+        Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withSecurity(sec).withPool(timings));
+        SlurmStep step;
+        try {
+            step = SlurmStep.start(allocation, c.address().advertised(), security.auth);
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            step.close();
+            c.close();
+            stopped.countDown();
+        }, "taskfs-up-shutdown"));
+        System.out.println("taskfs up: coordinator on " + c.address() + "; node daemons joining from the "
+                + allocation.nodes() + " node" + (allocation.nodes() == 1 ? "" : "s") + " of job " + allocation.jobId());
+        System.out.println("try:  export TASKFS_ADDR='" + c.address().advertised() + "' TASKFS_AUTH='" + security.auth
+                + "'");
+        System.out.println("      bin/taskfs run -n " + allocation.nodes() + " --tagged -- hostname");
+        System.out.flush();
+        // The step ends with the allocation; then so does this (its shutdown hook takes the coordinator down).
+        step.ended().thenAccept(code -> {
+            System.err.println("taskfs up: the node daemons' job step ended (srun exit " + code + "); stopping");
+            System.exit(code == 0 ? 0 : 1);
+        });
         stopped.await();
         return 0;
     }
