@@ -21,7 +21,8 @@ final class NodeCommand implements Callable<Integer> {
     String listen;
 
     @Option(names = "--slots", paramLabel = "K",
-            description = "Tasks offered to run at once (default: the number of processors).")
+            description = "Tasks offered to run at once (default: the number of processors; in a Slurm job step "
+                    + "that joins a coordinator, $SLURM_CPUS_ON_NODE).")
     Integer slots;
 
     @Option(names = "--scratch", paramLabel = "DIR",
@@ -60,7 +61,8 @@ final class NodeCommand implements Callable<Integer> {
     String join;
 
     @Option(names = "--name", paramLabel = "NAME",
-            description = "The name this node joins its coordinator under (default: this machine's host name).")
+            description = "The name this node joins its coordinator under (default: $SLURMD_NODENAME in a Slurm job "
+                    + "step, else this machine's host name).")
     String name;
 
     @picocli.CommandLine.Mixin
@@ -82,7 +84,12 @@ final class NodeCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--name: the name is the one this node joins a coordinator under; give --join ADDR too");
         }
-        String memberName = name != null ? name : org.taskfs.task.Accounts.HOST;
+        // In a job step (taskfs up --slurm) the node is who Slurm says, with the CPUs Slurm gave it.
+        String slurmName = System.getenv("SLURMD_NODENAME");
+        String memberName = name != null ? name : slurmName != null ? slurmName : org.taskfs.task.Accounts.HOST;
+        if (slots == null && join != null && slurmName != null) {
+            slots = slurmCpus(System.getenv("SLURM_CPUS_ON_NODE"));
+        }
         if (join != null && !memberName.matches("[A-Za-z0-9._-]+")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--name " + memberName
                     + ": a member's name is letters, digits, '.', '_' and '-'");
@@ -140,6 +147,15 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     /** A coordinator elsewhere cannot dial a node that listens on loopback: say so before it refuses. */
+    /** Slurm's CPU count for this node, or null if it gives none we can read. */
+    private static Integer slurmCpus(String value) {
+        try {
+            return value == null ? null : Math.max(1, Integer.parseInt(value.strip()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     private static void warnIfUnreachable(DialAddress coordinator, String advertised) {
         if (!coordinator.isLocalOnly() && DialAddress.parse(advertised, NodeDaemon.DEFAULT_PORT).isLocalOnly()) {
             System.err.println("taskfs node: warning: this node listens on " + advertised + ", which a coordinator on"
