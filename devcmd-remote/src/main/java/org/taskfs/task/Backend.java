@@ -39,9 +39,14 @@ public abstract class Backend {
 
     /**
      * What a {@code res} of this kind could have: every slot of the usable entries that offer it, busy or not (a
-     * res asking more can never be satisfied and fails at once), those free now, and the kind as errors name it.
+     * res asking more can never be satisfied and fails at once), those free now, the kind as errors name it, and
+     * what a refusal adds after it ({@code note}: on a coordinator, the members that are down and why).
      */
-    public record Room(int slots, int free, String kind) {}
+    public record Room(int slots, int free, String kind, String note) {
+        public Room(int slots, int free, String kind) {
+            this(slots, free, kind, "");
+        }
+    }
 
     public abstract Room room(ResCommand res);
 

@@ -102,10 +102,15 @@ public final class ResQueue {
      */
     public CompletableFuture<List<Part>> reserve(Session s, ResCommand res, String command) {
         int n = res.count();
-        Backend.Room room = backend.room(res);
+        Backend.Room room;
+        try {
+            room = backend.room(res);
+        } catch (StyxException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         if (n > room.slots()) {
             return StyxException.failed(SHORTFALL + ": asked " + n + ", " + room.slots() + " slot"
-                    + (room.slots() == 1 ? "" : "s") + " in the pool (" + room.kind() + ")");
+                    + (room.slots() == 1 ? "" : "s") + " in the pool (" + room.kind() + ")" + room.note());
         }
         Waiter w = new Waiter(s, res, command, res.waitFor() != null ? res.waitFor() : defaultWait);
         w.result.whenComplete((v, e) -> {
@@ -127,7 +132,7 @@ public final class ResQueue {
         } else if (!w.mayWait()) {
             w.result.completeExceptionally(new StyxException(SHORTFALL + ": asked " + n + ", " + room.free()
                     + " free slot" + (room.free() == 1 ? "" : "s") + " and " + ahead + " reservation"
-                    + (ahead == 1 ? "" : "s") + " waiting ahead (" + room.kind() + ")"));
+                    + (ahead == 1 ? "" : "s") + " waiting ahead (" + room.kind() + ")" + room.note()));
         } else {
             kick();
         }
@@ -285,7 +290,7 @@ public final class ResQueue {
         }
         w.result.completeExceptionally(new StyxException(SHORTFALL + ": waited " + seconds(w.wait) + " for "
                 + w.n + " slot" + (w.n == 1 ? "" : "s") + ", " + room.free() + " free, " + ahead + " reservation"
-                + (ahead == 1 ? "" : "s") + " ahead (" + room.kind() + ")"));
+                + (ahead == 1 ? "" : "s") + " ahead (" + room.kind() + ")" + room.note()));
     }
 
     /** The session's waiting reservation is given up: its session is being released. */

@@ -105,7 +105,9 @@ class JoinTest extends ClusterTestBase {
         Sh sh = sh(second.address());
         await().atMost(JOINED).untilAsserted(() -> assertThat(member(sh, "early")).isEqualTo(
                 "mount " + early.address() + " early slots=2 busy=0 state=up"));
-        assertThat(count(early.stderr(), "joined the coordinator at " + at + " as early")).isEqualTo(2);
+        // The pool lists it once it is mounted; the node says so when the answer to its mount reaches it.
+        await().atMost(JOINED).untilAsserted(() -> assertThat(count(early.stderr(), "joined the coordinator at " + at
+                + " as early")).isEqualTo(2));
         String s = sh.newSession();
         sh.echo("/" + s + "/ctl", "exec echo back");
         assertThat(sh.cat("/" + s + "/stdout")).isEqualTo("back\n");
@@ -215,7 +217,8 @@ class JoinTest extends ClusterTestBase {
             sh.echo("/" + s + "/ctl", "release");
         }
         String s = sh.newSession();
-        assertThat(sh.echoFails("/" + s + "/ctl", "res 3")).startsWith("res: not enough capacity: asked 3, 2 free");
+        assertThat(sh.echoFails("/" + s + "/ctl", "res 3"))
+                .startsWith("res: not enough capacity: asked 3, 2 slots in the pool");
 
         admin.echo("/ctl", "undrain a");
         assertThat(member(sh, "a")).isEqualTo("mount " + a.address() + " a slots=2 busy=0 state=up");

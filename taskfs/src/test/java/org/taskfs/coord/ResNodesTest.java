@@ -8,6 +8,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.taskfs.node.NodeDaemon;
+import org.taskfs.task.ResCommand;
 
 /** {@code res N nodes=HOSTLIST exclude=HOSTLIST}: placement among the members a hostlist names. */
 class ResNodesTest extends ClusterTestBase {
@@ -75,9 +76,9 @@ class ResNodesTest extends ClusterTestBase {
         assertThat(sh.echoFails("/" + s + "/ctl", "res 1 nodes=node[1-3,8-9]"))
                 .isEqualTo("res: no members named node[8-9]");
         assertThat(sh.echoFails("/" + s + "/ctl", "res 5 nodes=node[0-1]"))
-                .matches("res: not enough capacity: asked 5, 4 free slots \\(\\S+ \\S+, nodes=node\\[0-1\\]\\)");
+                .matches("res: not enough capacity: asked 5, 4 slots in the pool \\(\\S+ \\S+, nodes=node\\[0-1\\]\\)");
         assertThat(sh.echoFails("/" + s + "/ctl", "res 7 exclude=node0"))
-                .matches("res: not enough capacity: asked 7, 6 free slots \\(\\S+ \\S+, exclude=node0\\)");
+                .matches("res: not enough capacity: asked 7, 6 slots in the pool \\(\\S+ \\S+, exclude=node0\\)");
         assertThat(sh.echoFails("/" + s + "/ctl", "res 1 nodes=node[3-1]"))
                 .isEqualTo("res: hostlist \"node[3-1]\": range 3-1 runs backwards");
         assertThat(sh.echoFails("/" + s + "/ctl", "res 1 nodes=node0 nodes=node1"))
@@ -85,8 +86,7 @@ class ResNodesTest extends ClusterTestBase {
         assertThat(sh.echoFails("/" + s + "/ctl", "res 1 nodes="))
                 .isEqualTo("res: nodes= names no members; expected nodes=HOSTLIST");
         assertThat(sh.echoFails("/" + s + "/ctl", "res 1 node=node0"))
-                .isEqualTo("res: unknown word \"node=node0\"; expected res N [OS [ARCH]] [nodes=HOSTLIST] "
-                        + "[exclude=HOSTLIST]");
+                .isEqualTo("res: unknown word \"node=node0\"; expected " + ResCommand.USAGE);
         assertThat(sh.echoFails("/" + s + "/ctl", "res 1 nodes=node0 Linux"))
                 .startsWith("res: \"Linux\" after nodes= or exclude=");
 

@@ -337,7 +337,7 @@ class SeparateHostsTest extends ClusterTestBase {
         String down = "stranger (" + stranger.address() + ") is down: " + why;
         // Whoever asks for more than the others offer is told which member is missing and why.
         assertThat(sh.echoFails("/" + sh.newSession() + "/ctl", "res 3"))
-                .isEqualTo("res: not enough capacity: asked 3, 2 free slots (Linux amd64); " + down);
+                .isEqualTo("res: not enough capacity: asked 3, 2 slots in the pool (Linux amd64); " + down);
         // The admin sees it in the pool's ctl; the node is dialled again and goes on refusing, for the same reason.
         assertThat(sh.lines("/ctl")).contains("down stranger " + stranger.address() + " " + why);
         await().during(Duration.ofMillis(3 * TIMINGS.reconnect().toMillis())).atMost(Duration.ofSeconds(5))

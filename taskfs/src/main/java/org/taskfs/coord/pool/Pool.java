@@ -284,6 +284,7 @@ public final class Pool implements AutoCloseable {
      * than that can never be had), and those free now, less what reservations under way have claimed.
      */
     public org.taskfs.task.Backend.Room room(String os, String arch, MemberChoice choice) {
+        choice.check(members); // a name that is no member is that, not a shortfall
         int slots = 0;
         int free = 0;
         synchronized (claimed) {
@@ -294,7 +295,7 @@ public final class Pool implements AutoCloseable {
                 }
             }
         }
-        return new org.taskfs.task.Backend.Room(slots, free, constraint(os, arch, choice));
+        return new org.taskfs.task.Backend.Room(slots, free, constraint(os, arch, choice), downNote());
     }
 
     /** What a shortfall names: the kind asked for, and the members it was asked of. */
