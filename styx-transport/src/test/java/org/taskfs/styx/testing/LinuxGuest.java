@@ -22,12 +22,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -39,7 +43,8 @@ import java.util.zip.GZIPOutputStream;
  * {@link #FIRST_PORT}.. (eight of them) lead wherever {@link #route} says, and one more port carries the channel
  * {@link #run} sends scripts over. Its serial console (kernel messages) goes to {@link #consoleLog()}.
  *
- * <p>Needs {@code qemu-system-x86}, {@code busybox-static}, {@code socat} and apt (for the kernel, once).
+ * <p>Needs {@code qemu-system-x86}, {@code busybox-static}, {@code socat} and apt (for the kernel, once); the
+ * host's {@code tree}, if installed, is copied in with its libraries.
  */
 public final class LinuxGuest {
     /** The address the guest reaches this host's routed ports on. */
@@ -440,6 +445,12 @@ public final class LinuxGuest {
                 dirs.add(a.substring(0, slash));
             }
         }
+        Map<String, byte[]> programs = hostPrograms();
+        for (String f : programs.keySet()) {
+            for (int slash = f.indexOf('/'); slash > 0; slash = f.indexOf('/', slash + 1)) {
+                dirs.add(f.substring(0, slash));
+            }
+        }
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (Cpio cpio = new Cpio(new GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp))))) {
             for (String d : dirs) cpio.dir(d);
@@ -454,6 +465,9 @@ public final class LinuxGuest {
                 order.add(name.substring(0, name.length() - 3));
             }
             cpio.file("lib/modules/order", 0644, (String.join("\n", order) + "\n").getBytes(UTF_8));
+            for (Map.Entry<String, byte[]> f : programs.entrySet()) {
+                cpio.file(f.getKey(), 0755, f.getValue());
+            }
             cpio.symlink("init", "/bin/busybox");
             cpio.file("etc/inittab", 0644, INITTAB.getBytes(UTF_8));
             cpio.file("etc/setup", 0755, SETUP.getBytes(UTF_8));
@@ -461,6 +475,32 @@ public final class LinuxGuest {
             cpio.file("etc/agent", 0755, AGENT.getBytes(UTF_8));
         }
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Programs of this host the guest has besides busybox's applets: the seed transcript's {@code tree}. */
+    private static final List<String> HOST_PROGRAMS = List.of("/usr/bin/tree");
+
+    /**
+     * Each host program that is installed, and the libraries {@code ldd} says it loads, by their paths in the
+     * guest (the host's, without the leading slash), so a dynamically linked program runs there as here.
+     */
+    private static Map<String, byte[]> hostPrograms() throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        for (String program : HOST_PROGRAMS) {
+            Path p = Path.of(program);
+            if (!Files.isRegularFile(p)) {
+                continue;
+            }
+            files.put(program.substring(1), Files.readAllBytes(p));
+            Process ldd = new ProcessBuilder("ldd", program).redirectErrorStream(true).start();
+            for (String line : new String(ldd.getInputStream().readAllBytes(), UTF_8).split("\n")) {
+                Matcher m = Pattern.compile("(/\\S+) \\(0x").matcher(line);
+                if (m.find() && Files.isRegularFile(Path.of(m.group(1)))) {
+                    files.put(m.group(1).substring(1), Files.readAllBytes(Path.of(m.group(1))));
+                }
+            }
+        }
+        return files;
     }
 
     private static String readLine(InputStream in) throws IOException {
