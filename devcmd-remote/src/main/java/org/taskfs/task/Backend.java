@@ -50,6 +50,18 @@ public abstract class Backend {
 
     public abstract Room room(ResCommand res);
 
+    /**
+     * What a waiting {@code res} waits on besides slots freeing, as its Pending status line and the root ns show
+     * it (a coordinator growing through Slurm: {@code slurm job 12: PENDING Resources}); empty for nothing more.
+     * Called under the queue's lock: it must not call back into the queue.
+     */
+    public String waitNote(ResCommand res) {
+        return "";
+    }
+
+    /** The {@code res} no longer waits: reserved, failed or given up. */
+    public void waitEnded(ResCommand res) {}
+
     private volatile Runnable capacityListener = () -> {};
 
     /** Who is told when slots may have become free (the reservation queue). */

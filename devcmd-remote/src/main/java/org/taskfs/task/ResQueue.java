@@ -40,8 +40,11 @@ public final class ResQueue {
     /** The words every capacity refusal starts with: such a res may wait; any other failure ends it. */
     public static final String SHORTFALL = "res: not enough capacity";
 
-    /** What a session's status and the root ns show of a waiting reservation. */
-    public record Pending(int count, String command, int ahead) {}
+    /**
+     * What a session's status and the root ns show of a waiting reservation; {@code note} is what it waits on
+     * besides freed slots (the backend's {@link Backend#waitNote}), empty if nothing.
+     */
+    public record Pending(int count, String command, int ahead, String note) {}
 
     private static final class Waiter {
         final Session session;
@@ -117,6 +120,7 @@ public final class ResQueue {
             if (e != null) {
                 withdraw(w);
             }
+            backend.waitEnded(w.res);
         });
         boolean now;
         int ahead;
@@ -347,7 +351,7 @@ public final class ResQueue {
         for (int i = 0; i < all.size(); i++) {
             Waiter w = all.get(i);
             if (w.session == s) {
-                return new Pending(w.n, w.command, i);
+                return new Pending(w.n, w.command, i, backend.waitNote(w.res));
             }
         }
         return null;
@@ -355,14 +359,20 @@ public final class ResQueue {
 
     /**
      * The root ns lines of the queue, in the order they will be served:
-     * {@code pending SESSION USER N OS ARCH since=TIME} (TIME ISO-8601 UTC; OS and ARCH {@code *} for any).
+     * {@code pending SESSION USER N OS ARCH since=TIME ['note=NOTE']} (TIME ISO-8601 UTC; OS and ARCH {@code *} for
+     * any; NOTE, quoted, what it waits on besides freed slots: {@code 'note=slurm job 12: PENDING Resources'}).
      */
     public synchronized String nsLines() {
         StringBuilder b = new StringBuilder();
         for (Waiter w : order()) {
             b.append("pending ").append(w.session.id()).append(' ').append(PlanNineQuoting.quote(w.session.owner()))
                     .append(' ').append(w.n).append(' ').append(PlanNineQuoting.quote(w.os)).append(' ')
-                    .append(PlanNineQuoting.quote(w.arch)).append(" since=").append(w.since).append('\n');
+                    .append(PlanNineQuoting.quote(w.arch)).append(" since=").append(w.since);
+            String note = backend.waitNote(w.res);
+            if (!note.isEmpty()) {
+                b.append(' ').append(PlanNineQuoting.quote("note=" + note));
+            }
+            b.append('\n');
         }
         return b.toString();
     }

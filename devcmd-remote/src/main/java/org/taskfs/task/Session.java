@@ -849,7 +849,8 @@ public final class Session {
 
     /**
      * The status line of a reservation waiting for slots, in the family of the tasks' lines: {@code cmd/K REFS
-     * Pending '' 'res 8'}, K the number its first task will have, no directory yet, the command that waits.
+     * Pending '' 'res 8'}, K the number its first task will have, no directory yet, the command that waits, and
+     * what it waits on besides freed slots if anything ({@code 'slurm job 12: PENDING Resources'}).
      */
     private String pendingLine(ResQueue.Pending p) {
         int next;
@@ -858,7 +859,8 @@ public final class Session {
             next = leaves.size();
             r = refs;
         }
-        return "cmd/" + next + " " + r + " " + TaskState.Pending + " '' " + PlanNineQuoting.quote(p.command()) + "\n";
+        return "cmd/" + next + " " + r + " " + TaskState.Pending + " '' " + PlanNineQuoting.quote(p.command())
+                + (p.note().isEmpty() ? "" : " " + PlanNineQuoting.quote(p.note())) + "\n";
     }
 
     /** Ends the session: kills what runs, frees every part. Called by the table. */

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.taskfs.coord.Coordinator;
 import org.taskfs.coord.pool.Pool;
+import org.taskfs.coord.pool.SlurmGrowth;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.task.Security;
 import picocli.CommandLine;
@@ -46,6 +47,28 @@ final class ServeCommand implements Callable<Integer> {
             description = "Release finished, untouched sessions after this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds;
 
+    @Option(names = "--slurm-partition", paramLabel = "P",
+            description = "Grow through Slurm: a res that does not fit now asks Slurm (sbatch) for whole nodes of "
+                    + "partition P, each running a node daemon that joins this coordinator with --auth; the res "
+                    + "waits (Pending, with Slurm's state and reason) until they join, and fails with Slurm's words "
+                    + "if the allocation is refused or ends first. Needs --auth other than none.")
+    String slurmPartition;
+
+    @Option(names = "--slurm-max-nodes", paramLabel = "N", defaultValue = "4",
+            description = "With --slurm-partition: the most nodes held from Slurm at once (default: ${DEFAULT-VALUE}).")
+    int slurmMaxNodes;
+
+    @Option(names = "--slurm-time", paramLabel = "TIME",
+            description = "With --slurm-partition: each allocation's time limit, in Slurm's syntax (sbatch --time: "
+                    + "30, 2:00:00, 1-0; default: the partition's).")
+    String slurmTime;
+
+    @Option(names = "--slurm-idle", paramLabel = "SECONDS", defaultValue = "300",
+            converter = PoolOptions.Seconds.class,
+            description = "With --slurm-partition: hand an allocation back (scancel) once no session has had tasks "
+                    + "on any of its nodes for this long (default: ${DEFAULT-VALUE}).")
+    Duration slurmIdle;
+
     @Mixin
     ListenGuard guard;
 
@@ -54,6 +77,22 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     PoolOptions pool;
+
+    /** The growth settings; a usage error if they cannot work. */
+    private SlurmGrowth.Settings slurm(Security sec) {
+        if (sec.auth() instanceof org.taskfs.styx.auth.AuthMethod.None) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--slurm-partition needs --auth (munge, as "
+                    + "Slurm itself uses, or key=FILE): the nodes Slurm gives join this coordinator over the network");
+        }
+        try {
+            String auth = security.auth;
+            return new SlurmGrowth.Settings(slurmPartition, slurmMaxNodes, slurmTime, slurmIdle,
+                    coordinator -> SelfCommand.of(List.of("node", "--listen", "tcp!0.0.0.0!0", "--join", coordinator,
+                            "--auth", auth)));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -72,8 +111,12 @@ final class ServeCommand implements Callable<Integer> {
         if (hostfile != null) {
             members.addAll(Hostfile.read(hostfile));
         }
-        Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withMembers(members)
-                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings).withScratch(spool));
+        Coordinator.Config config = Coordinator.Config.defaults(at).withMembers(members)
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings).withScratch(spool);
+        if (slurmPartition != null) {
+            config = config.withSlurm(slurm(sec));
+        }
+        Coordinator c = Coordinator.start(config);
         c.sessions().queue().defaultWait(pool.resWait);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -83,6 +126,10 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("taskfs serve: serving on " + c.address() + " with " + c.pool().members().size()
                 + " members (auth " + sec.auth() + ")");
         System.err.print(c.pool().ns());
+        if (slurmPartition != null) {
+            System.err.println("taskfs serve: growing through Slurm partition " + slurmPartition + " (at most "
+                    + slurmMaxNodes + " nodes, handed back after " + Pool.Settings.seconds(slurmIdle) + " idle)");
+        }
         stopped.await();
         return 0;
     }

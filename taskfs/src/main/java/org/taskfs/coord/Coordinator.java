@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.taskfs.coord.pool.Member;
 import org.taskfs.coord.pool.Pool;
+import org.taskfs.coord.pool.SlurmGrowth;
 import org.taskfs.coord.session.CoordinatorTasks;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.util.Futures;
@@ -29,32 +30,42 @@ public final class Coordinator implements AutoCloseable {
      * @param idleTimeout how long a finished, untouched session is kept
      * @param pool        heartbeat and timeouts towards members
      * @param security    authentication of remote peers (and towards members) and the admin group
+     * @param slurm       growing through Slurm when a res does not fit; null for not at all
      */
     public record Config(DialAddress listen, List<MemberSpec> members, Path scratch, Duration idleTimeout,
-                         Pool.Settings pool, Security security) {
+                         Pool.Settings pool, Security security, SlurmGrowth.Settings slurm) {
+        public Config(DialAddress listen, List<MemberSpec> members, Path scratch, Duration idleTimeout,
+                      Pool.Settings pool, Security security) {
+            this(listen, members, scratch, idleTimeout, pool, security, null);
+        }
+
         public static Config defaults(DialAddress listen) {
             return new Config(listen, List.of(), null, Duration.ofMinutes(10), Pool.Settings.DEFAULTS,
                     Security.LOCAL);
         }
 
+        public Config withSlurm(SlurmGrowth.Settings s) {
+            return new Config(listen, members, scratch, idleTimeout, pool, security, s);
+        }
+
         public Config withMembers(List<MemberSpec> list) {
-            return new Config(listen, List.copyOf(list), scratch, idleTimeout, pool, security);
+            return new Config(listen, List.copyOf(list), scratch, idleTimeout, pool, security, slurm);
         }
 
         public Config withPool(Pool.Settings settings) {
-            return new Config(listen, members, scratch, idleTimeout, settings, security);
+            return new Config(listen, members, scratch, idleTimeout, settings, security, slurm);
         }
 
         public Config withScratch(Path dir) {
-            return new Config(listen, members, dir, idleTimeout, pool, security);
+            return new Config(listen, members, dir, idleTimeout, pool, security, slurm);
         }
 
         public Config withIdleTimeout(Duration d) {
-            return new Config(listen, members, scratch, d, pool, security);
+            return new Config(listen, members, scratch, d, pool, security, slurm);
         }
 
         public Config withSecurity(Security s) {
-            return new Config(listen, members, scratch, idleTimeout, pool, s);
+            return new Config(listen, members, scratch, idleTimeout, pool, s, slurm);
         }
     }
 
@@ -74,7 +85,12 @@ public final class Coordinator implements AutoCloseable {
     public static Coordinator start(Config config) {
         Pool pool = new Pool(config.pool(), System.getProperty("user.name", "taskfs"), config.security().auth());
         TaskServer server;
+        SlurmGrowth growth = null;
         try {
+            if (config.slurm() != null) {
+                growth = new SlurmGrowth(config.slurm(), pool); // a partition Slurm does not know stops it here
+            }
+            SlurmGrowth grows = growth;
             List<CompletableFuture<Member>> mounting = new ArrayList<>();
             for (MemberSpec m : config.members()) {
                 mounting.add(pool.add(m.address(), m.name(), null));
@@ -82,8 +98,15 @@ public final class Coordinator implements AutoCloseable {
             Futures.settled(CompletableFuture.allOf(mounting.toArray(new CompletableFuture<?>[0]))).join();
             server = TaskServer.start(config.listen(), "coordinator", config.scratch(), config.idleTimeout(),
                     config.security(),
-                    scratch -> new CoordinatorTasks(pool, scratch));
+                    scratch -> new CoordinatorTasks(pool, scratch, grows));
+            if (growth != null) {
+                TaskServer s = server;
+                growth.start(server.address().advertised().toString(), () -> s.tree().sessions().queue().kick());
+            }
         } catch (RuntimeException e) {
+            if (growth != null) {
+                growth.close();
+            }
             pool.close();
             throw e;
         }

@@ -406,6 +406,11 @@ public final class Member {
         return n;
     }
 
+    /** Whether a task this coordinator placed here is still kept (finished or not): a session has it. */
+    boolean holdsTasks() {
+        return !leaves.isEmpty();
+    }
+
     /** Its slots (as many as the coordinator may use), busy or not. */
     synchronized int slots() {
         return slots;

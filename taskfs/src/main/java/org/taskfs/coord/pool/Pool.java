@@ -226,7 +226,8 @@ public final class Pool implements AutoCloseable {
         onCapacity.run();
     }
 
-    private int reserving(Member m) {
+    /** Slots of {@code m} that reservations under way have planned on and not placed yet. */
+    int reserving(Member m) {
         synchronized (claimed) {
             return claimed.getOrDefault(m, 0);
         }

@@ -6,13 +6,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.taskfs.coord.pool.MemberChoice;
 import org.taskfs.coord.pool.Pool;
+import org.taskfs.coord.pool.SlurmGrowth;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.util.Failures;
 import org.taskfs.task.Backend;
 import org.taskfs.task.CtlTable;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.Part;
 import org.taskfs.task.ResCommand;
+import org.taskfs.task.ResQueue;
 import org.taskfs.task.Scratch;
 import org.taskfs.task.Session;
 
@@ -25,30 +28,73 @@ public final class CoordinatorTasks extends Backend {
     private final Path scratchRoot;
     private final AtomicLong parts = new AtomicLong();
     private final Scratch.Removals removals = new Scratch.Removals();
+    /** Growing through Slurm, or null. */
+    private final SlurmGrowth growth;
 
     public CoordinatorTasks(Pool pool, Path scratchRoot) {
+        this(pool, scratchRoot, null);
+    }
+
+    public CoordinatorTasks(Pool pool, Path scratchRoot, SlurmGrowth growth) {
         super(HostInfo.LOCAL);
         this.pool = pool;
         this.scratchRoot = scratchRoot;
+        this.growth = growth;
         this.rootVerbs = rootVerbs(pool);
         pool.onCapacity(this::capacityChanged);
     }
 
+    /** What the pool has, and what Slurm may still add to it: a res within that waits rather than fails. */
     @Override
     public Room room(ResCommand res) {
-        return pool.room(res.os(), res.arch(), MemberChoice.of(res.nodes(), res.exclude()));
+        Room r = pool.room(res.os(), res.arch(), MemberChoice.of(res.nodes(), res.exclude()));
+        int more = growth == null ? 0 : growth.growable(res);
+        return more == 0 ? r : new Room(r.slots() + more, r.free(), r.kind(), growth.note(more) + r.note());
     }
 
     @Override
     public CompletableFuture<List<Part>> reserve(Session session, ResCommand res) {
+        if (growth != null) {
+            String failure = growth.failure(res);
+            if (failure != null) {
+                return StyxException.failed(failure); // not a shortfall: the queue ends the res with Slurm's words
+            }
+        }
         MemberChoice choice = MemberChoice.of(res.nodes(), res.exclude());
-        return pool.reserve(res.count(), res.os(), res.arch(), choice, session.owner(), r -> (Part) new MemberPart(r,
-                scratchRoot.resolve(session.id() + "-" + parts.getAndIncrement()), removals));
+        CompletableFuture<List<Part>> made = pool.reserve(res.count(), res.os(), res.arch(), choice, session.owner(),
+                r -> (Part) new MemberPart(r, scratchRoot.resolve(session.id() + "-" + parts.getAndIncrement()),
+                        removals));
+        if (growth == null) {
+            return made;
+        }
+        return made.whenComplete((v, e) -> {
+            if (e != null && Failures.text(e).contains(ResQueue.SHORTFALL)) {
+                growth.fellShort(res, pool.room(res.os(), res.arch(), choice).free());
+            }
+        });
     }
 
-    /** The copies of released tasks are gone before the coordinator's own scratch directory may go. */
+    @Override
+    public String waitNote(ResCommand res) {
+        return growth == null ? "" : growth.waitNote(res);
+    }
+
+    @Override
+    public void waitEnded(ResCommand res) {
+        if (growth != null) {
+            growth.waitEnded(res);
+        }
+    }
+
+    /**
+     * The copies of released tasks are gone before the coordinator's own scratch directory may go; what was
+     * had from Slurm is given back.
+     */
     @Override
     public void close() {
+        if (growth != null) {
+            growth.close();
+        }
         removals.await(java.time.Duration.ofSeconds(10));
     }
 
@@ -68,7 +114,8 @@ public final class CoordinatorTasks extends Backend {
                 + "timeout " + pool.settings().requestTimeout().toMillis() + "ms\n"
                 + "node-timeout " + pool.settings().nodeTimeout().toMillis() + "ms\n"
                 + "members " + pool.members().size() + "\n"
-                + pool.downMembers();
+                + pool.downMembers()
+                + (growth == null ? "" : growth.ctlLines());
     }
 
     /**
