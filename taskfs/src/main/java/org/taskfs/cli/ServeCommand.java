@@ -128,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
         System.err.print(c.pool().ns());
         if (slurmPartition != null) {
             System.err.println("taskfs serve: growing through Slurm partition " + slurmPartition + " (at most "
-                    + slurmMaxNodes + " nodes, handed back after " + Pool.Settings.seconds(slurmIdle) + " idle)");
+                    + slurmMaxNodes + " node" + (slurmMaxNodes == 1 ? "" : "s") + ", handed back after " + Pool.Settings.seconds(slurmIdle) + " idle)");
         }
         stopped.await();
         return 0;

@@ -25,14 +25,48 @@ final class SlurmCluster {
 
     private static SlurmCluster shared;
 
+    /** A partition of the same nodes whose time limit is one minute: a longer --time is refused by sbatch. */
+    static final String SHORT_PARTITION = "short";
+
     final Path dir;
     final Path conf;
     final PrivateMunged munged;
+    /** Which of the 50 port blocks this cluster uses: slurmctld's port and its slurmds' follow from it. */
+    private final int block;
 
     private SlurmCluster(Path dir, PrivateMunged munged) {
         this.dir = dir;
         this.conf = dir.resolve("slurm.conf");
         this.munged = munged;
+        this.block = freeBlock();
+    }
+
+    /**
+     * A block no other cluster on this machine listens on (another test JVM may run one): from this JVM's pid, the
+     * first whose ports are all free.
+     */
+    private static int freeBlock() {
+        int first = (int) (ProcessHandle.current().pid() % 50);
+        for (int i = 0; i < 50; i++) {
+            int b = (first + i) % 50;
+            List<Integer> ports = new ArrayList<>(List.of(16900 + b));
+            for (int n = 1; n <= NODES; n++) {
+                ports.add(slurmdPort(b, n));
+            }
+            if (ports.stream().allMatch(SlurmCluster::free)) {
+                return b;
+            }
+        }
+        throw new IllegalStateException("no free block of ports for a Slurm cluster in 16900-17499");
+    }
+
+    private static boolean free(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static synchronized SlurmCluster shared() {
@@ -72,7 +106,7 @@ final class SlurmCluster {
                 "SlurmctldHost=localhost",
                 "SlurmUser=root",
                 "SlurmdUser=root",
-                "SlurmctldPort=" + (16900 + ProcessHandle.current().pid() % 50),
+                "SlurmctldPort=" + (16900 + block),
                 "AuthType=auth/munge",
                 "CredType=cred/munge",
                 "AuthInfo=socket=" + munged.socket,
@@ -96,15 +130,16 @@ final class SlurmCluster {
                 "EnforcePartLimits=ALL",
                 "SlurmdParameters=config_overrides",
                 "KillWait=5",
-                "NodeName=n[1-" + NODES + "] NodeHostname=localhost NodeAddr=127.0.0.1 Port=[" + slurmdPort(1) + "-"
-                        + slurmdPort(NODES) + "] Sockets=1 CoresPerSocket=" + CPUS
+                "NodeName=n[1-" + NODES + "] NodeHostname=localhost NodeAddr=127.0.0.1 Port=[" + slurmdPort(block, 1) + "-"
+                        + slurmdPort(block, NODES) + "] Sockets=1 CoresPerSocket=" + CPUS
                         + " ThreadsPerCore=1 RealMemory=2000 State=UNKNOWN",
                 "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP",
+                "PartitionName=" + SHORT_PARTITION + " Nodes=ALL MaxTime=1 State=UP",
                 "");
     }
 
-    private static int slurmdPort(int node) {
-        return 17000 + (int) (ProcessHandle.current().pid() % 50) * 10 + node;
+    private static int slurmdPort(int block, int node) {
+        return 17000 + block * 10 + node;
     }
 
     /** Environment for Slurm's client commands. */

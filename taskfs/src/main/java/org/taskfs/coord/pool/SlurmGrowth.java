@@ -210,7 +210,7 @@ public final class SlurmGrowth implements AutoCloseable {
         }
         int in = 0;
         for (Grow g : grows) {
-            in += joined(g).size();
+            in += up(g);
         }
         return Math.max(0, limit() - in) * cpusPerNode;
     }
@@ -240,7 +240,7 @@ public final class SlurmGrowth implements AutoCloseable {
             int held = 0;
             for (Grow x : grows) {
                 if (!x.ending) {
-                    coming += (x.nodes - joined(x).size()) * cpusPerNode;
+                    coming += (x.nodes - up(x)) * cpusPerNode;
                     held += x.nodes;
                 }
             }
@@ -280,11 +280,11 @@ public final class SlurmGrowth implements AutoCloseable {
                 if (g.res != null) {
                     failed.put(g.res, "res: slurm refused the allocation: " + refusal(r.err()));
                 }
-                LOG.log(System.Logger.Level.WARNING, "sbatch refused {0} nodes: {1}", g.nodes, refusal(r.err()));
+                LOG.log(System.Logger.Level.WARNING, "sbatch refused {0}: {1}", nodes(g.nodes), refusal(r.err()));
             } else {
                 g.job = r.out().strip().split(";")[0];
                 g.state = new JobState("PENDING", "", "");
-                LOG.log(System.Logger.Level.INFO, "asked Slurm for {0} nodes of {1}: job {2}", g.nodes,
+                LOG.log(System.Logger.Level.INFO, "asked Slurm for {0} of {1}: job {2}", nodes(g.nodes),
                         settings.partition(), g.job);
             }
             cancel = r.exit() == 0 && (g.ending || closed);
@@ -303,8 +303,7 @@ public final class SlurmGrowth implements AutoCloseable {
         for (Grow g : grows) {
             if (g.res == res && !g.ending) {
                 if (g.job == null) {
-                    return "slurm: asking partition " + settings.partition() + " for " + g.nodes + " node"
-                            + (g.nodes == 1 ? "" : "s");
+                    return "slurm: asking partition " + settings.partition() + " for " + nodes(g.nodes);
                 }
                 String joinedText = g.names.isEmpty() ? "" : ", " + joined(g).size() + " of " + g.nodes + " joined";
                 return "slurm job " + g.job + ": " + g.state.text() + joinedText;
@@ -315,25 +314,44 @@ public final class SlurmGrowth implements AutoCloseable {
 
     /** The res no longer waits: an allocation asked for it that Slurm has not started yet is withdrawn. */
     public void waitEnded(ResCommand res) {
-        List<String> cancel = new ArrayList<>();
+        List<Grow> mine = new ArrayList<>();
         synchronized (this) {
             failed.remove(res);
             for (Grow g : grows) {
                 if (g.res == res) {
                     g.res = null;
-                    if (g.names.isEmpty() && !g.ending) {
-                        g.ending = true; // nobody waits for it: not kept queued (submit cancels one being made)
-                        if (g.job != null) {
-                            cancel.add(g.job);
-                        }
+                    if (g.job == null) {
+                        g.ending = true; // being asked for: submit cancels what it gets
+                    } else if (!g.ending) {
+                        mine.add(g);
                     }
                 }
             }
-            grows.removeIf(g -> g.job != null && cancel.contains(g.job));
         }
-        if (!cancel.isEmpty()) {
-            later(() -> cancel.forEach(SlurmGrowth::scancel));
+        for (Grow g : mine) {
+            later(() -> withdrawIfQueued(g));
         }
+    }
+
+    /**
+     * Cancels an allocation nobody waits for if Slurm still queues it; one that has started stays, to serve
+     * whoever comes, and goes back when idle. Asked afresh: its nodes may have joined since the last poll.
+     */
+    private void withdrawIfQueued(Grow g) {
+        Result r = run(List.of("squeue", "-h", "-j", g.job, "-o", "%T"));
+        if (r.exit() != 0 || !r.out().strip().equals("PENDING")) {
+            return;
+        }
+        synchronized (this) {
+            if (g.res != null || g.ending) {
+                return;
+            }
+            g.ending = true;
+            grows.remove(g);
+        }
+        LOG.log(System.Logger.Level.INFO, "slurm job {0}: nobody waits for it any more; cancelled", g.job);
+        scancel(g.job);
+        onChange.run();
     }
 
     /** The grown members of the pool that belong to {@code g}. */
@@ -348,6 +366,14 @@ public final class SlurmGrowth implements AutoCloseable {
             }
         }
         return in;
+    }
+
+    /**
+     * How many of them are up: a member being mounted is listed before it answers, and until then its slots are
+     * neither free in the pool nor to be asked of Slurm again.
+     */
+    private int up(Grow g) {
+        return (int) joined(g).stream().filter(m -> m.state() == Member.State.UP).count();
     }
 
     private void poll() {
@@ -533,7 +559,7 @@ public final class SlurmGrowth implements AutoCloseable {
         try {
             thread.execute(r);
         } catch (RejectedExecutionException stopping) {
-            r.run(); // close() cancels the rest; this one is cheap enough to do here
+            // close() cancels every job still held
         }
     }
 
@@ -542,6 +568,10 @@ public final class SlurmGrowth implements AutoCloseable {
         if (r.exit() != 0) {
             LOG.log(System.Logger.Level.WARNING, "scancel {0}: {1}", job, refusal(r.err()));
         }
+    }
+
+    private static String nodes(int n) {
+        return n + " node" + (n == 1 ? "" : "s");
     }
 
     private static String shellWords(List<String> words) {
