@@ -54,6 +54,25 @@ class ServeCommandTest {
         }
     }
 
+    /** Growth through Slurm that could not work is refused before anything starts, naming the flag. */
+    @Test
+    void slurmGrowthWithoutAuthOrWithNonsenseLimitsIsAUsageError() {
+        AuthOptionTest.Run noAuth = AuthOptionTest.taskfs("serve", "--listen", "tcp!127.0.0.1!0",
+                "--slurm-partition", "debug");
+        assertThat(noAuth.code()).isEqualTo(2);
+        assertThat(noAuth.err()).contains("--slurm-partition needs --auth (munge, as Slurm itself uses, or key=FILE)");
+
+        AuthOptionTest.Run noNodes = AuthOptionTest.taskfs("serve", "--listen", "tcp!127.0.0.1!0", "--auth", "munge",
+                "--slurm-partition", "debug", "--slurm-max-nodes", "0");
+        assertThat(noNodes.code()).isEqualTo(2);
+        assertThat(noNodes.err()).contains("--slurm-max-nodes 0: must be 1 or more");
+
+        AuthOptionTest.Run idle = AuthOptionTest.taskfs("serve", "--listen", "tcp!127.0.0.1!0", "--auth", "munge",
+                "--slurm-partition", "debug", "--slurm-idle", "0");
+        assertThat(idle.code()).isEqualTo(2);
+        assertThat(idle.err()).contains("--slurm-idle").contains("'0': must be more than 0 seconds");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"serve", "up"})
     void nonsenseTimingsAreUsageErrors(String command) {
