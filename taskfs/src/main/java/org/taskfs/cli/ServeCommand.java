@@ -84,6 +84,10 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--slurm-partition needs --auth (munge, as "
                     + "Slurm itself uses, or key=FILE): the nodes Slurm gives join this coordinator over the network");
         }
+        if (pool.resWait != null && pool.resWait.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--slurm-partition with --res-wait 0: a res "
+                    + "that does not fit would fail at once rather than wait for the nodes Slurm gives");
+        }
         try {
             String auth = security.auth;
             return new SlurmGrowth.Settings(slurmPartition, slurmMaxNodes, slurmTime, slurmIdle,

@@ -71,6 +71,11 @@ class ServeCommandTest {
                 "--slurm-partition", "debug", "--slurm-idle", "0");
         assertThat(idle.code()).isEqualTo(2);
         assertThat(idle.err()).contains("--slurm-idle").contains("'0': must be more than 0 seconds");
+
+        AuthOptionTest.Run noWait = AuthOptionTest.taskfs("serve", "--listen", "tcp!127.0.0.1!0", "--auth", "munge",
+                "--slurm-partition", "debug", "--res-wait", "0");
+        assertThat(noWait.code()).isEqualTo(2);
+        assertThat(noWait.err()).contains("--slurm-partition with --res-wait 0: a res that does not fit would fail");
     }
 
     @ParameterizedTest

@@ -199,6 +199,11 @@ public final class SlurmGrowth implements AutoCloseable {
         return res.nodes() == null && HostInfo.LOCAL.matches(res.os(), res.arch());
     }
 
+    /** Whether a res may wait for an allocation: wait=0 (a coordinator above asks so) takes what is free now. */
+    private static boolean mayWait(ResCommand res) {
+        return res.waitFor() == null || !res.waitFor().isZero();
+    }
+
     private int limit() {
         return Math.min(settings.maxNodes(), partitionNodes);
     }
@@ -233,7 +238,7 @@ public final class SlurmGrowth implements AutoCloseable {
     public void fellShort(ResCommand res, int free) {
         Grow g;
         synchronized (this) {
-            if (closed || !applies(res)) {
+            if (closed || !applies(res) || !mayWait(res)) {
                 return;
             }
             int coming = 0;
