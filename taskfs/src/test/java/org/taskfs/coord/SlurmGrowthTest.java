@@ -192,7 +192,7 @@ class SlurmGrowthTest extends ClusterTestBase {
 
         // Nothing is held: once Slurm has room, the next res grows by a node and runs there.
         assertThat(slurm.run(List.of("scancel", blocker)).exit()).isZero();
-        sh.echo("/" + s + "/ctl", "res 4");
+        Sh.get(waiting(sh, s, "res 4"), SLURM_WAIT);
         sh.echo("/" + s + "/ctl", "exec sh -c 'echo $SLURMD_NODENAME'");
         assertThat(Sh.split(sh.cat("/" + s + "/stdio"))).hasSize(4).allMatch(n -> n.matches("n[1-4]"));
     }
@@ -223,11 +223,33 @@ class SlurmGrowthTest extends ClusterTestBase {
     }
 
     @Test
+    void anAllocationSlurmEndsWhileItsTasksRunTakesItsNodesOutAndTheTasksAreLost() throws Exception {
+        Serve serve = new Serve("--slurm-partition", "debug", "--slurm-idle", "600");
+        Sh sh = serve.client();
+        String s = sh.newSession();
+        Sh.get(waiting(sh, s, "res 2"), SLURM_WAIT);
+        String sleeper = uniqueSleep(600);
+        sh.echo("/" + s + "/ctl", "exec " + sleeper);
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(markerOf(sleeper)).size() == 2);
+        String job = growJobs().get(0).split(" ")[0];
+
+        // As when its time limit passes: Slurm ends the job under running tasks.
+        assertThat(slurm.run(List.of("scancel", job)).exit()).isZero();
+        await().atMost(SLURM_WAIT).until(() -> sh.lines("/" + s + "/status"),
+                l -> l.size() == 2 && l.stream().allMatch(x -> x.matches("cmd/\\d+ \\d+ Lost \\S+ sleep")));
+        await().atMost(SLURM_WAIT).until(() -> Capacity.parse(sh.cat("/ns")).isEmpty()
+                && !sh.cat("/ctl").contains("slurm job "));
+        await().atMost(Duration.ofSeconds(30)).until(() -> serve.nodeDaemons().isEmpty()
+                && processesWith(markerOf(sleeper)).isEmpty());
+        assertThat(serve.output()).contains("slurm job " + job + " ended: CANCELLED");
+    }
+
+    @Test
     void serveStoppedWhileItHoldsAnAllocationLeavesNoJobAndNoNodeDaemon() throws Exception {
         Serve serve = new Serve("--slurm-partition", "debug", "--slurm-idle", "600");
         Sh sh = serve.client();
         String s = sh.newSession();
-        sh.echo("/" + s + "/ctl", "res 1");
+        Sh.get(waiting(sh, s, "res 1"), SLURM_WAIT);
         String sleeper = uniqueSleep(600);
         sh.echo("/" + s + "/ctl", "exec " + sleeper);
         await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(markerOf(sleeper)).size() == 1);
