@@ -292,9 +292,11 @@ public final class ResQueue {
             }
             ahead = order().indexOf(w);
         }
+        String note = backend.waitNote(w.res); // what it was waiting on, besides slots
         w.result.completeExceptionally(new StyxException(SHORTFALL + ": waited " + seconds(w.wait) + " for "
                 + w.n + " slot" + (w.n == 1 ? "" : "s") + ", " + room.free() + " free, " + ahead + " reservation"
-                + (ahead == 1 ? "" : "s") + " ahead (" + room.kind() + ")" + room.note()));
+                + (ahead == 1 ? "" : "s") + " ahead (" + room.kind() + ")" + room.note()
+                + (note.isEmpty() ? "" : "; " + note)));
     }
 
     /** The session's waiting reservation is given up: its session is being released. */

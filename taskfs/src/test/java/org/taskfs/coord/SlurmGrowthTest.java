@@ -198,6 +198,26 @@ class SlurmGrowthTest extends ClusterTestBase {
     }
 
     @Test
+    void aResWhoseWaitPassesWhileSlurmQueuesItsAllocationFailsNamingItAndTheAllocationIsCancelled() throws Exception {
+        occupyAllNodes();
+        Serve serve = new Serve("--slurm-partition", "debug", "--slurm-max-nodes", "1");
+        Sh sh = serve.client();
+        String s = sh.newSession();
+        CompletableFuture<Void> res = waiting(sh, s, "res 4 wait=5");
+        await().atMost(SLURM_WAIT).until(SlurmGrowthTest::growJobs, l -> l.size() == 1);
+        String job = growJobs().get(0).split(" ")[0];
+
+        String error = Sh.rerror(res, "res 4 wait=5");
+        assertThat(error).matches("res: not enough capacity: waited 5 s for 4 slots, 0 free, 0 reservations ahead "
+                + "\\(no members up\\); the pool counts 4 slots Slurm partition debug can add \\(nodes of 4 CPUs, at "
+                + "most 1 held\\); slurm job " + job + ": PENDING( \\w+)?");
+        // Nobody waits for it any more: it does not stay queued in Slurm.
+        await().atMost(SLURM_WAIT).pollInterval(Duration.ofMillis(250)).until(() -> growJobs().isEmpty());
+        assertThat(pendingLines(sh)).isEmpty();
+        assertThat(serve.output()).contains("slurm job " + job + ": nobody waits for it any more; cancelled");
+    }
+
+    @Test
     void anAllocationSlurmRefusesFailsTheResWithSbatchsMessage() throws Exception {
         // The short partition's limit is a minute: sbatch refuses ten.
         Serve serve = new Serve("--slurm-partition", SlurmCluster.SHORT_PARTITION, "--slurm-time", "10");
@@ -211,7 +231,8 @@ class SlurmGrowthTest extends ClusterTestBase {
         assertThat(growJobs()).isEmpty();
         // A res that is more than the partition could ever give fails at once, naming what Slurm would add.
         assertThat(sh.echoFails("/" + s + "/ctl", "res 17")).isEqualTo("res: not enough capacity: asked 17, 16 slots "
-                + "in the pool (no members up); 16 of them from Slurm partition short (nodes of 4 CPUs, at most 4 held)");
+                + "in the pool (no members up); the pool counts 16 slots Slurm partition short can add (nodes of 4 "
+                + "CPUs, at most 4 held)");
     }
 
     @Test

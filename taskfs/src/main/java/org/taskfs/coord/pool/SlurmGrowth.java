@@ -220,10 +220,10 @@ public final class SlurmGrowth implements AutoCloseable {
         return Math.max(0, limit() - in) * cpusPerNode;
     }
 
-    /** What a refusal adds: how much of the pool's room Slurm would bring. */
+    /** What a refusal adds: how much of the pool's room is what Slurm may still bring. */
     public String note(int growable) {
-        return growable == 0 ? "" : "; " + growable + " of them from Slurm partition " + settings.partition()
-                + " (nodes of " + cpusPerNode + " CPUs, at most " + limit() + " held)";
+        return growable == 0 ? "" : "; the pool counts " + growable + " slots Slurm partition " + settings.partition()
+                + " can add (nodes of " + cpusPerNode + " CPUs, at most " + limit() + " held)";
     }
 
     /** The failure a waiting res ends with instead of waiting on, once its allocation failed; null if none. */
