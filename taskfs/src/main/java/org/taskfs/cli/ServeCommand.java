@@ -116,7 +116,8 @@ final class ServeCommand implements Callable<Integer> {
             members.addAll(Hostfile.read(hostfile));
         }
         Coordinator.Config config = Coordinator.Config.defaults(at).withMembers(members)
-                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings).withScratch(spool);
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings)
+                .withScratch(spool);
         if (slurmPartition != null) {
             config = config.withSlurm(slurm(sec));
         }
@@ -132,7 +133,8 @@ final class ServeCommand implements Callable<Integer> {
         System.err.print(c.pool().ns());
         if (slurmPartition != null) {
             System.err.println("taskfs serve: growing through Slurm partition " + slurmPartition + " (at most "
-                    + slurmMaxNodes + " node" + (slurmMaxNodes == 1 ? "" : "s") + ", handed back after " + Pool.Settings.seconds(slurmIdle) + " idle)");
+                    + slurmMaxNodes + " node" + (slurmMaxNodes == 1 ? "" : "s") + ", handed back after "
+                    + Pool.Settings.seconds(slurmIdle) + " idle)");
         }
         stopped.await();
         return 0;

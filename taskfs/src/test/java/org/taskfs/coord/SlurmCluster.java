@@ -130,8 +130,8 @@ final class SlurmCluster {
                 "EnforcePartLimits=ALL",
                 "SlurmdParameters=config_overrides",
                 "KillWait=5",
-                "NodeName=n[1-" + NODES + "] NodeHostname=localhost NodeAddr=127.0.0.1 Port=[" + slurmdPort(block, 1) + "-"
-                        + slurmdPort(block, NODES) + "] Sockets=1 CoresPerSocket=" + CPUS
+                "NodeName=n[1-" + NODES + "] NodeHostname=localhost NodeAddr=127.0.0.1 Port=["
+                        + slurmdPort(block, 1) + "-" + slurmdPort(block, NODES) + "] Sockets=1 CoresPerSocket=" + CPUS
                         + " ThreadsPerCore=1 RealMemory=2000 State=UNKNOWN",
                 "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP",
                 "PartitionName=" + SHORT_PARTITION + " Nodes=ALL MaxTime=1 State=UP",

@@ -55,7 +55,8 @@ class SlurmGrowthTest extends ClusterTestBase {
             }
             at = DialAddress.tcp("127.0.0.1", port);
             List<String> cmd = new ArrayList<>(List.of(javaBinary().toString(), "-cp", classpath(),
-                    "org.taskfs.cli.Main", "serve", "--listen", at.toString(), "--auth", "munge=" + slurm.munged.socket));
+                    "org.taskfs.cli.Main", "serve", "--listen", at.toString(),
+                    "--auth", "munge=" + slurm.munged.socket));
             cmd.addAll(List.of(flags));
             log = Files.createTempFile(slurm.dir, "serve", ".log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -12,7 +12,8 @@ class SlurmGrowthParseTest {
 
     @Test
     void squeueLinesGiveEachJobsStateReasonAndNodes() {
-        var jobs = SlurmGrowth.parseSqueue("12|PENDING|Resources|\n13|RUNNING|None|n[1-2]\n\n14|PENDING|Priority|(null)\n");
+        var jobs = SlurmGrowth.parseSqueue(
+                "12|PENDING|Resources|\n13|RUNNING|None|n[1-2]\n\n14|PENDING|Priority|(null)\n");
         assertThat(jobs.keySet()).containsExactly("12", "13", "14");
         assertThat(jobs.get("12").text()).isEqualTo("PENDING Resources");
         assertThat(jobs.get("12").nodes()).isEmpty();
