@@ -167,8 +167,13 @@ public final class SlurmGrowth implements AutoCloseable {
         for (String line : r.out().split("\n")) {
             String[] f = line.strip().split("\\s+");
             if (f.length == 2) {
-                n += Integer.parseInt(f[0].replaceAll("\\D", ""));
-                cpus = Math.min(cpus, Integer.parseInt(f[1].replaceAll("\\D", "")));
+                try {
+                    n += Integer.parseInt(f[0].replaceAll("\\D", ""));
+                    cpus = Math.min(cpus, Integer.parseInt(f[1].replaceAll("\\D", "")));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--slurm-partition " + settings.partition() + ": sinfo said \""
+                            + line.strip() + "\", not NODES CPUS");
+                }
             }
         }
         if (n == 0) {
@@ -452,8 +457,8 @@ public final class SlurmGrowth implements AutoCloseable {
                 }
                 g.started = now;
             }
-            if (g.names.isEmpty()) {
-                return false;
+            if (g.names.isEmpty() || !s.running()) {
+                return false; // not started yet, or ending (COMPLETING): its nodes are leaving by themselves
             }
             in = joined(g);
             if (in.size() < g.names.size()) {
