@@ -1,0 +1,197 @@
+package org.taskfs.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.taskfs.styx.codec.Dir;
+import org.taskfs.styx.codec.Qid;
+import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.server.Caller;
+import org.taskfs.styx.server.Errors;
+import org.taskfs.styx.server.FileServer;
+import org.taskfs.styx.server.Node;
+import org.taskfs.styx.server.OpenFile;
+import org.taskfs.styx.server.ServerOptions;
+import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.server.StyxServer;
+import org.taskfs.styx.server.SyntheticNode;
+
+/**
+ * A 9P server for the reconnect tests, run in a JVM of its own to be killed with SIGKILL and started again on
+ * the same port: all it serves lives in the directory it is given, so a new process (or a second server on the
+ * same directory) serves the same bytes at the same offsets. Arguments: DIR NAME PORT (0: any). Prints
+ * {@code listening ADDR} once it listens.
+ * <ul>
+ * <li>{@code stream}: the bytes of DIR/stream, which the test appends to; a read past its end waits for more,
+ * and is the end of file once DIR/stream.end exists;</li>
+ * <li>{@code ctl}: each write appended as a line to DIR/ctl.log; a write of {@code hang} is never answered;</li>
+ * <li>{@code name}: NAME, to tell which of two servers answered.</li>
+ * </ul>
+ */
+public final class RestartableServer implements FileServer {
+    private final Path dir;
+    private final String serverName;
+    /** File I/O and the waits for the stream to grow, off the event loop. */
+    private final ScheduledExecutorService io = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "restartable-server-io");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Root root = new Root();
+
+    private RestartableServer(Path dir, String name) {
+        this.dir = dir;
+        this.serverName = name;
+    }
+
+    public static void main(String[] args) throws Exception {
+        RestartableServer fs = new RestartableServer(Path.of(args[0]), args[1]);
+        StyxServer s = StyxServer.listen(DialAddress.tcp("127.0.0.1", Integer.parseInt(args[2])), fs,
+                ServerOptions.DEFAULTS);
+        System.out.println("listening " + s.address());
+        System.out.flush();
+        Thread.currentThread().join(); // until killed
+    }
+
+    @Override
+    public CompletableFuture<Node> attach(Caller caller, OpenFile auth) {
+        return CompletableFuture.completedFuture(root);
+    }
+
+    private static String owner() {
+        return System.getProperty("user.name");
+    }
+
+    private final class Root extends SyntheticNode {
+        private final List<File> files = List.of(
+                new File(1, "stream", 0444, self -> reader(self, this::readStream)),
+                new File(2, "ctl", 0666, self -> new OpenFile() {
+                    @Override
+                    public Node node() {
+                        return self;
+                    }
+
+                    @Override
+                    public CompletableFuture<Integer> write(long offset, byte[] data) {
+                        String line = new String(data, StandardCharsets.UTF_8).strip();
+                        CompletableFuture<Integer> done = new CompletableFuture<>();
+                        io.execute(() -> {
+                            try {
+                                Files.writeString(dir.resolve("ctl.log"), line + "\n", StandardOpenOption.CREATE,
+                                        StandardOpenOption.APPEND);
+                            } catch (IOException e) {
+                                done.completeExceptionally(e);
+                                return;
+                            }
+                            if (!line.equals("hang")) {
+                                done.complete(data.length);
+                            }
+                        });
+                        return done;
+                    }
+                }),
+                new File(3, "name", 0444, self -> reader(self, (offset, count) -> {
+                    byte[] b = (serverName + "\n").getBytes(StandardCharsets.UTF_8);
+                    int from = (int) Math.min(offset, b.length);
+                    return CompletableFuture.completedFuture(java.util.Arrays.copyOfRange(b, from,
+                            Math.min(b.length, from + count)));
+                })));
+
+        Root() {
+            super(Qid.directory(0), "/", 0777, RestartableServer::owner);
+        }
+
+        @Override
+        public CompletableFuture<Node> walk(String n, Caller caller) {
+            for (File f : files) {
+                if (f.name().equals(n)) {
+                    return CompletableFuture.completedFuture(f);
+                }
+            }
+            return StyxException.failed(Errors.NOT_FOUND);
+        }
+
+        @Override
+        public CompletableFuture<List<Dir>> list(Caller caller) {
+            return CompletableFuture.completedFuture(files.stream().map(SyntheticNode::dir).toList());
+        }
+
+        private CompletableFuture<byte[]> readStream(long offset, int count) {
+            CompletableFuture<byte[]> f = new CompletableFuture<>();
+            io.execute(() -> poll(f, offset, count));
+            return f;
+        }
+
+        /** Answers from the file, or looks again in 10 ms; a flushed read stops looking. */
+        private void poll(CompletableFuture<byte[]> f, long offset, int count) {
+            if (f.isDone()) {
+                return;
+            }
+            boolean ended = Files.exists(dir.resolve("stream.end")); // first: the bytes before the end are there
+            try (FileChannel ch = FileChannel.open(dir.resolve("stream"), StandardOpenOption.READ)) {
+                long size = ch.size();
+                if (offset < size) {
+                    ByteBuffer b = ByteBuffer.allocate((int) Math.min(count, size - offset));
+                    while (b.hasRemaining() && ch.read(b, offset + b.position()) > 0) {
+                        // read on to the end of what was asked
+                    }
+                    f.complete(java.util.Arrays.copyOf(b.array(), b.position()));
+                    return;
+                }
+            } catch (NoSuchFileException e) {
+                // nothing written yet
+            } catch (IOException e) {
+                f.completeExceptionally(e);
+                return;
+            }
+            if (ended) {
+                f.complete(new byte[0]);
+            } else {
+                io.schedule(() -> poll(f, offset, count), 10, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private interface Reads {
+        CompletableFuture<byte[]> read(long offset, int count);
+    }
+
+    private static OpenFile reader(Node self, Reads reads) {
+        return new OpenFile() {
+            @Override
+            public Node node() {
+                return self;
+            }
+
+            @Override
+            public CompletableFuture<byte[]> read(long offset, int count) {
+                return reads.read(offset, count);
+            }
+        };
+    }
+
+    private static final class File extends SyntheticNode {
+        private final Function<Node, OpenFile> opener;
+
+        File(long path, String name, int perm, Function<Node, OpenFile> opener) {
+            super(Qid.file(path), name, perm, RestartableServer::owner);
+            this.opener = opener;
+        }
+
+        @Override
+        public CompletableFuture<OpenFile> open(int mode, Caller caller) {
+            return CompletableFuture.completedFuture(opener.apply(this));
+        }
+    }
+}
