@@ -446,6 +446,9 @@ public final class RedialingClient implements AutoCloseable {
             closed = true;
             c = current;
             l = live();
+            // Failed for good: an operation that comes back for a connection must not be handed the old one.
+            current = CompletableFuture.failedFuture(new StyxConnectionException("connection to "
+                    + describe(addresses) + " closed"));
         }
         c.completeExceptionally(new StyxConnectionException("connection to " + describe(addresses) + " closed"));
         if (l != null) {
