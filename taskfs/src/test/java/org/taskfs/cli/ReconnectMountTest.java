@@ -211,7 +211,7 @@ class ReconnectMountTest {
         await().atMost(WAIT).until(() -> reconnections() == 1);
         Run up = start("sh", "-c", "cat " + dir.resolve("name") + "; ls " + dir);
         assertThat(up.exit()).as(up.errors()).isZero();
-        assertThat(new String(up.output(), StandardCharsets.UTF_8)).isEqualTo("a\nctl\nname\nstream\n");
+        assertThat(new String(up.output(), StandardCharsets.UTF_8)).isEqualTo("a\nclone\nctl\nname\nstream\n");
     }
 
     @Test
@@ -232,6 +232,30 @@ class ReconnectMountTest {
         assertThat(ok.exit()).as(ok.errors()).isZero();
         assertThat(Files.readString(ctlLog)).as("the write in flight was not sent again").isEqualTo("hang\nok\n");
         assertThat(Files.readString(log)).contains("write /ctl: ").contains("not repeated");
+    }
+
+    @Test
+    void aFileThatOpenedAsAnotherIsNotOpenedAgainByItsPath() throws Exception {
+        Server server = serve("a", 0);
+        mount(server.address(), "--reconnect-timeout", "30");
+        Process p = new ProcessBuilder("bash", "-c", "exec 3< " + dir.resolve("clone") + "; head -c 8 <&3; read go; "
+                + "cat <&3").redirectErrorStream(true).start();
+        cleanups.add(() -> {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        });
+        assertThat(new String(p.getInputStream().readNBytes(8), StandardCharsets.UTF_8)).isEqualTo("session\n");
+
+        server.kill();
+        serve("a", server.port());
+        await().atMost(WAIT).until(() -> reconnections() == 1);
+        p.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().flush();
+        assertThat(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("cat: -: Input/output error");
+        assertThat(Files.readAllLines(state.resolve("clone.log"))).as("clone opened once: no second session")
+                .hasSize(1);
     }
 
     @Test

@@ -36,7 +36,9 @@ import org.taskfs.styx.server.SyntheticNode;
  * <li>{@code stream}: the bytes of DIR/stream, which the test appends to; a read past its end waits for more,
  * and is the end of file once DIR/stream.end exists;</li>
  * <li>{@code ctl}: each write appended as a line to DIR/ctl.log; a write of {@code hang} is never answered;</li>
- * <li>{@code name}: NAME, to tell which of two servers answered.</li>
+ * <li>{@code name}: NAME, to tell which of two servers answered;</li>
+ * <li>{@code clone}: opens as another file, as taskfs's clone opens as a new session's ctl: each open is a line
+ * in DIR/clone.log, and the open file reads {@code session}.</li>
  * </ul>
  */
 public final class RestartableServer implements FileServer {
@@ -101,12 +103,20 @@ public final class RestartableServer implements FileServer {
                         return done;
                     }
                 }),
-                new File(3, "name", 0444, self -> reader(self, (offset, count) -> {
-                    byte[] b = (serverName + "\n").getBytes(StandardCharsets.UTF_8);
-                    int from = (int) Math.min(offset, b.length);
-                    return CompletableFuture.completedFuture(java.util.Arrays.copyOfRange(b, from,
-                            Math.min(b.length, from + count)));
-                })));
+                new File(3, "name", 0444, self -> reader(self, (offset, count) -> text(serverName, offset, count))),
+                new File(4, "clone", 0444, self -> {
+                    try {
+                        Files.writeString(dir.resolve("clone.log"), "opened\n", StandardOpenOption.CREATE,
+                                StandardOpenOption.APPEND); // a test fixture's few bytes, on the loop
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return reader(fileNamed("name"), (offset, count) -> text("session", offset, count));
+                }));
+
+        private File fileNamed(String n) {
+            return files.stream().filter(f -> f.name().equals(n)).findFirst().orElseThrow();
+        }
 
         Root() {
             super(Qid.directory(0), "/", 0777, RestartableServer::owner);
@@ -161,6 +171,12 @@ public final class RestartableServer implements FileServer {
                 io.schedule(() -> poll(f, offset, count), 10, TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    private static CompletableFuture<byte[]> text(String line, long offset, int count) {
+        byte[] b = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        int from = (int) Math.min(offset, b.length);
+        return CompletableFuture.completedFuture(java.util.Arrays.copyOfRange(b, from, Math.min(b.length, from + count)));
     }
 
     private interface Reads {

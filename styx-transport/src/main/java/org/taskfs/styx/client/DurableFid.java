@@ -22,15 +22,19 @@ public final class DurableFid {
     private final RedialingClient owner;
     private final String path;
     private final int reopenMode;
+    /** False for a file that opened as another (a clone): its path leads to a new one, not to it. */
+    private final boolean reopenable;
     private final AtomicBoolean clunked = new AtomicBoolean();
     private Binding bound;
     /** Where {@link #readNext} reads; advanced only by what a read returned. */
     private volatile long offset;
 
-    DurableFid(RedialingClient owner, String path, int mode, RedialingClient.Link link, RemoteFid fid) {
+    DurableFid(RedialingClient owner, String path, int mode, RedialingClient.Link link, RemoteFid fid,
+               boolean reopenable) {
         this.owner = owner;
         this.path = path;
         this.reopenMode = mode & ~P9.OTRUNC;
+        this.reopenable = reopenable;
         this.bound = new Binding(link, CompletableFuture.completedFuture(fid));
     }
 
@@ -48,7 +52,10 @@ public final class DurableFid {
             if (clunked.get()) {
                 return CompletableFuture.failedFuture(new IllegalStateException(path + " was clunked"));
             }
-            CompletableFuture<RemoteFid> f = owner.untimed(link).open(path, reopenMode);
+            CompletableFuture<RemoteFid> f = reopenable ? owner.untimed(link).open(path, reopenMode)
+                    : CompletableFuture.failedFuture(new StyxConnectionException(path + " opened as another file "
+                            + "(as a clone opens as its session's ctl), so it cannot be opened again by its path "
+                            + "on the new connection; open it anew"));
             bound = new Binding(link, f);
             return f;
         }

@@ -306,10 +306,35 @@ public final class RedialingClient implements AutoCloseable {
 
     /**
      * Walks to {@code path} and opens it with {@code mode}; the fid is re-opened by path on every new
-     * connection (without OTRUNC: the truncation was done). The caller clunks it.
+     * connection (without OTRUNC: the truncation was done). A file that opens as another (a {@code clone}
+     * opens as its new session's {@code ctl}) is not: opening the path again would make another, so after a
+     * loss its operations fail with {@link StyxConnectionException}. The caller clunks it.
      */
     public CompletableFuture<DurableFid> open(String path, int mode) {
-        return callOnLink("open " + path, Retry.SAFE, l -> adopt(l, path, mode, untimed(l).open(path, mode)));
+        return callOnLink("open " + path, Retry.SAFE, l -> {
+            Op<DurableFid> out = new Op<>();
+            out.step(untimed(l).walk(path)).whenComplete((fid, e) -> {
+                if (e != null) {
+                    out.fail(e);
+                    return;
+                }
+                long walked = fid.qid().path();
+                out.step(fid.open(mode)).whenComplete((same, e2) -> {
+                    if (e2 != null) {
+                        fid.clunkQuietly();
+                        out.fail(e2);
+                        return;
+                    }
+                    DurableFid d = new DurableFid(this, path, mode, l, fid, fid.qid().path() == walked);
+                    if (out.complete(d)) {
+                        fids.add(d);
+                    } else {
+                        fid.clunkQuietly();
+                    }
+                });
+            });
+            return out;
+        });
     }
 
     /**
@@ -334,15 +359,11 @@ public final class RedialingClient implements AutoCloseable {
                     }
                 });
             });
-            return adopt(l, path, mode, made);
-        });
-    }
-
-    private CompletableFuture<DurableFid> adopt(Link l, String path, int mode, CompletableFuture<RemoteFid> opening) {
-        return Op.map(opening, fid -> {
-            DurableFid d = new DurableFid(this, path, mode, l, fid);
-            fids.add(d);
-            return d;
+            return Op.map(made, fid -> {
+                DurableFid d = new DurableFid(this, path, mode, l, fid, true);
+                fids.add(d);
+                return d;
+            });
         });
     }
 
