@@ -76,11 +76,13 @@ class ReconnectMountTest {
         }
     }
 
-    Server serve(String name, int port) throws Exception {
+    Server serve(String name, int port, String... key) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-cp",
-                System.getProperty("java.class.path"), RestartableServer.class.getName(), state.toString(), name,
-                Integer.toString(port)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), RestartableServer.class.getName(), state.toString(), name,
+                Integer.toString(port)));
+        cmd.addAll(List.of(key));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         cleanups.add(() -> {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
@@ -232,6 +234,26 @@ class ReconnectMountTest {
         assertThat(ok.exit()).as(ok.errors()).isZero();
         assertThat(Files.readString(ctlLog)).as("the write in flight was not sent again").isEqualTo("hang\nok\n");
         assertThat(Files.readString(log)).contains("write /ctl: ").contains("not repeated");
+    }
+
+    @Test
+    void theReattachAuthenticatesAgainAsTheFirstAttachDid() throws Exception {
+        Path key = state.resolve("cluster.key");
+        byte[] k = new byte[32];
+        new java.security.SecureRandom().nextBytes(k);
+        Files.write(key, k);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Server server = serve("a", 0, key.toString());
+        mount(server.address(), "--auth", "key=" + key, "--reconnect-timeout", "30");
+        assertThat(Files.readString(dir.resolve("name"))).isEqualTo("a\n");
+
+        server.kill();
+        serve("a", server.port(), key.toString());
+        await().atMost(WAIT).until(() -> reconnections() == 1);
+        assertThat(Files.readString(dir.resolve("name"))).isEqualTo("a\n");
+        String user = System.getProperty("user.name");
+        assertThat(Files.readAllLines(state.resolve("attach.log"))).as("both attaches proved the key")
+                .containsExactly(user + " key", user + " key");
     }
 
     @Test

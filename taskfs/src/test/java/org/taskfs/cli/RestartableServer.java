@@ -30,8 +30,9 @@ import org.taskfs.styx.server.SyntheticNode;
 /**
  * A 9P server for the reconnect tests, run in a JVM of its own to be killed with SIGKILL and started again on
  * the same port: all it serves lives in the directory it is given, so a new process (or a second server on the
- * same directory) serves the same bytes at the same offsets. Arguments: DIR NAME PORT (0: any). Prints
- * {@code listening ADDR} once it listens.
+ * same directory) serves the same bytes at the same offsets. Arguments: DIR NAME PORT (0: any) [KEYFILE: clients
+ * must prove the key, {@code --auth key=FILE}]. Each attach is a line in DIR/attach.log: the user and how the
+ * connection proved it. Prints {@code listening ADDR} once it listens.
  * <ul>
  * <li>{@code stream}: the bytes of DIR/stream, which the test appends to; a read past its end waits for more,
  * and is the end of file once DIR/stream.end exists;</li>
@@ -59,8 +60,10 @@ public final class RestartableServer implements FileServer {
 
     public static void main(String[] args) throws Exception {
         RestartableServer fs = new RestartableServer(Path.of(args[0]), args[1]);
-        StyxServer s = StyxServer.listen(DialAddress.tcp("127.0.0.1", Integer.parseInt(args[2])), fs,
-                ServerOptions.DEFAULTS);
+        ServerOptions options = args.length > 3
+                ? ServerOptions.DEFAULTS.withAuth(new org.taskfs.styx.auth.AuthMethod.Key(Path.of(args[3])))
+                : ServerOptions.DEFAULTS;
+        StyxServer s = StyxServer.listen(DialAddress.tcp("127.0.0.1", Integer.parseInt(args[2])), fs, options);
         System.out.println("listening " + s.address());
         System.out.flush();
         Thread.currentThread().join(); // until killed
@@ -68,7 +71,15 @@ public final class RestartableServer implements FileServer {
 
     @Override
     public CompletableFuture<Node> attach(Caller caller, OpenFile auth) {
-        return CompletableFuture.completedFuture(root);
+        String line = caller.user() + " " + (caller.principal() == null ? "-" : caller.principal().proof()) + "\n";
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Files.writeString(dir.resolve("attach.log"), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return root;
+        }, io);
     }
 
     private static String owner() {
