@@ -407,11 +407,6 @@ public final class FuseMount implements AutoCloseable {
         return servers;
     }
 
-    /** The address of the connection the mount has now (the first server's while it has none). */
-    public DialAddress connectedTo() {
-        return client.address();
-    }
-
     /** The file refused requests are noted in ({@link Options#log}); null for none. */
     public Path log() {
         return log.file();

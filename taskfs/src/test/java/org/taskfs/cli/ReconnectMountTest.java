@@ -217,6 +217,21 @@ class ReconnectMountTest {
     }
 
     @Test
+    void ctrlCEndsAReadWaitingForTheConnection() throws Exception {
+        Server server = serve("a", 0);
+        mount(server.address(), "--reconnect-timeout", "600"); // far longer than WAIT: only the signal ends it
+        append(lines(0, 10));
+        Run cat = start("cat", dir.resolve("stream").toString());
+        await().atMost(WAIT).until(() -> Files.size(cat.out()) == lines(0, 10).length());
+
+        server.kill();
+        await().atMost(WAIT).until(() -> Files.exists(log) && Files.readString(log).contains(" lost; redialing"));
+        assertThat(new ProcessBuilder("kill", "-INT", Long.toString(cat.process().pid())).start().waitFor()).isZero();
+        assertThat(cat.exit()).isEqualTo(128 + 2);
+        assertThat(new String(cat.output(), StandardCharsets.UTF_8)).isEqualTo(lines(0, 10));
+    }
+
+    @Test
     void aCtlWriteInFlightWhenTheConnectionIsLostFailsWithEioAndIsNotRepeated() throws Exception {
         Server server = serve("a", 0);
         mount(server.address(), "--reconnect-timeout", "30");

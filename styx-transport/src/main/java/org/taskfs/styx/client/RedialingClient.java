@@ -439,7 +439,7 @@ public final class RedialingClient implements AutoCloseable {
         return addresses;
     }
 
-    /** The address of the live connection, or of the last one while redialing. */
+    /** The address of the live connection; the first address while there is none. */
     public DialAddress address() {
         Link l = liveLink();
         return l != null ? l.client().address() : addresses.get(0);
