@@ -296,6 +296,30 @@ class ReconnectMountTest {
     }
 
     @Test
+    void anOpenFileWhosePathIsGoneAfterTheRestartFailsItsNextReadWithEnoent() throws Exception {
+        Files.writeString(state.resolve("gone"), "here for now\n");
+        Server server = serve("a", 0);
+        mount(server.address(), "--reconnect-timeout", "30");
+        Process p = new ProcessBuilder("bash", "-c", "exec 3< " + dir.resolve("gone") + "; head -c 5 <&3; read go; "
+                + "cat <&3").redirectErrorStream(true).start();
+        cleanups.add(() -> {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        });
+        assertThat(new String(p.getInputStream().readNBytes(5), StandardCharsets.UTF_8)).isEqualTo("here ");
+
+        server.kill();
+        Files.delete(state.resolve("gone"));
+        serve("a", server.port());
+        await().atMost(WAIT).until(() -> reconnections() == 1);
+        p.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().flush();
+        assertThat(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("cat: -: No such file or directory\n");
+    }
+
+    @Test
     void aListOfAddressesMountsTheFirstThatAnswersAndFailsOverToTheNext() throws Exception {
         int down;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -39,7 +39,8 @@ import org.taskfs.styx.server.SyntheticNode;
  * <li>{@code ctl}: each write appended as a line to DIR/ctl.log; a write of {@code hang} is never answered;</li>
  * <li>{@code name}: NAME, to tell which of two servers answered;</li>
  * <li>{@code clone}: opens as another file, as taskfs's clone opens as a new session's ctl: each open is a line
- * in DIR/clone.log, and the open file reads {@code session}.</li>
+ * in DIR/clone.log, and the open file reads {@code session};</li>
+ * <li>{@code gone}: there while DIR/gone is, reading as its bytes.</li>
  * </ul>
  */
 public final class RestartableServer implements FileServer {
@@ -123,7 +124,23 @@ public final class RestartableServer implements FileServer {
                         throw new java.io.UncheckedIOException(e);
                     }
                     return reader(fileNamed("name"), (offset, count) -> text("session", offset, count));
-                }));
+                }),
+                new File(5, "gone", 0444, self -> reader(self, (offset, count) -> {
+                    try {
+                        byte[] b = Files.readAllBytes(dir.resolve("gone"));
+                        int from = (int) Math.min(offset, b.length);
+                        return CompletableFuture.completedFuture(java.util.Arrays.copyOfRange(b, from,
+                                Math.min(b.length, from + count)));
+                    } catch (IOException e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
+                })));
+
+        /** What is there now: {@code gone} only while its file is (a fixture's stat, on the loop). */
+        private List<File> present() {
+            boolean gone = !Files.exists(dir.resolve("gone"));
+            return files.stream().filter(f -> !(gone && f.name().equals("gone"))).toList();
+        }
 
         private File fileNamed(String n) {
             return files.stream().filter(f -> f.name().equals(n)).findFirst().orElseThrow();
@@ -135,7 +152,7 @@ public final class RestartableServer implements FileServer {
 
         @Override
         public CompletableFuture<Node> walk(String n, Caller caller) {
-            for (File f : files) {
+            for (File f : present()) {
                 if (f.name().equals(n)) {
                     return CompletableFuture.completedFuture(f);
                 }
@@ -145,7 +162,7 @@ public final class RestartableServer implements FileServer {
 
         @Override
         public CompletableFuture<List<Dir>> list(Caller caller) {
-            return CompletableFuture.completedFuture(files.stream().map(SyntheticNode::dir).toList());
+            return CompletableFuture.completedFuture(present().stream().map(SyntheticNode::dir).toList());
         }
 
         private CompletableFuture<byte[]> readStream(long offset, int count) {

@@ -237,9 +237,10 @@ public final class RedialingClient implements AutoCloseable {
 
     private StyxConnectionException outage() {
         String last = lastFailure;
-        return new StyxConnectionException("no connection to " + describe(addresses) + " within the reconnect timeout of "
-                + Connection.format(reconnectNanos) + (last.isEmpty() ? "" : " (last: " + last + ")")
-                + "; still redialing");
+        String within = reconnectNanos == 0 ? " (the reconnect timeout is 0: not waiting)"
+                : " within the reconnect timeout of " + Connection.format(reconnectNanos);
+        return new StyxConnectionException("no connection to " + describe(addresses) + within
+                + (last.isEmpty() ? "" : " (last: " + last + ")") + "; still redialing");
     }
 
     // ------------------------------------------------------------------ operations
