@@ -45,7 +45,11 @@ final class ClientCommands {
                 return RedialingClient.connect(DialAddress.parseList(address(), Coordinator.DEFAULT_PORT),
                         ClientOptions.defaults().withAuth(method), reconnectTimeout, text -> { }).get();
             } catch (java.util.concurrent.ExecutionException e) {
-                throw (Exception) org.taskfs.styx.util.Failures.cause(e);
+                // The failure itself, worded as a plain client's is ("cannot connect to ADDR: …").
+                if (org.taskfs.styx.util.Failures.cause(e) instanceof Exception x) {
+                    throw x;
+                }
+                throw e;
             }
         }
 
