@@ -198,6 +198,38 @@ class ReconnectMountTest {
     }
 
     @Test
+    void aNodeDaemonKilledAndStartedAgainOnItsPortIsMountedAgainAndAnLsMeanwhileWaits() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String at = "tcp!127.0.0.1!" + port;
+        Pattern serving = Pattern.compile("taskfs node: serving on ");
+        // Its temporary directories in ours: a node killed with SIGKILL leaves them behind.
+        Path tmp = Files.createDirectory(state.resolve("tmp"));
+        java.util.Map<String, String> env = java.util.Map.of("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + tmp);
+        String cp = System.getProperty("java.class.path");
+        TaskfsProcess node = TaskfsProcess.start(List.of(), cp, env, "node", "--listen", at, "--slots", "1");
+        cleanups.add(node);
+        node.await(serving, WAIT);
+        mount(at, "--reconnect-timeout", "30");
+        String arch = Files.readString(dir.resolve("arch"));
+        assertThat(arch).startsWith("Linux ");
+
+        ProcessHandle.of(node.pid()).orElseThrow().destroyForcibly(); // SIGKILL
+        node.waitFor(WAIT);
+        Run ls = start("ls", dir.toString());
+        await().atMost(WAIT).until(() -> inStat(ls.process()));
+
+        TaskfsProcess again = TaskfsProcess.start(List.of(), cp, env, "node", "--listen", at, "--slots", "1");
+        cleanups.add(again);
+        again.await(serving, WAIT);
+        assertThat(ls.exit()).as(ls.errors()).isZero();
+        assertThat(new String(ls.output(), StandardCharsets.UTF_8).lines()).contains("arch", "clone", "ctl");
+        assertThat(Files.readString(dir.resolve("arch"))).isEqualTo(arch);
+    }
+
+    @Test
     void pastTheReconnectTimeoutOperationsFailWithEioAndTheSameMountWorksOnceTheServerIsBack() throws Exception {
         Server server = serve("a", 0);
         mount(server.address(), "--reconnect-timeout", "1");
