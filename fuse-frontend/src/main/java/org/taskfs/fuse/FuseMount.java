@@ -15,7 +15,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.client.ClientOptions;
-import org.taskfs.styx.client.StyxClient;
+import org.taskfs.styx.client.RedialingClient;
+import org.taskfs.styx.client.StyxConnectionException;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.util.Failures;
@@ -37,8 +38,9 @@ import org.taskfs.styx.util.Futures;
  * (a task's {@code wait}) does not hold up anything else, and a signal to the reader (Ctrl-C) flushes
  * it. A request the server refuses fails with the errno its words stand for
  * ({@link org.taskfs.styx.server.Errno}: EINVAL for a bad command, EBUSY, EAGAIN…), and the words go to the
- * mount's log ({@link Options#log}). When the server goes away, operations fail with EIO and the mount can still
- * be unmounted.
+ * mount's log ({@link Options#log}). When the connection is lost the mount dials again ({@link RedialingClient}:
+ * the addresses in turn, with back-off), re-opens its open files by path and goes on; operations wait for it up
+ * to {@link Options#reconnectTimeout}, then fail with EIO, and the mount can be unmounted all the while.
  */
 public final class FuseMount implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FuseMount.class.getName());
@@ -72,10 +74,13 @@ public final class FuseMount implements AutoCloseable {
      *                       access=user); with allowOther, for a node's tasks of every user
      * @param log            the file the mount appends what the server refused to, with the operation and
      *                       path ({@link MountLog}); null for none (System.Logger then has it)
+     * @param reconnectTimeout how long an operation waits for a lost connection to be made again before it
+     *                       fails with EIO ({@link RedialingClient}); ZERO: not at all
      */
     public record Options(Duration attrTimeout, Duration entryTimeout, String uname, String aname, int msize,
                           Duration requestTimeout,
-                          boolean allowOther, boolean debug, AuthMethod auth, boolean perUser, Path log) {
+                          boolean allowOther, boolean debug, AuthMethod auth, boolean perUser, Path log,
+                          Duration reconnectTimeout) {
         public Options {
             Objects.requireNonNull(attrTimeout, "attrTimeout");
             Objects.requireNonNull(entryTimeout, "entryTimeout");
@@ -83,7 +88,9 @@ public final class FuseMount implements AutoCloseable {
             Objects.requireNonNull(aname, "aname");
             Objects.requireNonNull(requestTimeout, "requestTimeout");
             Objects.requireNonNull(auth, "auth");
-            if (attrTimeout.isNegative() || entryTimeout.isNegative() || requestTimeout.isNegative()) {
+            Objects.requireNonNull(reconnectTimeout, "reconnectTimeout");
+            if (attrTimeout.isNegative() || entryTimeout.isNegative() || requestTimeout.isNegative()
+                    || reconnectTimeout.isNegative()) {
                 throw new IllegalArgumentException("timeouts must not be negative; ZERO means none");
             }
             if (msize < P9.MIN_MSIZE || msize > P9.MAX_MSIZE) {
@@ -96,59 +103,81 @@ public final class FuseMount implements AutoCloseable {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(1), Duration.ofSeconds(1), System.getProperty("user.name", "none"),
                     "", 128 * 1024 + P9.IOHDRSZ, ClientOptions.DEFAULT_REQUEST_TIMEOUT, false, false,
-                    AuthMethod.NONE, false, null);
+                    AuthMethod.NONE, false, null, RedialingClient.DEFAULT_RECONNECT_TIMEOUT);
         }
 
         public Options withAttrTimeout(Duration d) {
-            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log);
+            return new Options(d, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log,
+                    reconnectTimeout);
         }
 
         public Options withEntryTimeout(Duration d) {
-            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log);
+            return new Options(attrTimeout, d, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log,
+                    reconnectTimeout);
         }
 
         public Options withUname(String u) {
-            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log);
+            return new Options(attrTimeout, entryTimeout, u, aname, msize, requestTimeout, allowOther, debug, auth, perUser, log,
+                    reconnectTimeout);
         }
 
         public Options withAname(String a) {
-            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug, auth, perUser, log);
+            return new Options(attrTimeout, entryTimeout, uname, a, msize, requestTimeout, allowOther, debug, auth, perUser, log,
+                    reconnectTimeout);
         }
 
         public Options withMsize(int m) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug, auth, perUser, log);
+            return new Options(attrTimeout, entryTimeout, uname, aname, m, requestTimeout, allowOther, debug, auth, perUser, log,
+                    reconnectTimeout);
         }
 
         public Options withRequestTimeout(Duration d) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug, auth, perUser, log);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, d, allowOther, debug, auth, perUser, log,
+                    reconnectTimeout);
         }
 
         public Options withAllowOther(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug, auth, perUser, log);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, b, debug, auth, perUser, log,
+                    reconnectTimeout);
         }
 
         public Options withDebug(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b, auth, perUser, log);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, b, auth, perUser, log,
+                    reconnectTimeout);
         }
 
         public Options withPerUser(boolean b) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, b, log);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, b, log,
+                    reconnectTimeout);
         }
 
         public Options withAuth(AuthMethod method) {
             return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug,
-                    method, perUser, log);
+                    method, perUser, log,
+                    reconnectTimeout);
+        }
+
+        /**
+         * How long an operation waits for the connection to come back after a loss before it fails with EIO
+         * (ZERO: not at all); the mount goes on redialing either way.
+         */
+        public Options withReconnectTimeout(Duration d) {
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth,
+                    perUser, log, d);
         }
 
         /** Refused requests are noted in {@code file} (appended; made 0600 if new). */
         public Options withLog(Path file) {
-            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, file);
+            return new Options(attrTimeout, entryTimeout, uname, aname, msize, requestTimeout, allowOther, debug, auth, perUser, file,
+                    reconnectTimeout);
         }
     }
 
-    private final DialAddress server;
+    private final List<DialAddress> servers;
     private final Path dir;
-    private final StyxClient client;
+    private final RedialingClient client;
+    /** Writes the redial events to the log off the event loop, in order. */
+    private final java.util.concurrent.ExecutorService events;
     private final StyxFuse fs;
     private final Thread loop;
     /** Completes when libfuse's loop has returned: the kernel has let go of the mount. */
@@ -157,10 +186,11 @@ public final class FuseMount implements AutoCloseable {
     private final Object closeLock = new Object();
     private CompletableFuture<Void> closing;
 
-    private FuseMount(DialAddress server, Path dir, StyxClient client, StyxFuse fs, Thread loop,
-                      CompletableFuture<Void> loopEnded, MountLog log) {
+    private FuseMount(List<DialAddress> servers, Path dir, RedialingClient client, StyxFuse fs, Thread loop,
+                      CompletableFuture<Void> loopEnded, MountLog log, java.util.concurrent.ExecutorService events) {
         this.log = log;
-        this.server = server;
+        this.events = events;
+        this.servers = servers;
         this.dir = dir;
         this.client = client;
         this.fs = fs;
@@ -177,7 +207,18 @@ public final class FuseMount implements AutoCloseable {
      *                     cannot be reached or attached, or the mount fails
      */
     public static FuseMount mount(DialAddress server, Path dir, Options options) throws IOException {
-        Objects.requireNonNull(server, "server");
+        return mount(List.of(Objects.requireNonNull(server, "server")), dir, options);
+    }
+
+    /**
+     * Mounts the first of {@code servers} that answers; when its connection is lost the mount fails over to
+     * the next (and comes back round), see {@link RedialingClient}.
+     */
+    public static FuseMount mount(List<DialAddress> servers, Path dir, Options options) throws IOException {
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("no server to mount");
+        }
+        String server = RedialingClient.describe(servers);
         Objects.requireNonNull(options, "options");
         FuseNative.checkAvailable();
         Path at = MountTable.canonical(dir);
@@ -187,18 +228,24 @@ public final class FuseMount implements AutoCloseable {
         checkMountPoint(at);
 
         MountLog log = options.log() == null ? MountLog.none() : MountLog.open(options.log());
-        StyxClient client;
+        java.util.concurrent.ExecutorService events = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "taskfs-mount-log " + at);
+            t.setDaemon(true);
+            return t;
+        });
+        RedialingClient client;
         try {
-            client = connect(server, options);
+            client = connect(servers, options, log, events);
         } catch (IOException | RuntimeException e) {
             log.close();
+            events.shutdown();
             throw e;
         }
         StyxFuse fs;
         try {
             fs = new StyxFuse(client, options.uname(), options.attrTimeout(), !options.perUser() ? null : user -> {
                 try {
-                    return connect(server, options.withUname(user));
+                    return connect(servers, options.withUname(user), log, events);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -206,6 +253,7 @@ public final class FuseMount implements AutoCloseable {
         } catch (LinkageError | RuntimeException e) {
             client.close();
             log.close();
+            events.shutdown();
             throw new IOException("cannot load libfuse2 through jnr-fuse: " + Failures.text(e), e);
         }
 
@@ -240,12 +288,13 @@ public final class FuseMount implements AutoCloseable {
                     : "the kernel did not start the file system within " + READY_TIMEOUT.toSeconds() + " s";
             client.close();
             log.close();
+            events.shutdown();
             if (!loopEnded.isDone()) {
                 MountTable.fusermount(at, true);
             }
             throw new IOException("cannot mount " + server + " on " + at + ": " + why);
         }
-        FuseMount m = new FuseMount(server, at, client, fs, loop, loopEnded, log);
+        FuseMount m = new FuseMount(servers, at, client, fs, loop, loopEnded, log, events);
         fs.umountAction(() -> {
             try {
                 m.close();
@@ -257,37 +306,51 @@ public final class FuseMount implements AutoCloseable {
         loopEnded.whenComplete((v, e) -> {
             client.close();
             fs.closeViews();
-            log.close();
+            closeLog(log, events);
         });
         LOG.log(System.Logger.Level.DEBUG, "mounted {0} on {1}", server, at);
         return m;
     }
 
-    private static StyxClient connect(DialAddress server, Options options) throws IOException {
+    /** Connected and attached now, so a refusal is an error of mount, not of every file. */
+    private static RedialingClient connect(List<DialAddress> servers, Options options, MountLog log,
+                                           java.util.concurrent.Executor events) throws IOException {
         ClientOptions co = ClientOptions.defaults().withMsize(options.msize()).withUname(options.uname())
                 .withAname(options.aname()).withRequestTimeout(options.requestTimeout())
                 .withAuth(options.auth());
-        StyxClient client;
+        String server = RedialingClient.describe(servers);
         try {
-            client = StyxClient.connect(server, co).get();
+            // Told on an event loop: the log is written on a thread of its own.
+            return RedialingClient.connect(servers, co, options.reconnectTimeout(), text -> noteLater(events, () ->
+                    log.note(System.Logger.Level.WARNING, "mount", "/", text + " (as " + options.uname() + ")",
+                            false))).get();
         } catch (ExecutionException e) {
-            throw new IOException("cannot connect to " + server + ": " + Failures.text(e), Failures.cause(e));
+            Throwable cause = Failures.cause(e);
+            String what = cause instanceof StyxConnectionException ? "cannot connect to " + server
+                    : "cannot attach to " + server + " as " + options.uname();
+            throw new IOException(what + ": " + Failures.text(e), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while connecting to " + server);
         }
-        try {
-            client.root().get(); // attach now, so a refusal is an error of mount, not of every file
-        } catch (ExecutionException e) {
-            client.close();
-            throw new IOException("cannot attach to " + server + " as " + options.uname() + ": "
-                    + Failures.text(e), Failures.cause(e));
-        } catch (InterruptedException e) {
-            client.close();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while attaching to " + server);
+    }
+
+    private static void closeLog(MountLog log, java.util.concurrent.ExecutorService events) {
+        synchronized (events) {
+            if (!events.isShutdown()) {
+                events.execute(log::close); // after what is still to be written
+                events.shutdown();
+            }
         }
-        return client;
+    }
+
+    /** A redial event for the log; none once the mount has ended. */
+    private static void noteLater(java.util.concurrent.Executor events, Runnable note) {
+        try {
+            events.execute(note);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the mount has ended and its log is closed
+        }
     }
 
     /** Refuses a place the kernel would refuse, naming why and what to do: before anything is started for it. */
@@ -318,9 +381,9 @@ public final class FuseMount implements AutoCloseable {
      * (.fuse_hidden…) until closed, libfuse's default: with hard_remove reads would go on but every
      * fstat would fail, as the high-level API then has no path to give.
      */
-    private static String[] mountOptions(DialAddress server, Options options) {
+    private static String[] mountOptions(String server, Options options) {
         List<String> o = new ArrayList<>(List.of(
-                "fsname=" + server.toString().replace(",", "\\,"),
+                "fsname=" + server.replace(",", "\\,"),
                 "subtype=taskfs",
                 "attr_timeout=0", "entry_timeout=" + seconds(options.entryTimeout()), "negative_timeout=0",
                 "atomic_o_trunc", "big_writes"));
@@ -334,8 +397,14 @@ public final class FuseMount implements AutoCloseable {
         return dir;
     }
 
+    /** The first of the servers mounted. */
     public DialAddress server() {
-        return server;
+        return servers.get(0);
+    }
+
+    /** The servers, in the order they are tried. */
+    public List<DialAddress> servers() {
+        return servers;
     }
 
     /** The file refused requests are noted in ({@link Options#log}); null for none. */
@@ -385,7 +454,7 @@ public final class FuseMount implements AutoCloseable {
         } finally {
             client.close();
             fs.closeViews();
-            log.close();
+            closeLog(log, events);
         }
     }
 
@@ -461,6 +530,6 @@ public final class FuseMount implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "FuseMount[" + server + " on " + dir + "]";
+        return "FuseMount[" + RedialingClient.describe(servers) + " on " + dir + "]";
     }
 }

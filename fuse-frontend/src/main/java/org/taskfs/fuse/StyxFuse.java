@@ -30,8 +30,10 @@ import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
 import org.taskfs.fuse.Errnos.Errno;
+import org.taskfs.styx.client.DurableFid;
+import org.taskfs.styx.client.RedialingClient;
+import org.taskfs.styx.client.RedialingClient.Retry;
 import org.taskfs.styx.client.RemoteFid;
-import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.codec.Dir;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.server.ProtocolRules;
@@ -42,14 +44,16 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Timespec;
 
 /**
- * The FUSE callbacks: each turns one kernel request into 9P requests on one {@link StyxClient}.
+ * The FUSE callbacks: each turns one kernel request into 9P requests on one {@link RedialingClient}, which
+ * outlives its connection: during an outage a callback waits for the connection to come back (up to the
+ * reconnect timeout, then EIO), and open files are re-opened by path, so reads go on at their offsets.
  *
  * <p>Callbacks run on libfuse's worker threads (the multithreaded loop: a blocked read holds one
  * thread while others serve the rest) and block on the client's futures. Every wait polls
  * {@code fuse_interrupted()}: when the process behind the request gets a signal, a blocked read or
  * write is cancelled, which sends Tflush, and the callback returns EINTR at once.
  *
- * <p>Open files are 9P fids kept in {@link #handles} under the FUSE file handle. Files of length 0
+ * <p>Open files are {@link DurableFid}s kept in {@link #handles} under the FUSE file handle. Files of length 0
  * (synthetic: {@code ctl}, {@code status}, {@code stdout}) are opened direct_io, so reads go to the
  * server whatever the size says and one write(2) is one Twrite; ordinary files use the page cache.
  */
@@ -73,7 +77,7 @@ final class StyxFuse extends FuseStubFS {
     /** In a per-user mount, a view per local uid making requests, attached as that user; else null. */
     private final Map<Long, CompletableFuture<View>> views;
     /** Connects and attaches as a user name, for a per-user mount. */
-    private final java.util.function.Function<String, StyxClient> attachAs;
+    private final java.util.function.Function<String, RedialingClient> attachAs;
     private final Duration attrTimeout;
     private final MountLog log;
     private final Owners owners = new Owners();
@@ -85,18 +89,15 @@ final class StyxFuse extends FuseStubFS {
     /** An open file or directory. */
     private static final class Handle {
         final String path;
-        /** The opened fid with the client's request timeout (clunk, stat, wstat); null for a directory. */
-        final RemoteFid fid;
-        /** The same fid without a timeout (read, write). */
-        final RemoteFid io;
+        /** The open file (reads and writes untimed; clunk, stat, wstat with the request timeout); null for a directory. */
+        final DurableFid fid;
         final boolean direct;
         /** A directory's entries, read whole when it was opened. */
         final List<Dir> entries;
 
-        Handle(String path, RemoteFid fid, boolean direct) {
+        Handle(String path, DurableFid fid, boolean direct) {
             this.path = path;
             this.fid = fid;
-            this.io = fid.withTimeout(Duration.ZERO);
             this.direct = direct;
             this.entries = null;
         }
@@ -104,7 +105,6 @@ final class StyxFuse extends FuseStubFS {
         Handle(String path, List<Dir> entries) {
             this.path = path;
             this.fid = null;
-            this.io = null;
             this.direct = false;
             this.entries = entries;
         }
@@ -115,15 +115,12 @@ final class StyxFuse extends FuseStubFS {
      * shown other files, or none, at the same paths).
      */
     private static final class View {
-        final StyxClient client;
-        /** Same connection, no request timeout: reads and writes of files that block until something happens. */
-        final StyxClient untimed;
+        final RedialingClient client;
         final String uname;
         final AttrCache cache;
 
-        View(StyxClient client, String uname, Duration attrTimeout) {
+        View(RedialingClient client, String uname, Duration attrTimeout) {
             this.client = client;
-            this.untimed = client.withTimeout(Duration.ZERO);
             this.uname = uname;
             this.cache = new AttrCache(attrTimeout);
         }
@@ -134,8 +131,8 @@ final class StyxFuse extends FuseStubFS {
      *                 requests gets a connection of its own made by this, attached as its user name (the kernel
      *                 tells us who asks, as v9fs's access=user), so the server shows each their own files
      */
-    StyxFuse(StyxClient client, String uname, Duration attrTimeout,
-             java.util.function.Function<String, StyxClient> attachAs, MountLog log) {
+    StyxFuse(RedialingClient client, String uname, Duration attrTimeout,
+             java.util.function.Function<String, RedialingClient> attachAs, MountLog log) {
         this.own = new View(client, uname, attrTimeout);
         this.log = log;
         this.attachAs = attachAs;
@@ -282,9 +279,7 @@ final class StyxFuse extends FuseStubFS {
             return cached;
         }
         long asked = v.cache.generation();
-        CompletableFuture<Dir> f = isRoot(path) ? v.client.root().thenCompose(RemoteFid::stat)
-                : v.client.walk(path).thenCompose(fid -> fid.stat().whenComplete((d, e) -> fid.clunk()));
-        Dir d = await(f, "stat", path, false, null);
+        Dir d = await(v.client.stat(isRoot(path) ? "/" : path), "stat", path, false, null);
         v.cache.put(path, d, asked);
         return d;
     }
@@ -388,8 +383,9 @@ final class StyxFuse extends FuseStubFS {
         try {
             String name = nameOf(path);
             int perm = P9.DMDIR | (int) (mode & 0777);
-            await(view().client.walk(parentOf(path)).thenCompose(dir -> dir.create(name, perm, P9.OREAD)
-                    .whenComplete((f, e) -> dir.clunk())), "mkdir", path, false, null);
+            await(view().client.call("mkdir " + path, Retry.ONCE, c -> c.walk(parentOf(path))
+                    .thenCompose(dir -> dir.create(name, perm, P9.OREAD).whenComplete((f, e) -> dir.clunk()))),
+                    "mkdir", path, false, null);
             return 0;
         } catch (Errno e) {
             return -e.errno;
@@ -412,7 +408,8 @@ final class StyxFuse extends FuseStubFS {
 
     private int remove(String op, String path) {
         try {
-            await(view().client.walk(path).thenCompose(RemoteFid::remove), op, path, false, null);
+            await(view().client.call(op + " " + path, Retry.ONCE, c -> c.walk(path).thenCompose(RemoteFid::remove)),
+                    op, path, false, null);
             return 0;
         } catch (Errno e) {
             return -e.errno;
@@ -452,7 +449,8 @@ final class StyxFuse extends FuseStubFS {
                 if (!target.isDirectory() && source.isDirectory()) {
                     return -Errnos.ENOTDIR;
                 }
-                await(view().client.walk(newpath).thenCompose(RemoteFid::remove), "rename", newpath, false, null);
+                await(view().client.call("rename " + newpath, Retry.ONCE,
+                        c -> c.walk(newpath).thenCompose(RemoteFid::remove)), "rename", newpath, false, null);
                 wstatPath("rename", oldpath, change);
             }
             return 0;
@@ -556,9 +554,9 @@ final class StyxFuse extends FuseStubFS {
     }
 
     private void wstatPath(String op, String path, Dir change) throws Errno {
-        StyxClient client = view().client;
-        CompletableFuture<Void> f = isRoot(path) ? client.root().thenCompose(r -> r.wstat(change))
-                : client.walk(path).thenCompose(fid -> fid.wstat(change).whenComplete((v, e) -> fid.clunk()));
+        CompletableFuture<Void> f = view().client.call(op + " " + path, Retry.ONCE, client -> isRoot(path)
+                ? client.root().thenCompose(r -> r.wstat(change))
+                : client.walk(path).thenCompose(fid -> fid.wstat(change).whenComplete((v, e) -> fid.clunk())));
         await(f, op, path, false, null);
     }
 
@@ -579,8 +577,8 @@ final class StyxFuse extends FuseStubFS {
             int omode = mode;
             // Open and stat together: the length decides between direct I/O and the page cache.
             View v = view();
-            CompletableFuture<Opened> opening = v.untimed.walk(path).thenCompose(fid -> fid.open(omode)
-                    .thenCombine(fid.stat(), Opened::new)
+            CompletableFuture<Opened> opening = v.client.open(path, omode).thenCompose(fid -> fid.stat()
+                    .thenApply(d -> new Opened(fid, d))
                     .whenComplete((o, e) -> {
                         if (e != null) {
                             fid.clunk();
@@ -591,7 +589,7 @@ final class StyxFuse extends FuseStubFS {
                 invalidate();
             }
             boolean direct = !AttrCache.cacheable(o.dir) || o.dir.length() == 0;
-            register(fi, new Handle(path, o.fid.withTimeout(v.client.requestTimeout()), direct));
+            register(fi, new Handle(path, o.fid, direct));
             return 0;
         } catch (Errno e) {
             return -e.errno;
@@ -600,7 +598,7 @@ final class StyxFuse extends FuseStubFS {
         }
     }
 
-    private record Opened(RemoteFid fid, Dir dir) {}
+    private record Opened(DurableFid fid, Dir dir) {}
 
     private void register(FuseFileInfo fi, Handle h) {
         long fh = nextHandle.getAndIncrement();
@@ -621,13 +619,9 @@ final class StyxFuse extends FuseStubFS {
                 default -> P9.OREAD;
             };
             String name = nameOf(path);
-            CompletableFuture<RemoteFid> creating = view().client.walk(parentOf(path)).thenCompose(dir ->
-                    dir.create(name, (int) (mode & 0777), omode).whenComplete((f, e) -> {
-                        if (e != null) {
-                            dir.clunk();
-                        }
-                    }));
-            RemoteFid fid = await(creating, "create", path, false, RemoteFid::clunk);
+            CompletableFuture<DurableFid> creating = view().client.create(parentOf(path), name, (int) (mode & 0777),
+                    omode);
+            DurableFid fid = await(creating, "create", path, false, DurableFid::clunk);
             // A new file on a server that lets us create is an ordinary file: page cache, mmap works.
             register(fi, new Handle(path, fid, false));
             return 0;
@@ -643,21 +637,21 @@ final class StyxFuse extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         Handle h = handles.get(fi.fh.get());
-        if (h == null || h.io == null) {
+        if (h == null || h.fid == null) {
             return -EBADF;
         }
         try {
             int want = (int) Math.min(size, Integer.MAX_VALUE);
             if (h.direct) {
                 // One Tread: a short read is fine here, and a stream must not wait to fill the buffer.
-                byte[] data = await(h.io.read(offset, want), "read", h.path, true, null);
+                byte[] data = await(h.fid.read(offset, want), "read", h.path, true, null);
                 buf.put(0, data, 0, data.length);
                 return data.length;
             }
             // The page cache takes a short read for end of file: fill the buffer unless the file ends.
             int total = 0;
             while (total < want) {
-                byte[] data = await(h.io.read(offset + total, want - total), "read", h.path, true, null);
+                byte[] data = await(h.fid.read(offset + total, want - total), "read", h.path, true, null);
                 if (data.length == 0) {
                     break;
                 }
@@ -675,17 +669,17 @@ final class StyxFuse extends FuseStubFS {
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         Handle h = handles.get(fi.fh.get());
-        if (h == null || h.io == null) {
+        if (h == null || h.fid == null) {
             return -EBADF;
         }
         try {
             byte[] data = new byte[(int) size];
             buf.get(0, data, 0, data.length);
-            if (data.length <= h.io.iounit()) {
+            if (data.length <= h.fid.iounit()) {
                 // One write(2), one Twrite: for a ctl file, one command.
-                return await(h.io.write(offset, data), "write", h.path, true, null);
+                return await(h.fid.write(offset, data), "write", h.path, true, null);
             }
-            await(h.io.writeAll(offset, data), "write", h.path, true, null);
+            await(h.fid.writeAll(offset, data), "write", h.path, true, null);
             return data.length;
         } catch (Errno e) {
             return -e.errno;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,7 +76,11 @@ class SyntheticFilesTest extends MountTestBase {
     }
 
     @Test
-    void whenTheServerGoesAwayOperationsFailWithEioAndTheMountStillUnmounts() throws Exception {
+    void whenTheServerStaysAwayPastTheReconnectTimeoutOperationsFailWithEioAndTheMountStillUnmounts()
+            throws Exception {
+        mount.close();
+        mount = mount(server.address(), FuseMount.Options.defaults().withReconnectTimeout(Duration.ofMillis(300)));
+        mnt = mount.dir();
         Process blocked = start(mnt, "exec cat block");
         await().until(() -> probe.parkedReads.get() == 1);
 

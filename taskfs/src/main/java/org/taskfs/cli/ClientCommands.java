@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.taskfs.coord.Coordinator;
 import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.client.ClientOptions;
+import org.taskfs.styx.client.RedialingClient;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.codec.Dir;
@@ -33,13 +34,37 @@ final class ClientCommands {
 
         StyxClient connect(AuthOption auth) throws Exception {
             AuthMethod method = auth.method();
-            String a = addr != null ? addr : System.getenv("TASKFS_ADDR");
-            if (a == null || a.isBlank()) {
-                a = "tcp!127.0.0.1!" + Coordinator.DEFAULT_PORT;
-            }
-            return StyxClient.connect(DialAddress.parse(a, Coordinator.DEFAULT_PORT),
+            return StyxClient.connect(DialAddress.parse(address(), Coordinator.DEFAULT_PORT),
                     ClientOptions.defaults().withAuth(method)).get();
         }
+
+        /** A client that dials again when its connection is lost: the address may be a list, ADDR1,ADDR2. */
+        RedialingClient redial(AuthOption auth, java.time.Duration reconnectTimeout) throws Exception {
+            AuthMethod method = auth.method();
+            try {
+                return RedialingClient.connect(DialAddress.parseList(address(), Coordinator.DEFAULT_PORT),
+                        ClientOptions.defaults().withAuth(method), reconnectTimeout, text -> { }).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // The failure itself, worded as a plain client's is ("cannot connect to ADDR: …").
+                if (org.taskfs.styx.util.Failures.cause(e) instanceof Exception x) {
+                    throw x;
+                }
+                throw e;
+            }
+        }
+
+        private String address() {
+            String a = addr != null ? addr : System.getenv("TASKFS_ADDR");
+            return a == null || a.isBlank() ? "tcp!127.0.0.1!" + Coordinator.DEFAULT_PORT : a;
+        }
+    }
+
+    /** A number of seconds given as {@code flag}: not negative, decimals allowed. */
+    static java.time.Duration seconds(String flag, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(flag + " " + value + " is not a number of seconds (0 or more)");
+        }
+        return java.time.Duration.ofNanos(Math.round(value * 1e9));
     }
 
     /** {@code f}'s result; its failure worded as cat(1) words one, naming the operation and the file. */
@@ -64,7 +89,9 @@ final class ClientCommands {
     }
 
     @Command(name = "cat", mixinStandardHelpOptions = true,
-            description = "Copy files to standard output as they are read (a growing stdout is followed to its end).")
+            description = "Copy files to standard output as they are read (a growing stdout is followed to its end). "
+                    + "A lost connection is made again (-a ADDR1,ADDR2: the next address too) and the file read on "
+                    + "from where it was, so every byte comes once.")
     static final class Cat implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Server server;
@@ -72,17 +99,22 @@ final class ClientCommands {
         @picocli.CommandLine.Mixin
         AuthOption auth;
 
+        @Option(names = "--reconnect-timeout", paramLabel = "SECONDS", defaultValue = "60",
+                description = "How long to wait for a lost connection to be made again before failing "
+                        + "(default: ${DEFAULT-VALUE}; 0: fail at once).")
+        double reconnectTimeout;
+
         @Parameters(paramLabel = "PATH", arity = "1..*")
         List<String> paths;
 
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
-            try (StyxClient c = server.connect(auth)) {
-                StyxClient streaming = c.withTimeout(java.time.Duration.ZERO);
+            java.time.Duration redial = seconds("--reconnect-timeout", reconnectTimeout);
+            try (RedialingClient c = server.redial(auth, redial)) {
                 for (String p : paths) {
                     try {
-                        on("cat", p, streaming.stream(p, b -> {
+                        on("cat", p, c.stream(p, b -> {
                             out.write(b, 0, b.length);
                             out.flush();
                             if (out.checkError()) {

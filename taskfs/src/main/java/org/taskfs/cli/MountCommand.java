@@ -33,7 +33,9 @@ final class MountCommand implements Callable<Integer> {
     static final String READY = "taskfs mount: ready: ";
 
     @Parameters(index = "0", paramLabel = "ADDR",
-            description = "The server: tcp!host!port, host:port, unix!/path (port 5555 when none is given).")
+            description = "The server: tcp!host!port, host:port, unix!/path (port 5555 when none is given); "
+                    + "ADDR1,ADDR2,... mounts the first that answers and fails over to the next when its "
+                    + "connection is lost.")
     String addr;
 
     @Parameters(index = "1", paramLabel = "DIR", description = "An empty directory to mount on.")
@@ -64,6 +66,11 @@ final class MountCommand implements Callable<Integer> {
                     + "directories never are (default: ${DEFAULT-VALUE}).")
     double attrTimeout;
 
+    @Option(names = "--reconnect-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "When the connection is lost the mount dials again (and again, with back-off); an operation "
+                    + "meanwhile waits this long for it, then fails with EIO (default: ${DEFAULT-VALUE}; 0: at once).")
+    double reconnectTimeout;
+
     @Option(names = "--allow-other", description = "Let other users use the mount (user_allow_other in /etc/fuse.conf "
             + "unless root).")
     boolean allowOther;
@@ -80,7 +87,8 @@ final class MountCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--daemon and --foreground exclude each other");
         }
-        DialAddress server = DialAddress.parse(addr, Coordinator.DEFAULT_PORT);
+        List<DialAddress> servers = DialAddress.parseList(addr, Coordinator.DEFAULT_PORT);
+        Duration redial = ClientCommands.seconds("--reconnect-timeout", reconnectTimeout);
         AuthMethod method = auth.method(); // checked here, so a bad key file is the caller's error, not the log's
         if (daemon) {
             return startInBackground();
@@ -88,11 +96,12 @@ final class MountCommand implements Callable<Integer> {
         Path logFile = (log != null ? log : Mounts.defaultLog()).toAbsolutePath();
         FuseMount.Options options = FuseMount.Options.defaults()
                 .withAttrTimeout(Duration.ofMillis(Math.round(attrTimeout * 1000)))
-                .withAname(aname).withAllowOther(allowOther).withDebug(debug).withAuth(method).withLog(logFile);
+                .withAname(aname).withAllowOther(allowOther).withDebug(debug).withAuth(method).withLog(logFile)
+                .withReconnectTimeout(redial);
         if (uname != null) {
             options = options.withUname(uname);
         }
-        FuseMount m = FuseMount.mount(server, dir, options);
+        FuseMount m = FuseMount.mount(servers, dir, options);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 m.close();
@@ -100,7 +109,8 @@ final class MountCommand implements Callable<Integer> {
                 System.err.println("taskfs mount: unmount of " + m.dir() + " failed: " + e.getMessage());
             }
         }, "taskfs-mount-shutdown"));
-        System.out.println(READY + server + " on " + m.dir() + " (log " + logFile + ")");
+        System.out.println(READY + org.taskfs.styx.client.RedialingClient.describe(servers) + " on " + m.dir()
+                + " (log " + logFile + ")");
         System.out.flush();
         m.whenUnmounted().join();
         return 0;
@@ -117,7 +127,8 @@ final class MountCommand implements Callable<Integer> {
             cmd.add("setsid");
         }
         cmd.addAll(SelfCommand.of(List.of("mount", "--foreground", "--log", logFile.toString(), "--aname", aname,
-                "--attr-timeout", Double.toString(attrTimeout), "--auth", auth.spec)));
+                "--attr-timeout", Double.toString(attrTimeout), "--reconnect-timeout", Double.toString(reconnectTimeout),
+                "--auth", auth.spec)));
         if (uname != null) {
             cmd.addAll(List.of("--uname", uname));
         }

@@ -45,6 +45,32 @@ class CliMessagesTest {
     }
 
     @Test
+    void aBadReconnectTimeoutOrAddressListIsNamedAndAListNoneOfWhichAnswersNamesEach(@TempDir Path dir)
+            throws Exception {
+        Run negative = taskfs("mount", "--reconnect-timeout", "-1", "tcp!127.0.0.1!1", dir.toString());
+        assertThat(negative.code()).isEqualTo(1);
+        assertThat(negative.err().strip())
+                .isEqualTo("taskfs: --reconnect-timeout -1.0 is not a number of seconds (0 or more)");
+
+        Run empty = taskfs("cat", "-a", "tcp!127.0.0.1!1,,tcp!127.0.0.1!2", "clone");
+        assertThat(empty.code()).isEqualTo(1);
+        assertThat(empty.err().strip()).startsWith("taskfs: empty address in the list \"tcp!127.0.0.1!1,,tcp!127.0.0.1!2\"");
+
+        int[] ports = new int[2];
+        for (int i = 0; i < 2; i++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                ports[i] = s.getLocalPort(); // free once closed: nothing listens there
+            }
+        }
+        String a = "tcp!127.0.0.1!" + ports[0];
+        String b = "tcp!127.0.0.1!" + ports[1];
+        Run none = taskfs("cat", "-a", a + "," + b, "clone");
+        assertThat(none.code()).isEqualTo(1);
+        assertThat(none.err().strip()).startsWith("taskfs: no server answered: " + a + ": cannot connect to " + a
+                + ": Connection refused; " + b + ": cannot connect to " + b + ": Connection refused (nothing listens");
+    }
+
+    @Test
     void aMissingHostfileIsNamedAsAHostfileThatIsNotThere(@TempDir Path dir) {
         Path missing = dir.resolve("hosts");
         Run r = taskfs("serve", "--listen", "tcp!127.0.0.1!0", "--hostfile", missing.toString());

@@ -103,6 +103,28 @@ public record DialAddress(Kind kind, String host, int port, Path path) {
         return tcp(host(text), defaultPort);
     }
 
+    /**
+     * A comma-separated list of dial strings, {@code ADDR1,ADDR2}: a server and the ones to fail over to, in
+     * that order. One address is a list of one.
+     *
+     * @throws IllegalArgumentException naming the element that is wrong
+     */
+    public static java.util.List<DialAddress> parseList(String s, int defaultPort) {
+        String text = s == null ? "" : s.trim();
+        if (!text.contains(",")) {
+            return java.util.List.of(parse(text, defaultPort));
+        }
+        java.util.List<DialAddress> list = new java.util.ArrayList<>();
+        for (String e : text.split(",", -1)) {
+            if (e.isBlank()) {
+                throw new IllegalArgumentException("empty address in the list \"" + s
+                        + "\"; expected ADDR1,ADDR2 (each tcp!host!port, host:port or unix!/path)");
+            }
+            list.add(parse(e, defaultPort));
+        }
+        return java.util.List.copyOf(list);
+    }
+
     private static String host(String h) {
         return h.equals("*") ? "0.0.0.0" : h;
     }

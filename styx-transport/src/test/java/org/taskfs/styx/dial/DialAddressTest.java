@@ -95,4 +95,14 @@ class DialAddressTest {
         assertThatThrownBy(() -> DialAddress.tcp("h", 70000)).hasMessage("port 70000 is out of range");
         assertThatThrownBy(() -> DialAddress.tcp("", 1)).hasMessageStartingWith("empty host");
     }
+
+    @Test
+    void aCommaSeparatedListIsAServerAndItsStandIns() {
+        assertThat(DialAddress.parseList("tcp!a!1,b:2, c", 5555)).containsExactly(DialAddress.tcp("a", 1),
+                DialAddress.tcp("b", 2), DialAddress.tcp("c", 5555));
+        assertThat(DialAddress.parseList("tcp!a!1", 5555)).containsExactly(DialAddress.tcp("a", 1));
+        assertThatThrownBy(() -> DialAddress.parseList("a:1,,b:2", 5555))
+                .hasMessageStartingWith("empty address in the list \"a:1,,b:2\"");
+        assertThatThrownBy(() -> DialAddress.parseList("a:1,b:x", 5555)).hasMessageContaining("bad port \"x\"");
+    }
 }
