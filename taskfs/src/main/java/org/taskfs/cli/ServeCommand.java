@@ -42,6 +42,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: a new one under the temp dir).")
     Path spool;
 
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Keep sessions and the pool in DIR (made if missing), so that a coordinator restarted on it "
+                    + "takes its sessions back from the nodes; a second one on the same DIR stands by and takes over "
+                    + "when the first dies.")
+    Path state;
+
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "Release finished, untouched sessions after this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds;
@@ -73,7 +79,8 @@ final class ServeCommand implements Callable<Integer> {
             members.addAll(Hostfile.read(hostfile));
         }
         Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withMembers(members)
-                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings).withScratch(spool));
+                .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings).withScratch(spool)
+                .withState(state));
         c.sessions().queue().defaultWait(pool.resWait);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

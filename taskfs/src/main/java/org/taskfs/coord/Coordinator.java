@@ -1,6 +1,13 @@
 package org.taskfs.coord;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.taskfs.coord.state.StateStore;
+import org.taskfs.styx.util.Failures;
+import org.taskfs.task.Scratch;
+import org.taskfs.task.SessionState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,41 +36,55 @@ public final class Coordinator implements AutoCloseable {
      * @param idleTimeout how long a finished, untouched session is kept
      * @param pool        heartbeat and timeouts towards members
      * @param security    authentication of remote peers (and towards members) and the admin group
+     * @param state       where sessions and the pool are kept for a restart ({@code --state}); null for nowhere
      */
     public record Config(DialAddress listen, List<MemberSpec> members, Path scratch, Duration idleTimeout,
-                         Pool.Settings pool, Security security) {
+                         Pool.Settings pool, Security security, Path state) {
+        public Config(DialAddress listen, List<MemberSpec> members, Path scratch, Duration idleTimeout,
+                      Pool.Settings pool, Security security) {
+            this(listen, members, scratch, idleTimeout, pool, security, null);
+        }
+
         public static Config defaults(DialAddress listen) {
             return new Config(listen, List.of(), null, Duration.ofMinutes(10), Pool.Settings.DEFAULTS,
                     Security.LOCAL);
         }
 
+        public Config withState(Path dir) {
+            return new Config(listen, members, scratch, idleTimeout, pool, security, dir);
+        }
+
         public Config withMembers(List<MemberSpec> list) {
-            return new Config(listen, List.copyOf(list), scratch, idleTimeout, pool, security);
+            return new Config(listen, List.copyOf(list), scratch, idleTimeout, pool, security, state);
         }
 
         public Config withPool(Pool.Settings settings) {
-            return new Config(listen, members, scratch, idleTimeout, settings, security);
+            return new Config(listen, members, scratch, idleTimeout, settings, security, state);
         }
 
         public Config withScratch(Path dir) {
-            return new Config(listen, members, dir, idleTimeout, pool, security);
+            return new Config(listen, members, dir, idleTimeout, pool, security, state);
         }
 
         public Config withIdleTimeout(Duration d) {
-            return new Config(listen, members, scratch, d, pool, security);
+            return new Config(listen, members, scratch, d, pool, security, state);
         }
 
         public Config withSecurity(Security s) {
-            return new Config(listen, members, scratch, idleTimeout, pool, s);
+            return new Config(listen, members, scratch, idleTimeout, pool, s, state);
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(Coordinator.class.getName());
+
     private final Pool pool;
     private final TaskServer server;
+    private final StateStore store;
 
-    private Coordinator(Pool pool, TaskServer server) {
+    private Coordinator(Pool pool, TaskServer server, StateStore store) {
         this.pool = pool;
         this.server = server;
+        this.store = store;
     }
 
     /**
@@ -72,24 +93,104 @@ public final class Coordinator implements AutoCloseable {
      * {@code res} made as soon as it serves finds the members that are there.
      */
     public static Coordinator start(Config config) {
+        StateStore store = config.state() == null ? null : StateStore.open(config.state(), () -> System.err.println(
+                "taskfs: the state " + config.state() + " is held by another coordinator; standing by to take over"));
         Pool pool = new Pool(config.pool(), System.getProperty("user.name", "taskfs"), config.security().auth());
         TaskServer server;
         try {
             List<CompletableFuture<Member>> mounting = new ArrayList<>();
-            for (MemberSpec m : config.members()) {
-                mounting.add(pool.add(m.address(), m.name(), null));
+            for (Mounting m : members(config, store)) {
+                mounting.add(pool.add(m.address(), m.name(), m.slots()).thenApply(x -> {
+                    if (m.drained() != null) {
+                        pool.drain(x.name(), m.drained());
+                    }
+                    return x;
+                }));
             }
             Futures.settled(CompletableFuture.allOf(mounting.toArray(new CompletableFuture<?>[0]))).join();
-            server = TaskServer.start(config.listen(), "coordinator", config.scratch(), config.idleTimeout(),
-                    config.security(),
-                    scratch -> new CoordinatorTasks(pool, scratch));
+            Path scratch = config.scratch() != null || store == null ? config.scratch() : freshSpool(store.dir());
+            server = TaskServer.start(config.listen(), "coordinator", scratch, config.idleTimeout(),
+                    config.security(), dir -> new CoordinatorTasks(pool, dir),
+                    tree -> {
+                        if (store != null) {
+                            restore(store, pool, tree.sessions(), (CoordinatorTasks) tree.backend());
+                        }
+                    });
         } catch (RuntimeException e) {
             pool.close();
+            if (store != null) {
+                store.close();
+            }
             throw e;
         }
-        return new Coordinator(pool, server);
+        return new Coordinator(pool, server, store);
     }
 
+    /** A member to mount at start: from the command line, or as the state kept it (slots limit, drain). */
+    private record Mounting(DialAddress address, String name, Integer slots, String drained) {}
+
+    /** The state's pool, then the command line's members it does not have (and did not unmount). */
+    private static List<Mounting> members(Config config, StateStore store) {
+        List<Mounting> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> addresses = new HashSet<>();
+        if (store != null) {
+            StateStore.Restored r = store.restored();
+            for (StateStore.PoolEntry e : r.members()) {
+                out.add(new Mounting(DialAddress.parse(e.address(), 6666), e.name(), e.slots(), e.drained()));
+                names.add(e.name());
+                addresses.add(e.address());
+            }
+            addresses.addAll(r.unmounted());
+        }
+        for (MemberSpec m : config.members()) {
+            if (addresses.contains(m.address().toString()) || (m.name() != null && names.contains(m.name()))) {
+                continue;
+            }
+            out.add(new Mounting(m.address(), m.name(), null, null));
+        }
+        return out;
+    }
+
+    /** The copies of output live in DIR/spool; a dead coordinator's are stale (the members keep the logs). */
+    private static Path freshSpool(Path dir) {
+        Path spool = dir.resolve("spool");
+        Scratch.deleteTree(spool);
+        try {
+            Files.createDirectories(spool);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot make " + spool, e);
+        }
+        return spool;
+    }
+
+    /**
+     * Takes back the sessions the state holds, before anything is served: each is held again on its members and
+     * its tasks followed; then keeps every later change there.
+     */
+    private static void restore(StateStore store, Pool pool, Sessions sessions, CoordinatorTasks tasks) {
+        StateStore.Restored r = store.restored();
+        long t0 = System.nanoTime();
+        sessions.numberFrom(r.next());
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (SessionState st : r.sessions().values()) {
+            all.add(tasks.restore(sessions, st).exceptionally(e -> {
+                LOG.log(System.Logger.Level.WARNING, "session {0} could not be taken back: {1}", st.id(),
+                        Failures.text(e));
+                return null;
+            }));
+        }
+        CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).join();
+        // Tasks taken back are ours now, not others' that the first dial saw busy.
+        pool.refreshAll().join();
+        sessions.keepIn(store);
+        tasks.keepPoolIn(unmounted -> store.poolChanged(pool.members(), unmounted), r.unmounted());
+        store.poolChanged(pool.members(), r.unmounted()).join();
+        if (!r.sessions().isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "took back {0} sessions in {1} ms", r.sessions().size(),
+                    (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
     public DialAddress address() {
         return server.address();
     }
@@ -112,5 +213,8 @@ public final class Coordinator implements AutoCloseable {
     public void close() {
         server.close();
         pool.close();
+        if (store != null) {
+            store.close();
+        }
     }
 }

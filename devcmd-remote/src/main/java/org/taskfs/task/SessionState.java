@@ -1,0 +1,21 @@
+package org.taskfs.task;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a restarted server needs to take a session back: its number and owner, its settings, and where its
+ * tasks are ({@link Part#record}, one per part, in task order). Immutable.
+ *
+ * @param given the identity a coordinator above gave it ({@code ident}), or null
+ */
+public record SessionState(int id, String owner, Map<String, String> env, Map<Integer, Map<String, String>> taskEnv,
+                           Map<Integer, List<String>> taskArgs, WorkDir workDir, int nice, Session.Output output,
+                           Session.Input input, boolean killOnClose, boolean ran, Identity given, List<String> parts) {
+    public SessionState {
+        env = Map.copyOf(env);
+        taskEnv = Map.copyOf(taskEnv);
+        taskArgs = Map.copyOf(taskArgs);
+        parts = List.copyOf(parts);
+    }
+}
