@@ -139,4 +139,59 @@ class CoordinatorRestartTest extends ClusterTestBase {
         // A new session gets a new number.
         assertThat(Integer.parseInt(again.newSession())).isGreaterThan(Integer.parseInt(s));
     }
+
+    @Test
+    void aNodeRestartedWhileTheCoordinatorWasDownHasItsTasksLostAtOnce() throws Exception {
+        NodeProcess alpha = closeLater(NodeProcess.start(2));
+        NodeProcess beta = closeLater(NodeProcess.start(2));
+        DialAddress at = CoordinatorProcess.freeAddress();
+        String[] options = {"--state", state.toString(), "--node", alpha.address().toString(), "--node",
+                beta.address().toString()};
+        CoordinatorProcess first = closeLater(CoordinatorProcess.start(at, options));
+        String s;
+        String sleep = uniqueSleep(120);
+        try (Sh sh = Sh.connect(at)) {
+            s = sh.newSession();
+            sh.echo("/" + s + "/ctl", "res 4");
+            sh.echo("/" + s + "/ctl", "exec " + sleep);
+            await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).size() == 4);
+        }
+        first.kill9();
+        // Beta dies with its tasks and comes back where it was, knowing nothing of them.
+        beta.kill9();
+        await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).size() == 2);
+        NodeProcess beta2 = closeLater(NodeProcess.startAt(beta.address(), 2));
+        Sh onBeta = sh(beta2.address());
+        assertThat(onBeta.cat("/sessions")).isEmpty();
+        assertThat(onBeta.cat("/ns")).contains("busy=0");
+
+        closeLater(CoordinatorProcess.start(at, options));
+        Sh again = sh(at);
+        // The first answers say so: beta's tasks Lost, alpha's running, beta's slots free.
+        List<String> status = again.lines("/" + s + "/status");
+        assertThat(status).hasSize(4);
+        List<String> ns = again.lines("/ns");
+        assertThat(status.subList(0, 2)).allMatch(l -> l.contains(" Execute "), "alpha's: " + status);
+        assertThat(status.subList(2, 4)).allMatch(l -> l.matches("cmd/\\d+ \\d+ Lost .*\\n?"), "beta's: " + status);
+        assertThat(busy(ns, alpha.address())).isEqualTo(2);
+        assertThat(busy(ns, beta.address())).isZero();
+        assertThat(again.cat("/" + s + "/3/wait")).startsWith("0 0 0 0 'node lost: ").contains("no longer knows");
+
+        again.echo("/" + s + "/ctl", "kill");
+        List<String> waits = Sh.split(again.cat("/" + s + "/wait"));
+        assertThat(waits).hasSize(4);
+        for (String l : waits) {
+            List<String> f = PlanNineQuoting.tokenize(l);
+            if (f.get(0).equals("0") || f.get(0).equals("1")) {
+                assertThat(f.get(5)).isEqualTo("killed");
+            } else {
+                assertThat(f.get(5)).startsWith("node lost: ");
+            }
+        }
+        // The restarted node holds nothing stale: all its slots are the coordinator's to give.
+        again.echo("/" + s + "/ctl", "release");
+        String t = again.newSession();
+        again.echo("/" + t + "/ctl", "res 4");
+        assertThat(again.lines("/" + t + "/ns")).hasSize(4);
+    }
 }
