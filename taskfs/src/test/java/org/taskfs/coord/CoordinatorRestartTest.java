@@ -194,4 +194,32 @@ class CoordinatorRestartTest extends ClusterTestBase {
         again.echo("/" + t + "/ctl", "res 4");
         assertThat(again.lines("/" + t + "/ns")).hasSize(4);
     }
+
+    @Test
+    void aStandbyOnTheSameStateTakesOverWhenThePrimaryDies() throws Exception {
+        NodeProcess alpha = closeLater(NodeProcess.start(2));
+        DialAddress at = CoordinatorProcess.freeAddress();
+        String[] options = {"--state", state.toString(), "--node", alpha.address().toString()};
+        CoordinatorProcess primary = closeLater(CoordinatorProcess.start(at, options));
+        CoordinatorProcess standby = closeLater(CoordinatorProcess.spawn(at, options));
+        await().atMost(Duration.ofSeconds(60)).until(() -> standby.stderr().contains("standing by"));
+        String s;
+        String sleep = uniqueSleep(120);
+        try (Sh sh = Sh.connect(at)) {
+            s = sh.newSession();
+            sh.echo("/" + s + "/ctl", "exec sh -c 'echo up; exec " + sleep + "'");
+            await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).size() == 1);
+        }
+        assertThat(standby.stderr()).doesNotContain("serving on");
+
+        primary.kill9();
+        standby.awaitServing(Duration.ofSeconds(60));
+        Sh sh = sh(at);
+        assertThat(sh.lines("/" + s + "/status")).hasSize(1).allMatch(l -> l.contains(" Execute "));
+        assertThat(busy(sh.lines("/ns"), alpha.address())).isEqualTo(1);
+        RemoteFid out = Sh.get(sh.blocking.open("/" + s + "/stdout", P9.OREAD));
+        assertThat(new String(Sh.get(out.read(0, 100)), StandardCharsets.UTF_8)).isEqualTo("up\n");
+        sh.echo("/" + s + "/ctl", "kill");
+        assertThat(sh.cat("/" + s + "/wait")).endsWith(" killed\n");
+    }
 }

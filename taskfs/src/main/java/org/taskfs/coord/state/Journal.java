@@ -45,7 +45,8 @@ public final class Journal implements AutoCloseable {
     private final BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private FileChannel channel;
-    private long size;
+    /** Read by appenders (on event loops) while the writer holds the lock over an fsync: never behind it. */
+    private volatile long size;
     private volatile boolean closed;
 
     private Journal(Path file, FileChannel channel, long size) {
@@ -150,7 +151,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Bytes in the journal file now (records written, compacted or not). */
-    public synchronized long size() {
+    public long size() {
         return size;
     }
 
