@@ -222,4 +222,37 @@ class CoordinatorRestartTest extends ClusterTestBase {
         sh.echo("/" + s + "/ctl", "kill");
         assertThat(sh.cat("/" + s + "/wait")).endsWith(" killed\n");
     }
+
+    @Test
+    void whatRootCtlChangedInThePoolSurvivesARestart() throws Exception {
+        NodeProcess alpha = closeLater(NodeProcess.start(2));
+        NodeProcess beta = closeLater(NodeProcess.start(2));
+        DialAddress at = CoordinatorProcess.freeAddress();
+        String[] options = {"--state", state.toString(), "--node", alpha.address().toString()};
+        CoordinatorProcess first = closeLater(CoordinatorProcess.start(at, options));
+        String alphaName;
+        try (Sh sh = Sh.connect(at, ADMIN)) {
+            alphaName = sh.cat("/ns").split(" ")[2];
+            sh.echo("/ctl", "mount " + beta.address() + " beta slots=1");
+            sh.echo("/ctl", "drain " + alphaName + " disk failing");
+        }
+        first.kill9();
+        CoordinatorProcess second = closeLater(CoordinatorProcess.start(at, options));
+        try (Sh sh = Sh.connect(at, ADMIN)) {
+            List<String> ns = sh.lines("/ns");
+            assertThat(ns).hasSize(2);
+            assertThat(ns.get(0)).startsWith("mount " + alpha.address() + " " + alphaName + " ")
+                    .contains("state=draining").contains("reason='disk failing'");
+            assertThat(ns.get(1)).startsWith("mount " + beta.address() + " beta slots=1 ").contains("state=up");
+            sh.echo("/ctl", "unmount beta");
+            sh.echo("/ctl", "undrain " + alphaName);
+        }
+        second.kill9();
+        closeLater(CoordinatorProcess.start(at, options));
+        try (Sh sh = Sh.connect(at, ADMIN)) {
+            List<String> ns = sh.lines("/ns");
+            assertThat(ns).hasSize(1);
+            assertThat(ns.get(0)).startsWith("mount " + alpha.address() + " " + alphaName + " ").contains("state=up");
+        }
+    }
 }
