@@ -167,8 +167,7 @@ public final class Session {
                 records.add(r);
             }
         }
-        return new SessionState(id, owner, env, taskEnv, args, workDir, nice, output, input, killOnClose, ran, given,
-                records);
+        return new SessionState(id, owner, env, taskEnv, args, workDir, nice, output, input, killOnClose, given, records);
     }
 
     /**
@@ -183,7 +182,6 @@ public final class Session {
         output = st.output();
         input = st.input();
         killOnClose = st.killOnClose();
-        ran = st.ran();
         given = st.given();
         for (Part p : restored) {
             partFirst.add(leaves.size());
@@ -193,6 +191,7 @@ public final class Session {
                 places.add(new Place(p, i));
             }
         }
+        ran = leaves.stream().anyMatch(l -> l.lastRun() != null);
     }
 
     /** {@code done}, answered once the change it made is kept (SessionStore), whether it succeeded or not. */

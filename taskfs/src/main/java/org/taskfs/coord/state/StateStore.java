@@ -57,6 +57,8 @@ public final class StateStore implements SessionStore, AutoCloseable {
     /** The latest record of each live session, and of the pool: what a snapshot writes. */
     private final Map<Integer, byte[]> sessions = new TreeMap<>();
     private byte[] pool;
+    /** Per live session, the append of its latest record: done once that state is durable. */
+    private final Map<Integer, CompletableFuture<Void>> durable = new java.util.HashMap<>();
     private int next;
     private long snapshotBytes;
     private boolean compacting;
@@ -116,9 +118,17 @@ public final class StateStore implements SessionStore, AutoCloseable {
         synchronized (this) {
             // Taken and queued under one lock: records reach the journal in the order the states were taken.
             byte[] r = encode(s.state());
+            CompletableFuture<Void> last = durable.get(s.id());
+            if (last != null && java.util.Arrays.equals(r, sessions.get(s.id()))) {
+                // Nothing a restart restores has changed (an exec of tasks already reserved): no new record,
+                // the answer waits only for the one that holds this state to be durable.
+                return last;
+            }
             sessions.put(s.id(), r);
             next = Math.max(next, s.id() + 1);
-            return appended(r);
+            CompletableFuture<Void> done = appended(r);
+            durable.put(s.id(), done);
+            return done;
         }
     }
 
@@ -126,6 +136,7 @@ public final class StateStore implements SessionStore, AutoCloseable {
     public CompletableFuture<Void> forgotten(Session s) {
         synchronized (this) {
             sessions.remove(s.id());
+            durable.remove(s.id());
             return appended(record(RELEASED, out -> out.writeInt(s.id())));
         }
     }
@@ -255,7 +266,6 @@ public final class StateStore implements SessionStore, AutoCloseable {
             out.writeByte(st.output().ordinal());
             out.writeByte(st.input().ordinal());
             out.writeBoolean(st.killOnClose());
-            out.writeBoolean(st.ran());
             Identity g = st.given();
             out.writeBoolean(g != null);
             if (g != null) {
@@ -294,13 +304,12 @@ public final class StateStore implements SessionStore, AutoCloseable {
         Session.Output output = Session.Output.values()[in.readByte()];
         Session.Input input = Session.Input.values()[in.readByte()];
         boolean kill = in.readBoolean();
-        boolean ran = in.readBoolean();
         Identity given = in.readBoolean() ? new Identity(str(in), str(in), in.readInt(), in.readInt()) : null;
         List<String> parts = new ArrayList<>();
         for (int i = 0, n = in.readInt(); i < n; i++) {
             parts.add(str(in));
         }
-        return new SessionState(id, owner, env, taskEnv, taskArgs, wd, nice, output, input, kill, ran, given, parts);
+        return new SessionState(id, owner, env, taskEnv, taskArgs, wd, nice, output, input, kill, given, parts);
     }
 
     /** Applies one record read back at start; one that cannot be read is skipped, and said so. */
