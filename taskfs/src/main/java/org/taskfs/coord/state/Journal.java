@@ -64,9 +64,14 @@ public final class Journal implements AutoCloseable {
      */
     public static Journal open(Path file, Consumer<byte[]> replay) throws IOException {
         Files.deleteIfExists(temporary(file)); // a compaction that died before its rename
+        boolean made = !Files.exists(file);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
+            if (made) {
+                // The new file's name is durable before any record in it is said to be.
+                fsyncDirectory(file.toAbsolutePath().getParent());
+            }
             long end = ch.size();
             long at = replay(ch, end, replay);
             if (at < end) {
