@@ -129,25 +129,54 @@ public final class Coordinator implements AutoCloseable {
     /** A member to mount at start: from the command line, or as the state kept it (slots limit, drain). */
     private record Mounting(DialAddress address, String name, Integer slots, String drained) {}
 
-    /** The state's pool, then the command line's members it does not have (and did not unmount). */
+    /**
+     * The command line's members (what the operator says now: a name there that the state has at another address
+     * is mounted where the command line says), each with the state's slots limit and drain for it, except those
+     * root ctl unmounted; then the members root ctl mounted.
+     */
     private static List<Mounting> members(Config config, StateStore store) {
+        List<StateStore.PoolEntry> kept = new ArrayList<>(store != null ? store.restored().members() : List.of());
+        Set<String> unmounted = store != null ? store.restored().unmounted() : Set.of();
         List<Mounting> out = new ArrayList<>();
-        Set<String> names = new HashSet<>();
         Set<String> addresses = new HashSet<>();
-        if (store != null) {
-            StateStore.Restored r = store.restored();
-            for (StateStore.PoolEntry e : r.members()) {
-                out.add(new Mounting(DialAddress.parse(e.address(), 6666), e.name(), e.slots(), e.drained()));
-                names.add(e.name());
-                addresses.add(e.address());
-            }
-            addresses.addAll(r.unmounted());
-        }
         for (MemberSpec m : config.members()) {
-            if (addresses.contains(m.address().toString()) || (m.name() != null && names.contains(m.name()))) {
+            String address = m.address().toString();
+            if (unmounted.contains(address)) {
                 continue;
             }
-            out.add(new Mounting(m.address(), m.name(), null, null));
+            StateStore.PoolEntry was = null;
+            for (StateStore.PoolEntry e : kept) {
+                if (m.name() != null ? e.name().equals(m.name()) : e.address().equals(address)) {
+                    was = e;
+                    break;
+                }
+            }
+            kept.remove(was);
+            String name = m.name() != null ? m.name() : was != null ? was.name() : null;
+            out.add(new Mounting(m.address(), name, was != null ? was.slots() : null, was != null ? was.drained() : null));
+            addresses.add(address);
+        }
+        for (StateStore.PoolEntry e : kept) {
+            if (addresses.add(e.address())) {
+                out.add(new Mounting(DialAddress.parse(e.address(), 6666), e.name(), e.slots(), e.drained()));
+            }
+        }
+        if (store == null) {
+            return out;
+        }
+        // Names picked here as the pool would (nodeN), but knowing the state's names that come later in the list.
+        Set<String> names = new HashSet<>();
+        out.forEach(m -> names.add(m.name()));
+        int k = 0;
+        for (int i = 0; i < out.size(); i++) {
+            Mounting m = out.get(i);
+            if (m.name() == null) {
+                while (names.contains("node" + k)) {
+                    k++;
+                }
+                names.add("node" + k);
+                out.set(i, new Mounting(m.address(), "node" + k, m.slots(), m.drained()));
+            }
         }
         return out;
     }

@@ -255,4 +255,33 @@ class CoordinatorRestartTest extends ClusterTestBase {
             assertThat(ns.get(0)).startsWith("mount " + alpha.address() + " " + alphaName + " ").contains("state=up");
         }
     }
+
+    @Test
+    void aMemberTheCommandLineNowPutsElsewhereIsMountedThereWithWhatTheStateKeptForIt() throws Exception {
+        NodeProcess old = closeLater(NodeProcess.start(2));
+        NodeProcess moved = closeLater(NodeProcess.start(2));
+        Path hostfile = state.resolveSibling(state.getFileName() + ".hosts");
+        java.nio.file.Files.writeString(hostfile, "alpha " + old.address() + "\n");
+        DialAddress at = CoordinatorProcess.freeAddress();
+        CoordinatorProcess first = closeLater(CoordinatorProcess.start(at, "--state", state.toString(), "--hostfile",
+                hostfile.toString()));
+        String s;
+        try (Sh sh = Sh.connect(at, ADMIN)) {
+            s = sh.newSession();
+            sh.echo("/" + s + "/ctl", "res 1");
+            sh.echo("/ctl", "drain alpha moving");
+        }
+        first.kill9();
+        old.kill9();
+        java.nio.file.Files.writeString(hostfile, "alpha " + moved.address() + "\n");
+        closeLater(CoordinatorProcess.start(at, "--state", state.toString(), "--hostfile", hostfile.toString()));
+        try (Sh sh = Sh.connect(at, ADMIN)) {
+            List<String> ns = sh.lines("/ns");
+            assertThat(ns).hasSize(1);
+            assertThat(ns.get(0)).startsWith("mount " + moved.address() + " alpha ").contains("state=draining")
+                    .contains("reason='moving'");
+            // Its session there is not on the new node: its task is Lost.
+            assertThat(sh.lines("/" + s + "/status")).hasSize(1).allMatch(l -> l.contains(" Lost "));
+        }
+    }
 }
