@@ -237,13 +237,20 @@ public final class Coordinator implements AutoCloseable {
         return server.tree().sessions();
     }
 
-    /** Stops serving, releases every session (killing their tasks on the members), then leaves the pool. */
+    /**
+     * Stops serving, releases every session (killing their tasks on the members), then leaves the pool. With a
+     * state directory it keeps them instead: the members' connections close first, so the nodes keep the
+     * sessions for their orphan grace, and the state is left as it was for the next start to take them back.
+     */
     @Override
     public void close() {
+        if (store != null) {
+            // Kept for the next start: the journal is closed before anything is released, and the members'
+            // connections go first, so their sessions are left to the nodes' orphan grace, not released.
+            store.close();
+            pool.close();
+        }
         server.close();
         pool.close();
-        if (store != null) {
-            store.close();
-        }
     }
 }

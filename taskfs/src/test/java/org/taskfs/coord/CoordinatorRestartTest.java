@@ -284,4 +284,28 @@ class CoordinatorRestartTest extends ClusterTestBase {
             assertThat(sh.lines("/" + s + "/status")).hasSize(1).allMatch(l -> l.contains(" Lost "));
         }
     }
+
+    @Test
+    void aCoordinatorStoppedBySigtermKeepsItsSessionsForTheNextStart() throws Exception {
+        NodeProcess alpha = closeLater(NodeProcess.start(2));
+        DialAddress at = CoordinatorProcess.freeAddress();
+        String[] options = {"--state", state.toString(), "--node", alpha.address().toString()};
+        CoordinatorProcess first = closeLater(CoordinatorProcess.start(at, options));
+        String s;
+        String sleep = uniqueSleep(120);
+        try (Sh sh = Sh.connect(at)) {
+            s = sh.newSession();
+            sh.echo("/" + s + "/ctl", "exec " + sleep);
+            await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).size() == 1);
+        }
+        first.close(); // SIGTERM, as a service manager stops it
+        assertThat(first.isAlive()).isFalse();
+        assertThat(processesWith(markerOf(sleep))).hasSize(1);
+        closeLater(CoordinatorProcess.start(at, options));
+        try (Sh sh = Sh.connect(at)) {
+            assertThat(sh.lines("/" + s + "/status")).hasSize(1).allMatch(l -> l.contains(" Execute "));
+            sh.echo("/" + s + "/ctl", "release");
+        }
+        await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).isEmpty());
+    }
 }
