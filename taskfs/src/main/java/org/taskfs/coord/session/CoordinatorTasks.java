@@ -176,7 +176,10 @@ public final class CoordinatorTasks extends Backend {
                         name = a;
                     }
                 }
-                return pool.mount(at, name, slots).thenCompose(m -> kept.get());
+                return pool.mount(at, name, slots).thenCompose(m -> {
+                    unmounted.remove(m.address().toString()); // mounted again: a restart mounts it too
+                    return kept.get();
+                });
             })
             .add("unmount", 1, 1, "unmount NAME", (x, c) -> {
                 unmounted.add(pool.member(c.arg(0)).address().toString());
