@@ -158,8 +158,6 @@ public final class Session {
 
     /** What a restart needs to take this session back, as of now. */
     public synchronized SessionState state() {
-        Map<Integer, List<String>> args = new LinkedHashMap<>();
-        taskArgs.forEach((k, v) -> args.put(k, List.copyOf(v)));
         List<String> records = new ArrayList<>();
         for (Part p : parts) {
             String r = p.record();
@@ -167,7 +165,7 @@ public final class Session {
                 records.add(r);
             }
         }
-        return new SessionState(id, owner, env, taskEnv, args, workDir, nice, output, input, killOnClose, given, records);
+        return new SessionState(id, owner, env, taskEnv, taskArgs, workDir, nice, output, input, killOnClose, given, records);
     }
 
     /**

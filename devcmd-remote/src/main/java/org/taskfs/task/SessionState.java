@@ -1,5 +1,7 @@
 package org.taskfs.task;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,9 +16,18 @@ public record SessionState(int id, String owner, Map<String, String> env, Map<In
                            Map<Integer, List<String>> taskArgs, WorkDir workDir, int nice, Session.Output output,
                            Session.Input input, boolean killOnClose, Identity given, List<String> parts) {
     public SessionState {
-        env = Map.copyOf(env);
-        taskEnv = Map.copyOf(taskEnv);
-        taskArgs = Map.copyOf(taskArgs);
+        // Copies in the order written: env lines are given to tasks in that order.
+        env = ordered(env);
+        Map<Integer, Map<String, String>> t = new LinkedHashMap<>();
+        taskEnv.forEach((k, v) -> t.put(k, ordered(v)));
+        taskEnv = Collections.unmodifiableMap(t);
+        Map<Integer, List<String>> a = new LinkedHashMap<>();
+        taskArgs.forEach((k, v) -> a.put(k, List.copyOf(v)));
+        taskArgs = Collections.unmodifiableMap(a);
         parts = List.copyOf(parts);
+    }
+
+    private static Map<String, String> ordered(Map<String, String> m) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(m));
     }
 }

@@ -207,6 +207,8 @@ class CoordinatorRestartTest extends ClusterTestBase {
         String sleep = uniqueSleep(120);
         try (Sh sh = Sh.connect(at)) {
             s = sh.newSession();
+            sh.echo("/" + s + "/env", "ZED=1\nALPHA=two words\n");
+            sh.echo("/" + s + "/ctl", "output tagged");
             sh.echo("/" + s + "/ctl", "exec sh -c 'echo up; exec " + sleep + "'");
             await().atMost(Sh.WAIT).until(() -> processesWith(markerOf(sleep)).size() == 1);
         }
@@ -217,7 +219,11 @@ class CoordinatorRestartTest extends ClusterTestBase {
         Sh sh = sh(at);
         assertThat(sh.lines("/" + s + "/status")).hasSize(1).allMatch(l -> l.contains(" Execute "));
         assertThat(busy(sh.lines("/ns"), alpha.address())).isEqualTo(1);
-        RemoteFid out = Sh.get(sh.blocking.open("/" + s + "/stdout", P9.OREAD));
+        // Its settings as they were: the env in the order written, the output mode.
+        assertThat(sh.cat("/" + s + "/env")).isEqualTo("ZED=1\nALPHA=two words\n");
+        RemoteFid tagged = Sh.get(sh.blocking.open("/" + s + "/stdio", P9.OREAD));
+        assertThat(new String(Sh.get(tagged.read(0, 100)), StandardCharsets.UTF_8)).isEqualTo("0: up\n");
+        RemoteFid out = Sh.get(sh.blocking.open("/" + s + "/0/stdout", P9.OREAD));
         assertThat(new String(Sh.get(out.read(0, 100)), StandardCharsets.UTF_8)).isEqualTo("up\n");
         sh.echo("/" + s + "/ctl", "kill");
         assertThat(sh.cat("/" + s + "/wait")).endsWith(" killed\n");
