@@ -99,8 +99,25 @@ public final class StateStore implements SessionStore, AutoCloseable {
                 throw e;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("--state " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("--state " + dir + ": cannot keep the state there: " + why(e), e);
         }
+    }
+
+    /** An I/O failure as a reader wants it: what happened to which file (the JDK's message is often a bare path). */
+    private static String why(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            return "no such file or directory " + f.getFile();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException f) {
+            return "permission denied on " + f.getFile();
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return f.getFile() + " exists and is not a directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getFile() + ": " + f.getReason();
+        }
+        return e.toString();
     }
 
     public Path dir() {
