@@ -18,7 +18,7 @@ import org.taskfs.styx.util.Futures;
  * <li>tagged: the same, each line prefixed by the task's number and {@code ": "}.
  * </ul>
  * Reads follow one another (a later read waits for the one before); a read at offset 0 after
- * others starts over.
+ * others starts over, one at an offset further on skips to it.
  */
 public final class GatherReader {
     /** Complete lines held for a slow reader before the leaves are read further. */
@@ -58,13 +58,13 @@ public final class GatherReader {
         Futures.settled(tail).thenRun(() -> {
             Cursor c;
             synchronized (this) {
-                if (offset == 0 && cursor.position() != 0) {
+                if (offset < cursor.position()) {
                     cursor.close();
                     cursor = newCursor();
                 }
                 c = cursor;
             }
-            c.read(count).whenComplete((b, e) -> {
+            skipTo(c, offset).thenCompose(x -> c.read(count)).whenComplete((b, e) -> {
                 if (e != null) {
                     result.completeExceptionally(e);
                 } else {
@@ -74,6 +74,19 @@ public final class GatherReader {
         });
         tail = result;
         return result;
+    }
+
+    /**
+     * Reads and drops what comes before {@code offset}: a reader resuming at its offset on a new fid (a client
+     * re-dialling a restarted server) gets what follows what it had, not the stream from its start.
+     */
+    private static CompletableFuture<Void> skipTo(Cursor c, long offset) {
+        long gap = offset - c.position();
+        if (gap <= 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return c.read((int) Math.min(gap, 64 * 1024)).thenCompose(b -> b.length == 0
+                ? CompletableFuture.<Void>completedFuture(null) : skipTo(c, offset));
     }
 
     /** The handle is clunked: pending reads are dropped. */

@@ -46,6 +46,14 @@ public interface Part {
     /** One status line per task, in order ({@code cmd/K REFS STATE DIR ARG0\n}). */
     CompletableFuture<List<String>> status();
 
+    /**
+     * What a restarted server needs to find this part again ({@link SessionState#parts}); null if it cannot be
+     * found again (its tasks were this server's own processes, gone with it).
+     */
+    default String record() {
+        return null;
+    }
+
     /** Kills what runs and frees the tasks on their server. Never fails. */
     CompletableFuture<Void> release();
 }

@@ -154,6 +154,61 @@ public final class Session {
         return nice;
     }
 
+    // ------------------------------------------------------------------ state kept for a restart
+
+    /** What a restart needs to take this session back, as of now. */
+    public synchronized SessionState state() {
+        List<String> records = new ArrayList<>();
+        for (Part p : parts) {
+            String r = p.record();
+            if (r != null) {
+                records.add(r);
+            }
+        }
+        return new SessionState(id, owner, env, taskEnv, taskArgs, workDir, nice, output, input, killOnClose, given, records);
+    }
+
+    /**
+     * Takes back the settings of {@code st} and {@code restored}, the parts its records named, found again: as
+     * they were, nothing is mirrored (their servers have kept their own copies).
+     */
+    synchronized void restore(SessionState st, List<Part> restored) {
+        taskEnv.putAll(st.taskEnv());
+        st.taskArgs().forEach((k, v) -> taskArgs.put(k, new ArrayList<>(v)));
+        workDir = st.workDir();
+        nice = st.nice();
+        output = st.output();
+        input = st.input();
+        killOnClose = st.killOnClose();
+        given = st.given();
+        for (Part p : restored) {
+            partFirst.add(leaves.size());
+            parts.add(p);
+            for (int i = 0; i < p.tasks().size(); i++) {
+                leaves.add(p.tasks().get(i));
+                places.add(new Place(p, i));
+            }
+        }
+        ran = leaves.stream().anyMatch(l -> l.lastRun() != null);
+    }
+
+    /** {@code done}, answered once the change it made is kept (SessionStore), whether it succeeded or not. */
+    private <T> CompletableFuture<T> kept(CompletableFuture<T> done) {
+        SessionStore store = table.store();
+        if (store == SessionStore.NONE) {
+            return done;
+        }
+        return done.handle((v, e) -> store.saved(this).handle((x, y) -> {
+            if (e != null) {
+                throw new java.util.concurrent.CompletionException(Failures.cause(e));
+            }
+            if (y != null) {
+                throw new StyxException("the change was made but could not be kept for a restart: " + Failures.text(y));
+            }
+            return v;
+        })).thenCompose(f -> f);
+    }
+
     // ------------------------------------------------------------------ references and lifetime
 
     public synchronized void ref() {
@@ -218,8 +273,12 @@ public final class Session {
         if (task >= 0 && v != null && !TASK_VERBS.contains(v.name())) {
             throw new StyxException(c.verb() + ": a command for the whole session; write it to its ctl, not a task's");
         }
-        return VERBS.dispatch(new Target(this, task, connection), c);
+        CompletableFuture<Void> done = VERBS.dispatch(new Target(this, task, connection), c);
+        // What only acts (kill, eof, hold, a splice) or ends the session (release) changes nothing a restart takes back.
+        return UNKEPT.contains(c.verb()) ? done : Futures.cancelsInner(kept(done), done);
     }
+
+    private static final Set<String> UNKEPT = Set.of("kill", "eof", "hold", "splice", "xsplice", "release");
 
     private static final List<String> TASK_VERBS = List.of("exec", "kill", "eof");
 
@@ -653,13 +712,13 @@ public final class Session {
             at = task < 0 ? null : places.get(task);
         }
         if (at != null) {
-            return at.part.mirror(at.inPart + "/env", text);
+            return kept(at.part.mirror(at.inPart + "/env", text));
         }
         List<CompletableFuture<Void>> told = new ArrayList<>();
         for (Part p : parts()) {
             told.add(p.mirror("env", text));
         }
-        return allOf(told);
+        return kept(allOf(told));
     }
 
     /** The lines of one args write: a final newline ends the last line, it does not begin another. */
@@ -710,7 +769,7 @@ public final class Session {
         }
         List<CompletableFuture<Void>> told = new ArrayList<>();
         mirrored.forEach((p, b) -> told.add(p.mirror("args", b.toString())));
-        return allOf(told);
+        return kept(allOf(told));
     }
 
     /** A truncating open of {@code args}: the pending arguments of the session's tasks (or the one task) go. */
@@ -731,7 +790,7 @@ public final class Session {
         for (Part p : told) {
             cleared.add(p.truncate(task < 0 ? "args" : places.get(task).inPart + "/args"));
         }
-        return allOf(cleared);
+        return kept(allOf(cleared));
     }
 
     /** Per task, its pending argument lines joined, one line per task. */

@@ -42,6 +42,7 @@ public final class Sessions implements AutoCloseable {
     private final ScheduledExecutorService sweeper;
     private volatile Map<String, String> defaultEnv = Map.of();
     private final ResQueue queue;
+    private volatile SessionStore store = SessionStore.NONE;
 
     Sessions(Backend backend, Opener files, Duration idleTimeout) {
         this.backend = backend;
@@ -61,6 +62,37 @@ public final class Sessions implements AutoCloseable {
     /** The reservations waiting for slots. */
     public ResQueue queue() {
         return queue;
+    }
+
+    /** Where sessions are kept for a restart from now on. */
+    public void keepIn(SessionStore s) {
+        store = s;
+    }
+
+    public SessionStore store() {
+        return store;
+    }
+
+    /**
+     * A session taken back after a restart, with its number: later sessions are numbered after it, so no number
+     * is given twice.
+     */
+    public Session restore(SessionState st, List<Part> parts) {
+        Session s = new Session(st.id(), st.owner(), this, st.env());
+        s.restore(st, parts);
+        sessions.put(st.id(), s);
+        next.accumulateAndGet(st.id() + 1, Math::max);
+        return s;
+    }
+
+    /** Numbers from {@code n} on are free (a restart that knows the last one given). */
+    public void numberFrom(int n) {
+        next.accumulateAndGet(n, Math::max);
+    }
+
+    /** The number the next session will have. */
+    public int nextNumber() {
+        return next.get();
     }
 
     public Session create(String owner) {
@@ -83,7 +115,9 @@ public final class Sessions implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         // Its slots are free once its parts have let them go: a waiting reservation may have them.
-        return s.releaseNow().whenComplete((v, e) -> queue.kick());
+        CompletableFuture<Void> forgotten = store.forgotten(s);
+        return s.releaseNow().whenComplete((v, e) -> queue.kick())
+                .thenCombine(forgotten.exceptionally(e -> null), (a, b) -> null);
     }
 
     /**

@@ -35,6 +35,13 @@ public final class TaskServer implements AutoCloseable {
      */
     public static TaskServer start(DialAddress listen, String kind, Path scratch, Duration idleTimeout,
                                    Security security, Function<Path, Backend> backend) {
+        return start(listen, kind, scratch, idleTimeout, security, backend, tree -> {});
+    }
+
+    /** @param beforeServing given the tree before it is served (a restarted coordinator takes its sessions back) */
+    public static TaskServer start(DialAddress listen, String kind, Path scratch, Duration idleTimeout,
+                                   Security security, Function<Path, Backend> backend,
+                                   java.util.function.Consumer<TaskTree> beforeServing) {
         Path dir = scratch;
         try {
             if (dir == null) {
@@ -49,6 +56,13 @@ public final class TaskServer implements AutoCloseable {
         try {
             tree = new TaskTree(backend.apply(dir), idleTimeout, security.adminGroup());
         } catch (RuntimeException e) {
+            removeOwn(own);
+            throw e;
+        }
+        try {
+            beforeServing.accept(tree);
+        } catch (RuntimeException e) {
+            tree.close();
             removeOwn(own);
             throw e;
         }

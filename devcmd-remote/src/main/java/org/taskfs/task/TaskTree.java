@@ -111,6 +111,38 @@ public final class TaskTree implements FileServer, AutoCloseable {
         };
     }
 
+    /**
+     * Opening clone makes a session; the open fid then is that session's ctl (devcmd). The open is answered once
+     * the session is kept (SessionStore): a number a client was given is one a restart takes back.
+     */
+    private SyntheticFile cloneFile(View view) {
+        BiFunction<Node, Caller, OpenFile> opener = (n, caller) -> {
+            backend.checkOwner(caller.user());
+            Session s = sessions.create(caller.user());
+            return new CtlHandle(new FileNode(s, -1, TaskFile.CTL, view), s, -1, connectionOf(caller));
+        };
+        return new SyntheticFile(1, "clone", 0666, () -> ADMIN, opener) {
+            @Override
+            public boolean grants(Caller caller, int need) {
+                return view.admin() && (need & ~(0666 >> 6)) == 0;
+            }
+
+            @Override
+            public CompletableFuture<OpenFile> open(int mode, Caller caller) {
+                OpenFile h = opener.apply(this, caller);
+                Session s = ((CtlHandle) h).session;
+                return sessions.store().saved(s).handle((v, e) -> {
+                    if (e != null) {
+                        sessions.release(s);
+                        throw new StyxException("clone: the session could not be kept for a restart: "
+                                + org.taskfs.styx.util.Failures.text(e));
+                    }
+                    return h;
+                });
+            }
+        };
+    }
+
     private final class Root extends SyntheticNode {
         private final View view;
         private final List<SyntheticNode> files;
@@ -120,11 +152,7 @@ public final class TaskTree implements FileServer, AutoCloseable {
             this.view = view;
             this.files = List.of(
                 // Opening clone makes a session; the open fid then is that session's ctl (devcmd).
-                rootFile(view, 1, "clone", 0666, (n, caller) -> {
-                    backend.checkOwner(caller.user());
-                    Session s = sessions.create(caller.user());
-                    return new CtlHandle(new FileNode(s, -1, TaskFile.CTL, view), s, -1, connectionOf(caller));
-                }),
+                cloneFile(view),
                 rootFile(view, 2, "ctl", 0644, (n, caller) -> new TextHandle(n, backend::settings) {
                     @Override
                     public CompletableFuture<Integer> write(long offset, byte[] data) {

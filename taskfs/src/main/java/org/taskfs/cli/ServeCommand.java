@@ -43,6 +43,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: a new one under the temp dir).")
     Path spool;
 
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Keep sessions and the pool in DIR (made if missing), so that a coordinator restarted on it "
+                    + "takes its sessions back from the nodes; a second one on the same DIR stands by and takes over "
+                    + "when the first dies.")
+    Path state;
+
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "Release finished, untouched sessions after this long (default: ${DEFAULT-VALUE}).")
     long idleSeconds;
@@ -117,7 +123,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Coordinator.Config config = Coordinator.Config.defaults(at).withMembers(members)
                 .withIdleTimeout(Duration.ofSeconds(idleSeconds)).withSecurity(sec).withPool(timings)
-                .withScratch(spool);
+                .withScratch(spool).withState(state);
         if (slurmPartition != null) {
             config = config.withSlurm(slurm(sec));
         }

@@ -40,6 +40,11 @@ final class UpCommand implements Callable<Integer> {
             description = "Slots per node (default: the number of processors).")
     int slots;
 
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Keep sessions and the pool in DIR, as serve --state does. The local node daemons run in "
+                    + "this process and die with it: a restart takes back the sessions, with their tasks Lost.")
+    java.nio.file.Path state;
+
     @Option(names = "--mount", paramLabel = "DIR", description = "Also mount the coordinator on DIR with FUSE; what the "
             + "server refuses goes to taskfs-mount-PID.log in $XDG_RUNTIME_DIR (else the temporary directory), named "
             + "at start.")
@@ -73,7 +78,7 @@ final class UpCommand implements Callable<Integer> {
         }
         // The nodes are on loopback, but they get the same security: a coordinator dials them with it.
         LocalCluster cluster = LocalCluster.start(Coordinator.Config.defaults(at).withSecurity(sec)
-                .withPool(timings), nodes, nodePort, slots);
+                .withPool(timings).withState(state), nodes, nodePort, slots);
         cluster.coordinator().sessions().queue().defaultWait(pool.resWait);
         AutoCloseable mounted;
         Path mountLog = Mounts.defaultLog();
@@ -122,7 +127,8 @@ final class UpCommand implements Callable<Integer> {
     /** {@code up --slurm}: this coordinator, and node daemons on the allocation's nodes that join it. */
     private int upInAllocation(DialAddress at, Security sec, Pool.Settings timings) throws Exception {
         SlurmStep.Allocation allocation = SlurmStep.Allocation.fromEnvironment(System.getenv());
-        Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withSecurity(sec).withPool(timings));
+        Coordinator c = Coordinator.start(Coordinator.Config.defaults(at).withSecurity(sec).withPool(timings)
+                .withState(state));
         SlurmStep step;
         try {
             step = SlurmStep.start(allocation, c.address().advertised(), security.auth);

@@ -80,6 +80,16 @@ class CliMessagesTest {
     }
 
     @Test
+    void aStateDirectoryThatIsAFileIsNamedSo(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("state"), "not a directory");
+        Run r = taskfs("serve", "--listen", "tcp!127.0.0.1!0", "--state", file.toString());
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).isEqualTo("taskfs: --state " + file + ": cannot keep the state there: " + file
+                + " exists and is not a directory");
+    }
+
+    @Test
     void aMountPointThatIsNotThereStopsUpBeforeAnythingStarts(@TempDir Path dir) {
         Path missing = dir.resolve("mnt");
         Run r = taskfs("up", "--listen", "tcp!127.0.0.1!0", "--node-port", "0", "--nodes", "1", "--mount", missing.toString());

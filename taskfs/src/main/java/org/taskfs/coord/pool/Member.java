@@ -205,6 +205,15 @@ public final class Member {
      *
      * @param reserving slots of this member that reservations under way are taking
      */
+    /** Reads its capacity now (sessions taken back after a restart are ours, no longer others'); never fails. */
+    CompletableFuture<Void> refreshNow(IntSupplier reserving) {
+        StyxClient c = client;
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return refresh(c, reserving).exceptionally(e -> null);
+    }
+
     void beat(IntSupplier reserving, Duration nodeTimeout) {
         StyxClient c;
         long silent;
@@ -359,6 +368,16 @@ public final class Member {
         if (c != null) {
             c.close();
         }
+    }
+
+    /** At most this many of its slots are used; null for all (what {@code slots=K} said). */
+    public Integer slotsLimit() {
+        return slotsLimit;
+    }
+
+    /** Drained: why ("" for no reason given), or null when it is not drained. */
+    public synchronized String drained() {
+        return draining ? (drainReason == null ? "" : drainReason) : null;
     }
 
     /** No new tasks go there; again with another reason replaces it. */

@@ -26,7 +26,8 @@ public final class MemberCtl {
         this.member = member;
         this.owner = owner;
         this.path = path;
-        this.fid = CompletableFuture.completedFuture(open);
+        // Not open (null): the first command opens it (a session taken back after a restart).
+        this.fid = open == null ? null : CompletableFuture.completedFuture(open);
     }
 
     /** Writes one command; the member answers commands on one fid in the order written. */

@@ -217,6 +217,15 @@ public final class Pool implements AutoCloseable {
         onCapacity.run(); // reservations waiting for room may fit now
     }
 
+    /** Every member's capacity read now, as a beat would; completes once all have answered or failed. */
+    public CompletableFuture<Void> refreshAll() {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Member m : members) {
+            all.add(m.refreshNow(() -> reserving(m)));
+        }
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
     private void beat() {
         for (Member m : members) {
             m.beat(() -> reserving(m), settings.nodeTimeout());
@@ -355,6 +364,22 @@ public final class Pool implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * A reservation this coordinator made before it restarted, taken back: the member's session is held by this
+     * connection again ({@code hold}), which stops the member's orphan grace. Fails if the member is down or no
+     * longer has the session (it restarted, or its grace ran out).
+     */
+    public CompletableFuture<Reservation> reclaim(Member m, String owner, String remoteDir, int count) {
+        MemberCtl ctl = new MemberCtl(m, owner, remoteDir + "/ctl", null);
+        Reservation r = new Reservation(m, owner, remoteDir, ctl, count);
+        return ctl.write("hold").thenApply(v -> r);
+    }
+
+    /** The reservation as it was, not held again: for a part whose tasks are lost (its member is gone). */
+    public Reservation reclaimed(Member m, String owner, String remoteDir, int count) {
+        return new Reservation(m, owner, remoteDir, new MemberCtl(m, owner, remoteDir + "/ctl", null), count);
     }
 
     private CompletableFuture<Void> reserveRound(int n, String os, String arch, MemberChoice choice, String owner,

@@ -9,6 +9,7 @@ import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.Futures;
+import org.taskfs.styx.util.PlanNineQuoting;
 import org.taskfs.task.CtlRequest;
 import org.taskfs.task.Disk;
 import org.taskfs.task.Part;
@@ -43,6 +44,35 @@ final class MemberPart implements Part {
     @Override
     public String binding(int i) {
         return at.member().address() + "!" + tasks.get(i).remoteDir();
+    }
+
+    /** The member's name, the session's directory there and its task count ({@link CoordinatorTasks#restore}). */
+    @Override
+    public String record() {
+        return PlanNineQuoting.quote(at.member().name()) + " " + PlanNineQuoting.quote(at.remoteDir()) + " "
+                + tasks.size();
+    }
+
+    /**
+     * Taken back after a restart: each task that ran there is followed again from the start of its run's output
+     * (the member keeps it), so copies here and readers at any offset see all of it; one never started stays so.
+     */
+    CompletableFuture<Void> resume() {
+        return at.member().read(at.owner(), at.remoteDir() + "/status").thenCompose(text -> {
+            String[] lines = text.split("\n");
+            List<CompletableFuture<Void>> resumed = new ArrayList<>();
+            for (int i = 0; i < tasks.size(); i++) {
+                resumed.add(tasks.get(i).resume(i < lines.length ? lines[i] + "\n" : null));
+            }
+            return CompletableFuture.allOf(resumed.toArray(new CompletableFuture<?>[0]));
+        }).whenComplete((v, e) -> letGoIfSettled());
+    }
+
+    /** Its tasks are lost, all of them: the member or its session is gone. */
+    void lostAll(String reason) {
+        for (RemoteTask t : tasks) {
+            t.lost(reason);
+        }
     }
 
     @Override

@@ -258,6 +258,23 @@ final class RemoteTask implements Leaf, Member.Occupant {
         pumpWait(r, CompletableFuture.allOf(out, err));
     }
 
+    /**
+     * Taken back after a restart, given its member's status line (null if none): a task that ran there is
+     * followed again, its output copied from the start of the member's log, its wait line read there.
+     */
+    CompletableFuture<Void> resume(String statusLine) {
+        if (statusLine == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        statusSeen(statusLine);
+        List<String> f = PlanNineQuoting.tokenize(statusLine.strip());
+        if (f.size() != 5 || f.get(2).equals(TaskState.Closed.name())) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String command = "exec " + PlanNineQuoting.quote(f.get(4));
+        return Disk.supply(this::newCopy).thenAccept(copy -> startRun(copy, command, false));
+    }
+
     /** Copies one output of the run here; completes once all of it is in (or what could not be is told). */
     private CompletableFuture<Void> pump(Copy r, OutputLog log, String file) {
         // Readers get end of file once the output is all here and the run has ended here too, so that after
