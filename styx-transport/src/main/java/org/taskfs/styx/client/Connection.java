@@ -266,7 +266,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     private void start(Call c) {
-        if (c.isDone()) {
+        if (c.isDone() || c.abandoned) {
             c.settle(null, false); // cancelled before it could be sent
             return;
         }
@@ -352,7 +352,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private void drain() {
         while (inUse < slots.length && !waiting.isEmpty() && closed == null) {
             Call w = waiting.pollFirst();
-            if (w.isDone()) {
+            if (w.isDone() || w.abandoned) {
                 w.settle(null, false);
             } else {
                 dispatch(w);
@@ -437,6 +437,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     private void abandonNow(Call c) {
+        if (c.tag < 0 && c.flushOf == null) {
+            // Not on the wire yet: it never will be. Its cancel may not have completed it yet, and a
+            // tag given to it now would carry a request nobody flushes, holding the tag for ever.
+            c.abandoned = true;
+            return;
+        }
         if (c.tag < 0 || c.replied || c.flush != null || c.flushOf != null || closed != null || slots[c.tag] != c) {
             return;
         }
@@ -563,6 +569,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
         Tmessage request;
         ScheduledFuture<?> timer;
         boolean replied;
+        /** Cancelled or timed out before it had a tag: never to be sent. */
+        boolean abandoned;
         /** The Tflush sent for this request, if any. */
         Call flush;
         /** For a Tflush: the request it flushes. */
