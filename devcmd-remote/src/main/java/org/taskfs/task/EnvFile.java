@@ -1,7 +1,7 @@
 package org.taskfs.task;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.taskfs.styx.server.Node;
 import org.taskfs.styx.server.TextHandle;
@@ -11,10 +11,11 @@ import org.taskfs.styx.server.TextHandle;
  * (a write at offset 0 starts anew, later ones add to what this fid wrote).
  */
 public final class EnvFile extends TextHandle {
-    private final Consumer<String> replace;
+    private final Function<String, CompletableFuture<Void>> replace;
     private final StringBuilder written = new StringBuilder();
 
-    public EnvFile(Node node, Supplier<String> current, Consumer<String> replace) {
+    /** @param replace sets the environment; its future completes once that is kept (a coordinator's state) */
+    public EnvFile(Node node, Supplier<String> current, Function<String, CompletableFuture<Void>> replace) {
         super(node, current);
         this.replace = replace;
     }
@@ -23,9 +24,9 @@ public final class EnvFile extends TextHandle {
     public synchronized CompletableFuture<Integer> write(long offset, byte[] data) {
         String next = (offset == 0 ? "" : written.toString()) + EnvLines.text("env", data);
         // Parsed before it is kept: a refused line must not poison the writes that follow it.
-        replace.accept(next);
+        CompletableFuture<Void> kept = replace.apply(next);
         written.setLength(0);
         written.append(next);
-        return CompletableFuture.completedFuture(data.length);
+        return kept.thenApply(v -> data.length);
     }
 }

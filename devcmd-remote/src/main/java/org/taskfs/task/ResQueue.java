@@ -13,6 +13,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.Futures;
@@ -35,6 +37,12 @@ import org.taskfs.styx.util.PlanNineQuoting;
  * <p>One waiting reservation is tried at a time, on the queue's thread, whenever slots may have become free (a run
  * ended, a session was released, a member answered); a res made while nothing waits is tried at once where it
  * arrives, so a burst against a pool with room is placed in parallel, as before.
+ *
+ * <p>Across a restart (a coordinator's {@code --state}): the queue is kept ({@link #keepIn}) and a restarted
+ * server reinstates each waiting reservation as a held place ({@link #reinstate}). Its client's write died with
+ * the connection, so a held place is not tried (nothing would take the answer) and does not hold up those behind
+ * it; the same {@code res} written again on its session within {@link #HELD_FOR} takes the place back, ahead of
+ * what was queued later. A place nobody takes back goes at the end of that time.
  */
 public final class ResQueue {
     /** The words every capacity refusal starts with: such a res may wait; any other failure ends it. */
@@ -46,6 +54,12 @@ public final class ResQueue {
      */
     public record Pending(int count, String command, int ahead, String note) {}
 
+    /** A waiting reservation as a restart needs it, in the order the queue serves them. */
+    public record Queued(int session, String command, ResCommand res, Instant since) {}
+
+    /** How long a place kept across a restart waits for its session's client to write its res again. */
+    public static final Duration HELD_FOR = Duration.ofSeconds(120);
+
     private static final class Waiter {
         final Session session;
         final ResCommand res;
@@ -55,9 +69,11 @@ public final class ResQueue {
         final String command;
         /** null: until the client gives up; zero: not at all. */
         final Duration wait;
-        final Instant since = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant since = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         final CompletableFuture<List<Part>> result = new CompletableFuture<>();
         boolean queued;
+        /** A place kept across a restart, its client gone: not tried until the res is written again. */
+        boolean held;
         ScheduledFuture<?> deadline;
 
         Waiter(Session session, ResCommand res, String command, Duration wait) {
@@ -85,6 +101,9 @@ public final class ResQueue {
     private Waiter trying;
     /** Slots may have become free while {@link #trying} was tried: try again when it fails. */
     private boolean again;
+    /** Told the queue's order at every change (a coordinator's state); null if nothing keeps it. */
+    private Consumer<List<Queued>> keeper;
+    private List<Queued> kept = List.of();
 
     ResQueue(Backend backend, ScheduledExecutorService timer) {
         this.backend = backend;
@@ -115,19 +134,16 @@ public final class ResQueue {
             return StyxException.failed(SHORTFALL + ": asked " + n + ", " + room.slots() + " slot"
                     + (room.slots() == 1 ? "" : "s") + " in the pool (" + room.kind() + ")" + room.note());
         }
-        Waiter w = new Waiter(s, res, command, res.waitFor() != null ? res.waitFor() : defaultWait);
-        w.result.whenComplete((v, e) -> {
-            if (e != null) {
-                withdraw(w);
-            }
-            backend.waitEnded(w.res);
-        });
+        Waiter w = waiter(s, res, command, res.waitFor() != null ? res.waitFor() : defaultWait);
         boolean now;
         int ahead;
         synchronized (this) {
             now = users.isEmpty();
             ahead = waiting();
-            if (!now && w.mayWait()) {
+            Waiter place = w.mayWait() ? heldPlace(s, command) : null;
+            if (place != null) {
+                takePlace(place, w);
+            } else if (!now && w.mayWait()) {
                 enqueue(w);
             }
         }
@@ -141,6 +157,87 @@ public final class ResQueue {
             kick();
         }
         return w.result;
+    }
+
+    private Waiter waiter(Session s, ResCommand res, String command, Duration wait) {
+        Waiter w = new Waiter(s, res, command, wait);
+        w.result.whenComplete((v, e) -> {
+            if (e != null) {
+                withdraw(w);
+            }
+            backend.waitEnded(w.res);
+        });
+        return w;
+    }
+
+    /** Keeps the queue's order in {@code keeper} from now on (told under the queue's lock, so in order). */
+    public synchronized void keepIn(Consumer<List<Queued>> keeper) {
+        this.keeper = keeper;
+        changed();
+    }
+
+    /**
+     * Puts back the reservations that waited before a restart, as places held for their sessions' clients for
+     * {@code heldFor} (or what is left of their own {@code wait=}, if less); those whose session is gone are
+     * dropped.
+     */
+    public void reinstate(List<Queued> before, IntFunction<Session> sessions, Duration heldFor) {
+        synchronized (this) {
+            for (Queued q : before) {
+                Session s = sessions.apply(q.session());
+                if (s == null) {
+                    continue;
+                }
+                // No longer than its own wait= would have lasted: its client was told that much.
+                Duration hold = heldFor;
+                if (q.res().waitFor() != null) {
+                    Duration left = Duration.between(Instant.now(), q.since().plus(q.res().waitFor()));
+                    if (left.compareTo(hold) < 0) {
+                        hold = left;
+                    }
+                }
+                if (hold.isNegative() || hold.isZero()) {
+                    continue;
+                }
+                Waiter w = waiter(s, q.res(), q.command(), hold);
+                w.held = true;
+                w.since = q.since();
+                enqueue(w);
+            }
+        }
+        kick();
+    }
+
+    /** The place held for {@code s}'s {@code command} since a restart, or null. */
+    private Waiter heldPlace(Session s, String command) {
+        ArrayDeque<Waiter> theirs = users.get(s.owner());
+        if (theirs != null) {
+            for (Waiter w : theirs) {
+                if (w.held && w.session == s && w.command.equals(command)) {
+                    return w;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The res written again takes its held place: the same position and since, its own wait and client. */
+    private void takePlace(Waiter place, Waiter w) {
+        ArrayDeque<Waiter> theirs = users.get(place.session.owner());
+        ArrayDeque<Waiter> swapped = new ArrayDeque<>();
+        for (Waiter x : theirs) {
+            swapped.add(x == place ? w : x);
+        }
+        theirs.clear();
+        theirs.addAll(swapped);
+        place.queued = false;
+        if (place.deadline != null) {
+            place.deadline.cancel(false);
+        }
+        w.since = place.since;
+        w.queued = true;
+        schedule(w);
+        changed();
     }
 
     /** Nothing waits: tried where it arrives; if it does not fit now, it joins the queue. */
@@ -203,6 +300,7 @@ public final class ResQueue {
                     if (theirs != null) {
                         users.put(w.session.owner(), theirs);
                     }
+                    changed();
                     next = true;
                 } else if (shortfall(e) && !w.result.isDone()) {
                     next = again; // still its turn: it waits for the next freeing
@@ -242,6 +340,12 @@ public final class ResQueue {
     private void enqueue(Waiter w) {
         users.computeIfAbsent(w.session.owner(), k -> new ArrayDeque<>()).add(w);
         w.queued = true;
+        schedule(w);
+        changed();
+    }
+
+    /** Its wait= (or a held place's time) begins. */
+    private void schedule(Waiter w) {
         if (w.wait != null) {
             try {
                 w.deadline = timer.schedule(() -> expire(w), w.wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -266,6 +370,22 @@ public final class ResQueue {
         if (w.deadline != null) {
             w.deadline.cancel(false);
         }
+        changed();
+    }
+
+    /** Tells the keeper the queue's order if it changed; under the lock. */
+    private void changed() {
+        if (keeper == null) {
+            return;
+        }
+        List<Queued> now = new ArrayList<>();
+        for (Waiter w : order()) {
+            now.add(new Queued(w.session.id(), w.command, w.res, w.since));
+        }
+        if (!now.equals(kept)) {
+            kept = List.copyOf(now);
+            keeper.accept(kept);
+        }
     }
 
     /** Given up (cancelled, timed out, its session released): out of the queue, and the next may have its turn. */
@@ -284,6 +404,11 @@ public final class ResQueue {
     }
 
     private void expire(Waiter w) {
+        if (w.held) {
+            w.result.completeExceptionally(new StyxException("res: the place kept across a restart was not taken"
+                    + " again within " + seconds(w.wait)));
+            return;
+        }
         Backend.Room room = backend.room(w.res);
         int ahead;
         synchronized (this) {
@@ -315,8 +440,16 @@ public final class ResQueue {
         mine.forEach(w -> w.result.completeExceptionally(new StyxException(why)));
     }
 
+    /** The reservation whose turn it is: held places are passed over (nobody would take their answer). */
     private Waiter head() {
-        return users.isEmpty() ? null : users.values().iterator().next().peekFirst();
+        for (ArrayDeque<Waiter> q : users.values()) {
+            for (Waiter w : q) {
+                if (!w.held) {
+                    return w;
+                }
+            }
+        }
+        return null;
     }
 
     private int waiting() {
@@ -353,7 +486,7 @@ public final class ResQueue {
         for (int i = 0; i < all.size(); i++) {
             Waiter w = all.get(i);
             if (w.session == s) {
-                return new Pending(w.n, w.command, i, backend.waitNote(w.res));
+                return new Pending(w.n, w.command, i, note(w));
             }
         }
         return null;
@@ -370,13 +503,18 @@ public final class ResQueue {
             b.append("pending ").append(w.session.id()).append(' ').append(PlanNineQuoting.quote(w.session.owner()))
                     .append(' ').append(w.n).append(' ').append(PlanNineQuoting.quote(w.os)).append(' ')
                     .append(PlanNineQuoting.quote(w.arch)).append(" since=").append(w.since);
-            String note = backend.waitNote(w.res);
+            String note = note(w);
             if (!note.isEmpty()) {
                 b.append(' ').append(PlanNineQuoting.quote("note=" + note));
             }
             b.append('\n');
         }
         return b.toString();
+    }
+
+    /** What it waits on besides freed slots; a held place, for its client to write it again. */
+    private String note(Waiter w) {
+        return w.held ? "held since a restart: write it to ctl again to take its place" : backend.waitNote(w.res);
     }
 
     private static String seconds(Duration d) {

@@ -26,4 +26,9 @@ public interface SessionStore {
 
     /** {@code s} was released: a restart must not bring it back. */
     CompletableFuture<Void> forgotten(Session s);
+
+    /** The root env (what new sessions start with) was written: completes once it is durable. */
+    default CompletableFuture<Void> rootEnvChanged(java.util.Map<String, String> env) {
+        return CompletableFuture.completedFuture(null);
+    }
 }

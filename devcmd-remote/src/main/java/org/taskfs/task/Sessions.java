@@ -169,10 +169,12 @@ public final class Sessions implements AutoCloseable {
         return EnvLines.format(defaultEnv);
     }
 
-    public void defaultEnv(String text) {
+    /** Sets the root env; completes once the store keeps it (at once without one). */
+    public CompletableFuture<Void> defaultEnv(String text) {
         Map<String, String> env = new LinkedHashMap<>();
         EnvLines.parseInto(text, env);
         defaultEnv = java.util.Collections.unmodifiableMap(env); // in the order written
+        return store.rootEnvChanged(defaultEnv);
     }
 
     public Map<String, String> defaultEnvMap() {

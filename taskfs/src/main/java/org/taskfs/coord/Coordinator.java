@@ -6,6 +6,8 @@ import java.util.HashSet;
 import java.util.Set;
 import org.taskfs.coord.state.StateStore;
 import org.taskfs.styx.util.Failures;
+import org.taskfs.task.EnvLines;
+import org.taskfs.task.ResQueue;
 import org.taskfs.task.Scratch;
 import org.taskfs.task.SessionState;
 import java.time.Duration;
@@ -127,6 +129,12 @@ public final class Coordinator implements AutoCloseable {
                             restore(store, pool, tree.sessions(), (CoordinatorTasks) tree.backend());
                         }
                     });
+            if (growth != null && store != null) {
+                // The pool is written again with them: members handed back to Slurm leave the state too.
+                CoordinatorTasks tasks = (CoordinatorTasks) server.tree().backend();
+                growth.keepIn(held -> CompletableFuture.allOf(store.slurmChanged(held),
+                        store.poolChanged(pool.members(), tasks.unmounted())), store.restored().slurm());
+            }
             if (growth != null) {
                 TaskServer s = server;
                 growth.start(server.address().advertised().toString(), () -> s.tree().sessions().queue().kick());
@@ -219,6 +227,7 @@ public final class Coordinator implements AutoCloseable {
         StateStore.Restored r = store.restored();
         long t0 = System.nanoTime();
         sessions.numberFrom(r.next());
+        sessions.defaultEnv(EnvLines.format(r.rootEnv()));
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (SessionState st : r.sessions().values()) {
             all.add(tasks.restore(sessions, st).exceptionally(e -> {
@@ -230,6 +239,8 @@ public final class Coordinator implements AutoCloseable {
         CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).join();
         // Tasks taken back are ours now, not others' that the first dial saw busy.
         pool.refreshAll().join();
+        sessions.queue().reinstate(r.queued(), sessions::get, ResQueue.HELD_FOR);
+        sessions.queue().keepIn(store::queueChanged);
         sessions.keepIn(store);
         tasks.keepPoolIn(unmounted -> store.poolChanged(pool.members(), unmounted), r.unmounted());
         store.poolChanged(pool.members(), r.unmounted()).join();

@@ -5,10 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskfs.styx.client.RemoteFid;
@@ -67,6 +69,146 @@ class CoordinatorRestartTest extends ClusterTestBase {
             }
         }
         throw new AssertionError("no " + node + " in ns " + ns);
+    }
+
+    /** {@code taskfs mount --reconnect-timeout 60 ADDR DIR} in a process of its own, once it says it is ready. */
+    private Process mount(DialAddress at, Path dir, Path log) throws Exception {
+        Process m = new ProcessBuilder(javaBinary().toString(), "-cp", classpath(), "org.taskfs.cli.Main", "mount",
+                "--reconnect-timeout", "60", at.toString(), dir.toString()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        closeLater(() -> {
+            new ProcessBuilder("fusermount", "-u", "-z", dir.toString()).start().waitFor(10, TimeUnit.SECONDS);
+            m.destroyForcibly();
+            m.waitFor(10, TimeUnit.SECONDS);
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            assertThat(m.isAlive()).as("taskfs mount runs: %s", Files.readString(log)).isTrue();
+            return Files.readString(log).contains("taskfs mount: ready: ");
+        });
+        return m;
+    }
+
+    /** Whether {@code text} is "line 1" to "line K", each once and in order, for some K of at least one. */
+    private static boolean countsWithoutGaps(String text) {
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!lines.get(i).equals("line " + (i + 1))) {
+                return false;
+            }
+        }
+        return !lines.isEmpty() && text.endsWith("\n");
+    }
+
+    @Test
+    void aCatOnTheFuseMountOfARunningTasksStdoutGetsEveryByteOnceAcrossACoordinatorRestart(@TempDir Path scratch)
+            throws Exception {
+        NodeProcess node = closeLater(NodeProcess.start(1));
+        DialAddress at = CoordinatorProcess.freeAddress();
+        String[] options = {"--state", state.toString(), "--node", node.address().toString()};
+        CoordinatorProcess first = closeLater(CoordinatorProcess.start(at, options));
+        Path dir = Files.createDirectories(scratch.resolve("mnt"));
+        Path stop = scratch.resolve("stop");
+        mount(at, dir, scratch.resolve("mount.log"));
+        Sh sh = Sh.connect(at);
+        String s = sh.newSession();
+        sh.echo("/" + s + "/ctl", "res 1");
+        // A line every 20 ms until told to stop: a byte lost or read twice across the restart shows in the count.
+        sh.echo("/" + s + "/ctl", "exec sh -c 'i=0; while [ ! -e " + stop + " ]; do i=$((i+1)); echo line $i;"
+                + " sleep 0.02; done'");
+        Path out = scratch.resolve("cat.out");
+        Process cat = new ProcessBuilder("cat", dir.resolve(s).resolve("stdout").toString())
+                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        closeLater(cat::destroyForcibly);
+        await().atMost(Sh.WAIT).until(() -> Files.size(out) > 200);
+
+        first.kill9();
+        sh.close();
+        long had = Files.size(out);
+        long t0 = System.nanoTime();
+        closeLater(CoordinatorProcess.start(at, options));
+        long started = System.nanoTime();
+        // The cat reads on where it was, on the mount's new connection, the task's lines of the outage included.
+        await().atMost(Sh.WAIT).pollInterval(Duration.ofMillis(5)).until(() -> Files.size(out) > had);
+        long firstByte = System.nanoTime();
+        System.out.printf("restart through taskfs mount: process start to serving %d ms, to the cat's first byte of"
+                + " resumed output %d ms%n", (started - t0) / 1_000_000, (firstByte - t0) / 1_000_000);
+        assertThat(cat.isAlive()).isTrue();
+        Files.createFile(stop);
+        assertThat(cat.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(cat.exitValue()).isZero();
+        String got = Files.readString(out);
+        assertThat(countsWithoutGaps(got)).as("every line once, in order: %s", got).isTrue();
+        assertThat(got.lines().count()).isGreaterThan(had / 8);
+        // All of it, as the task printed it: the same bytes read afresh from the session.
+        Sh again = sh(at);
+        assertThat(again.cat("/" + s + "/stdout")).isEqualTo(got);
+    }
+
+    private static List<String> pending(Sh sh) throws Exception {
+        return sh.lines("/ns").stream().filter(l -> l.startsWith("pending ")).toList();
+    }
+
+    private static CompletableFuture<Void> waiting(Sh sh, String session, String res) {
+        return sh.blocking.write("/" + session + "/ctl", res + "\n");
+    }
+
+    @Test
+    void reservationsWaitingAtARestartKeepTheirPlacesForTheirClientsToTakeBack() throws Exception {
+        NodeProcess node = closeLater(NodeProcess.start(1));
+        DialAddress at = CoordinatorProcess.freeAddress();
+        String[] options = {"--state", state.toString(), "--node", node.address().toString()};
+        CoordinatorProcess first = closeLater(CoordinatorProcess.start(at, options));
+        Sh sh = Sh.connect(at);
+        String holder = sh.newSession();
+        sh.echo("/" + holder + "/ctl", "res 1");
+        String b = sh.newSession();
+        String c = sh.newSession();
+        String e = sh.newSession();
+        CompletableFuture<Void> bFirst = waiting(sh, b, "res 1");
+        await().atMost(Sh.WAIT).until(() -> pending(sh).size() == 1);
+        waiting(sh, c, "res 1");
+        await().atMost(Sh.WAIT).until(() -> pending(sh).size() == 2);
+        waiting(sh, e, "res 1 wait=10");
+        await().atMost(Sh.WAIT).until(() -> pending(sh).size() == 3);
+        List<String> before = pending(sh);
+
+        first.kill9();
+        await().atMost(Sh.WAIT).until(bFirst::isDone); // the write died with the connection
+        assertThat(bFirst).isCompletedExceptionally();
+        sh.close();
+        closeLater(CoordinatorProcess.start(at, options));
+        Sh again = sh(at);
+        // Each in its place, since when it waits, held for its client.
+        String held = " 'note=held since a restart: write it to ctl again to take its place'";
+        assertThat(pending(again)).containsExactly(before.get(0) + held, before.get(1) + held, before.get(2) + held);
+        // Not taken back, a place goes when its own wait= would have ended.
+        await().atMost(Duration.ofSeconds(30)).until(() -> pending(again).size() == 2);
+        assertThat(pending(again)).containsExactly(before.get(0) + held, before.get(1) + held);
+
+        String d = again.newSession();
+        CompletableFuture<Void> dWaits = waiting(again, d, "res 1");
+        await().atMost(Sh.WAIT).until(() -> pending(again).size() == 3);
+        // c's client writes its res again: c is back in its place, ahead of d, which came after the restart.
+        CompletableFuture<Void> cAgain = waiting(again, c, "res 1");
+        await().atMost(Sh.WAIT).until(() -> pending(again).get(1), before.get(1)::equals);
+        assertThat(pending(again).get(0)).isEqualTo(before.get(0) + held);
+        assertThat(pending(again).get(2)).startsWith("pending " + d + " ");
+
+        // The slot frees: b's held place is passed over (nobody would take the answer), c has it, d waits on.
+        again.echo("/" + holder + "/ctl", "release");
+        Sh.get(cAgain);
+        assertThat(again.lines("/" + c + "/status")).singleElement().asString().contains(" Closed ");
+        assertThat(pending(again)).hasSize(2).first().isEqualTo(before.get(0) + held);
+        assertThat(dWaits).isNotDone();
+        // b's client comes back in time: its place is still ahead of d.
+        CompletableFuture<Void> bAgain = waiting(again, b, "res 1");
+        await().atMost(Sh.WAIT).until(() -> pending(again).get(0), before.get(0)::equals);
+        again.echo("/" + c + "/ctl", "release");
+        Sh.get(bAgain);
+        assertThat(dWaits).isNotDone();
+        again.echo("/" + b + "/ctl", "release");
+        Sh.get(dWaits);
+        assertThat(pending(again)).isEmpty();
     }
 
     @Test
@@ -230,7 +372,7 @@ class CoordinatorRestartTest extends ClusterTestBase {
     }
 
     @Test
-    void whatRootCtlChangedInThePoolSurvivesARestart() throws Exception {
+    void whatRootCtlChangedInThePoolAndTheRootEnvSurviveARestart() throws Exception {
         NodeProcess alpha = closeLater(NodeProcess.start(2));
         NodeProcess beta = closeLater(NodeProcess.start(2));
         DialAddress at = CoordinatorProcess.freeAddress();
@@ -241,6 +383,7 @@ class CoordinatorRestartTest extends ClusterTestBase {
             alphaName = sh.cat("/ns").split(" ")[2];
             sh.echo("/ctl", "mount " + beta.address() + " beta slots=1");
             sh.echo("/ctl", "drain " + alphaName + " disk failing");
+            sh.echo("/env", "SITE=lab one\nSCRATCH=/scratch");
         }
         first.kill9();
         CoordinatorProcess second = closeLater(CoordinatorProcess.start(at, options));
@@ -250,6 +393,9 @@ class CoordinatorRestartTest extends ClusterTestBase {
             assertThat(ns.get(0)).startsWith("mount " + alpha.address() + " " + alphaName + " ")
                     .contains("state=draining").contains("reason='disk failing'");
             assertThat(ns.get(1)).startsWith("mount " + beta.address() + " beta slots=1 ").contains("state=up");
+            // The root env too: what new sessions start with.
+            assertThat(sh.cat("/env")).isEqualTo("SITE=lab one\nSCRATCH=/scratch\n");
+            assertThat(sh.cat("/" + sh.newSession() + "/env")).isEqualTo("SITE=lab one\nSCRATCH=/scratch\n");
             sh.echo("/ctl", "unmount beta");
             sh.echo("/ctl", "undrain " + alphaName);
         }

@@ -49,10 +49,10 @@ class SlurmGrowthTest extends ClusterTestBase {
         final DialAddress at;
 
         Serve(String... flags) throws IOException {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
+            this(freePort(), flags);
+        }
+
+        Serve(int port, String... flags) throws IOException {
             at = DialAddress.tcp("127.0.0.1", port);
             List<String> cmd = new ArrayList<>(List.of(javaBinary().toString(), "-cp", classpath(),
                     "org.taskfs.cli.Main", "serve", "--listen", at.toString(),
@@ -96,6 +96,12 @@ class SlurmGrowthTest extends ClusterTestBase {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 
@@ -283,5 +289,52 @@ class SlurmGrowthTest extends ClusterTestBase {
         await().atMost(SLURM_WAIT).pollInterval(Duration.ofMillis(250)).until(() -> growJobs().isEmpty());
         await().atMost(Duration.ofSeconds(30)).until(() -> serve.nodeDaemons().isEmpty()
                 && processesWith(markerOf(sleeper)).isEmpty());
+    }
+
+    @Test
+    void aCoordinatorKilledWhileItHoldsAnAllocationTakesItBackWithItsTaskAndHandsItBackWhenIdle() throws Exception {
+        Path state = Files.createTempDirectory(slurm.dir, "state");
+        Path go = slurm.dir.resolve("go-" + System.nanoTime());
+        int port = freePort();
+        String[] flags = {"--state", state.toString(), "--slurm-partition", "debug", "--slurm-idle", "3"};
+        Serve first = new Serve(port, flags);
+        Sh sh = first.client();
+        String s = sh.newSession();
+        Sh.get(waiting(sh, s, "res 1"), SLURM_WAIT);
+        String job = growJobs().get(0).split(" ")[0];
+        sh.echo("/" + s + "/ctl", "exec sh -c 'echo before; while [ ! -e \"$0\" ]; do sleep 0.1; done; echo after' " + go);
+        await().atMost(Duration.ofSeconds(30)).until(() -> processesWith(go.toString()).size() == 1);
+        List<Long> daemons = first.nodeDaemons();
+        assertThat(daemons).hasSize(1);
+
+        first.process.destroyForcibly(); // SIGKILL: nothing is cancelled, nothing released
+        assertThat(first.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(growJobs()).containsExactly(job + " RUNNING " + growJobs().get(0).split(" ")[2]);
+
+        Serve second = new Serve(port, flags);
+        Sh again = second.client();
+        // The allocation is its own again, the node daemon the same, the task still running there.
+        assertThat(again.cat("/ctl")).contains("slurm job " + job + " RUNNING");
+        assertThat(second.output()).contains("took back slurm jobs " + job);
+        await().atMost(Duration.ofSeconds(30)).until(() -> again.lines("/ns"), l -> l.size() == 1
+                && l.get(0).endsWith("state=up"));
+        assertThat(second.nodeDaemons()).isEqualTo(daemons);
+        assertThat(again.lines("/" + s + "/status")).singleElement().asString().contains(" Execute ");
+        CompletableFuture<String> stdout = again.catLater("/" + s + "/stdout");
+        CompletableFuture<String> waits = again.catLater("/" + s + "/wait");
+        Files.createFile(go);
+        assertThat(Sh.get(stdout)).isEqualTo("before\nafter\n");
+        assertThat(Sh.split(Sh.get(waits))).singleElement().asString().matches("0 [1-9]\\d* \\d+ \\d+ \\d+ ''");
+
+        // Idle once released: back to Slurm as if the coordinator had never died, and gone from its state.
+        again.echo("/" + s + "/ctl", "release");
+        await().atMost(SLURM_WAIT).pollInterval(Duration.ofMillis(250)).until(() -> growJobs().isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> second.nodeDaemons().isEmpty());
+        assertThat(second.output()).contains("handing back slurm job " + job);
+        second.close();
+        Serve third = new Serve(port, flags);
+        Sh last = third.client();
+        assertThat(last.lines("/ns")).isEmpty();
+        assertThat(last.cat("/ctl")).doesNotContain("slurm job ");
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.taskfs.styx.server.StyxException;
+import org.taskfs.styx.util.Failures;
 import org.taskfs.task.HostInfo;
 import org.taskfs.task.ResCommand;
 
@@ -118,6 +119,9 @@ public final class SlurmGrowth implements AutoCloseable {
         return words.isEmpty() ? "no reason given" : String.join("; ", words);
     }
 
+    /** An allocation Slurm gave (or queues), as a coordinator's state keeps it: job id, nodes, names once known. */
+    public record Held(String job, int nodes, List<String> names) {}
+
     /** One allocation asked of Slurm. */
     private static final class Grow {
         final int nodes;
@@ -152,6 +156,10 @@ public final class SlurmGrowth implements AutoCloseable {
     /** A waiting res whose allocation failed, and Slurm's words: it fails with them when next tried. */
     private final Map<ResCommand, String> failed = new IdentityHashMap<>();
     private boolean closed;
+    /** Where the allocations held are kept (a coordinator's --state): null, and a stop cancels them all. */
+    private volatile Function<List<Held>, CompletableFuture<Void>> keeper;
+    /** What was last given to the keeper; touched on the growth thread only. */
+    private List<Held> kept = List.of();
 
     /** Reads the partition's size from sinfo; fails naming the problem if Slurm does not know it. */
     public SlurmGrowth(Settings settings, Pool pool) {
@@ -188,6 +196,68 @@ public final class SlurmGrowth implements AutoCloseable {
             d.setDaemon(true);
             return d;
         });
+    }
+
+    /**
+     * Keeps the allocations held in a coordinator's state, and takes back those a killed one held: their nodes'
+     * daemons join again by themselves, their sessions' tasks are taken back with the sessions, and each goes
+     * back to Slurm when idle (or is withdrawn if Slurm still queues it: the res it was for died with its
+     * client's connection). A stop then leaves them to the next start instead of cancelling them.
+     */
+    public void keepIn(Function<List<Held>, CompletableFuture<Void>> keeper, List<Held> before) {
+        List<Grow> queued = new ArrayList<>();
+        synchronized (this) {
+            for (Held h : before) {
+                Grow g = new Grow(h.nodes(), null);
+                g.job = h.job();
+                g.names = h.names();
+                g.state = new JobState(h.names().isEmpty() ? "PENDING" : "RUNNING", "", "");
+                g.started = Instant.now(); // the join timeout counts from the restart: its daemons join again
+                grows.add(g);
+                if (h.names().isEmpty()) {
+                    queued.add(g);
+                }
+            }
+            kept = List.copyOf(before);
+        }
+        this.keeper = keeper;
+        for (Grow g : queued) {
+            later(() -> withdrawIfQueued(g));
+        }
+        if (!before.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "took back slurm jobs {0}",
+                    String.join(",", before.stream().map(Held::job).toList()));
+        }
+    }
+
+    /** The allocations Slurm gave or queues that are not being handed back. */
+    private synchronized List<Held> held() {
+        List<Held> out = new ArrayList<>();
+        for (Grow g : grows) {
+            if (g.job != null && !g.ending) {
+                out.add(new Held(g.job, g.nodes, g.names));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes what is held if it changed, and waits for it to be durable: a job Slurm gave that a crash forgets
+     * would hold its nodes until its time limit. On the growth thread.
+     */
+    private void keep() {
+        Function<List<Held>, CompletableFuture<Void>> k = keeper;
+        List<Held> now = held();
+        if (k == null || now.equals(kept)) {
+            return;
+        }
+        kept = now;
+        try {
+            k.apply(now).join();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot keep the slurm jobs held in the state: {0}",
+                    Failures.text(e));
+        }
     }
 
     /** Begins polling; the node daemons it starts join {@code coordinator}. */
@@ -305,6 +375,7 @@ public final class SlurmGrowth implements AutoCloseable {
         if (cancel) {
             scancel(g.job);
         }
+        keep();
         onChange.run(); // outside the lock: the queue tries the res again, and it fails with Slurm's words
     }
 
@@ -361,6 +432,7 @@ public final class SlurmGrowth implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "slurm job {0}: nobody waits for it any more; cancelled", g.job);
         scancel(g.job);
+        keep();
         onChange.run();
     }
 
@@ -392,6 +464,7 @@ public final class SlurmGrowth implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "polling Slurm failed: {0}", e.toString());
         }
+        keep();
     }
 
     private void pollOnce() {
@@ -534,11 +607,18 @@ public final class SlurmGrowth implements AutoCloseable {
         return b.toString();
     }
 
-    /** Stops: every allocation held is cancelled, one being asked for included. */
+    /**
+     * Stops: every allocation held is cancelled, one being asked for included; with a keeper (a coordinator's
+     * --state) those held are left for the next start, which takes them back.
+     */
     @Override
     public void close() {
         synchronized (this) {
             closed = true;
+        }
+        if (keeper != null) {
+            thread.shutdownNow();
+            return;
         }
         // An sbatch under way finishes and, seeing closed, cancels what it got.
         thread.shutdown();

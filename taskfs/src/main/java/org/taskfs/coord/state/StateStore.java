@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,7 +22,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.taskfs.coord.pool.Member;
+import org.taskfs.coord.pool.SlurmGrowth;
 import org.taskfs.task.Identity;
+import org.taskfs.task.ResCommand;
+import org.taskfs.task.ResQueue;
 import org.taskfs.task.Session;
 import org.taskfs.task.SessionState;
 import org.taskfs.task.SessionStore;
@@ -40,15 +44,23 @@ public final class StateStore implements SessionStore, AutoCloseable {
     private static final byte RELEASED = 2;
     private static final byte POOL = 3;
     private static final byte NEXT = 4;
+    private static final byte SLURM = 5;
+    private static final byte QUEUE = 6;
+    private static final byte ROOT_ENV = 7;
     /** Journal bytes beyond which it is compacted (and beyond four times the last snapshot). */
     private static final long COMPACT_AT = 4 << 20;
 
     /** A member as root ctl left it: its address, its slots=K (null: all), why it is drained (null: it is not). */
     public record PoolEntry(String name, String address, Integer slots, String drained) {}
 
-    /** What the journal held at start. */
+    /**
+     * What the journal held at start; {@code slurm}: the allocations held from Slurm, to be taken back;
+     * {@code queued}: the reservations that waited for slots, in the order they were to be served;
+     * {@code rootEnv}: the root env, what new sessions start with.
+     */
     public record Restored(Map<Integer, SessionState> sessions, List<PoolEntry> members, Set<String> unmounted,
-                           boolean poolKnown, int next) {}
+                           boolean poolKnown, int next, List<SlurmGrowth.Held> slurm, List<ResQueue.Queued> queued,
+                           Map<String, String> rootEnv) {}
 
     private final Path dir;
     private final FileChannel lockFile;
@@ -57,6 +69,15 @@ public final class StateStore implements SessionStore, AutoCloseable {
     /** The latest record of each live session, and of the pool: what a snapshot writes. */
     private final Map<Integer, byte[]> sessions = new TreeMap<>();
     private byte[] pool;
+    /** The latest record of the allocations held from Slurm; null if none was ever written. */
+    private byte[] slurm;
+    private List<SlurmGrowth.Held> slurmHeld = List.of();
+    /** The latest record of the res queue; null if none was ever written. */
+    private byte[] queue;
+    private List<ResQueue.Queued> queued = List.of();
+    /** The latest record of the root env; null if none was ever written. */
+    private byte[] rootEnv;
+    private Map<String, String> rootEnvMap = Map.of();
     /** Per live session, the append of its latest record: done once that state is durable. */
     private final Map<Integer, CompletableFuture<Void>> durable = new java.util.HashMap<>();
     private int next;
@@ -75,7 +96,7 @@ public final class StateStore implements SessionStore, AutoCloseable {
         this.journal = Journal.open(dir.resolve("journal"), r -> replay(r, live, members, unmounted, poolKnown));
         this.snapshotBytes = journal.size();
         this.restored = new Restored(Map.copyOf(live), List.copyOf(members), Set.copyOf(unmounted), poolKnown[0],
-                next);
+                next, slurmHeld, queued, rootEnvMap);
     }
 
     /**
@@ -183,6 +204,74 @@ public final class StateStore implements SessionStore, AutoCloseable {
         }
     }
 
+    /**
+     * The allocations held from Slurm: a coordinator killed while it holds some takes them back at its restart
+     * (their nodes run its sessions' tasks), and hands them back when idle as it would have.
+     */
+    public CompletableFuture<Void> slurmChanged(List<SlurmGrowth.Held> held) {
+        byte[] r = record(SLURM, out -> {
+            out.writeInt(held.size());
+            for (SlurmGrowth.Held h : held) {
+                str(out, h.job());
+                out.writeInt(h.nodes());
+                out.writeInt(h.names().size());
+                for (String n : h.names()) {
+                    str(out, n);
+                }
+            }
+        });
+        synchronized (this) {
+            slurm = r;
+            return appended(r);
+        }
+    }
+
+    /**
+     * The reservations waiting for slots, in their order: a restart holds each one's place for its session's
+     * client. Not waited for: the res it records is not answered until it has its slots anyway.
+     */
+    public void queueChanged(List<ResQueue.Queued> waiting) {
+        byte[] r = record(QUEUE, out -> {
+            out.writeInt(waiting.size());
+            for (ResQueue.Queued q : waiting) {
+                out.writeInt(q.session());
+                str(out, q.command());
+                ResCommand c = q.res();
+                out.writeInt(c.count());
+                str(out, c.os());
+                str(out, c.arch());
+                optional(out, c.nodes());
+                optional(out, c.exclude());
+                out.writeLong(c.waitFor() == null ? -1 : c.waitFor().toMillis());
+                out.writeLong(q.since().getEpochSecond());
+            }
+        });
+        synchronized (this) {
+            queue = r;
+            appended(r);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> rootEnvChanged(Map<String, String> env) {
+        byte[] r = record(ROOT_ENV, out -> map(out, env));
+        synchronized (this) {
+            rootEnv = r;
+            return appended(r);
+        }
+    }
+
+    private static void optional(DataOutputStream out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            str(out, s);
+        }
+    }
+
+    private static String optional(DataInputStream in) throws IOException {
+        return in.readBoolean() ? str(in) : null;
+    }
+
     private CompletableFuture<Void> appended(byte[] r) {
         CompletableFuture<Void> done = journal.append(r);
         if (!compacting && journal.size() > Math.max(COMPACT_AT, 4 * snapshotBytes)) {
@@ -203,6 +292,15 @@ public final class StateStore implements SessionStore, AutoCloseable {
         out.add(record(NEXT, o -> o.writeInt(n)));
         if (pool != null) {
             out.add(pool);
+        }
+        if (slurm != null) {
+            out.add(slurm);
+        }
+        if (queue != null) {
+            out.add(queue);
+        }
+        if (rootEnv != null) {
+            out.add(rootEnv);
         }
         out.addAll(sessions.values());
         return out;
@@ -364,6 +462,43 @@ public final class StateStore implements SessionStore, AutoCloseable {
                     pool = r;
                 }
                 case NEXT -> next = Math.max(next, in.readInt());
+                case SLURM -> {
+                    List<SlurmGrowth.Held> held = new ArrayList<>();
+                    for (int i = 0, n = in.readInt(); i < n; i++) {
+                        String job = str(in);
+                        int nodes = in.readInt();
+                        List<String> names = new ArrayList<>();
+                        for (int k = 0, m = in.readInt(); k < m; k++) {
+                            names.add(str(in));
+                        }
+                        held.add(new SlurmGrowth.Held(job, nodes, List.copyOf(names)));
+                    }
+                    slurmHeld = List.copyOf(held);
+                    slurm = r;
+                }
+                case QUEUE -> {
+                    List<ResQueue.Queued> waiting = new ArrayList<>();
+                    for (int i = 0, n = in.readInt(); i < n; i++) {
+                        int session = in.readInt();
+                        String command = str(in);
+                        int count = in.readInt();
+                        String os = str(in);
+                        String arch = str(in);
+                        String nodes = optional(in);
+                        String exclude = optional(in);
+                        long wait = in.readLong();
+                        long since = in.readLong();
+                        waiting.add(new ResQueue.Queued(session, command, new ResCommand(count, os, arch, nodes,
+                                exclude, wait < 0 ? null : java.time.Duration.ofMillis(wait)),
+                                java.time.Instant.ofEpochSecond(since)));
+                    }
+                    queued = List.copyOf(waiting);
+                    queue = r;
+                }
+                case ROOT_ENV -> {
+                    rootEnvMap = Collections.unmodifiableMap(map(in));
+                    rootEnv = r;
+                }
                 default -> throw new IOException("unknown record type " + type);
             }
         } catch (IOException | RuntimeException e) {
