@@ -455,6 +455,12 @@ public final class FuseMount implements AutoCloseable {
             client.close();
             fs.closeViews();
             closeLog(log, events);
+            // Once unmounted, the log is whole (or gone, if empty) for whoever looks next.
+            try {
+                events.awaitTermination(UNMOUNT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
