@@ -83,6 +83,8 @@ public final class Report {
         l.add(new Line("2 CLI run 64", cli, "cli64.taskfs", "p50", "ms", "`pdsh -R exec -f 64 -w n[1-64] true`",
                 "fanout64.pdsh", ratioAtMost(1.0, "≤ pdsh")));
         l.add(new Line("2 CLI run 64", cli, "cli64.taskfs", "p50", "ms", "`xargs -P 64 -n1 true`", "fanout64.xargs", null));
+        l.add(new Line("2 CLI cat clone", "`taskfs cat clone`, JVM start included", "clicat.taskfs", "p50", "ms",
+                "`pdsh -R exec -w n1 true`", "clicat.pdsh", atMost(150, "≤ 150 ms")));
         String shape = meta.getOrDefault("rate.shape", "concurrent clients");
         l.add(new Line("3 sustained", "tasks/s, `exec true` in a loop of sessions (" + shape + ")", "rate.taskfs",
                 "p50", "tasks/s", "raw spawn rate: `xargs -P " + meta.getOrDefault("rate.xargsP", "16") + " -n1 true`",

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -59,6 +60,15 @@ class LauncherTest {
             assertThat(out.lines().map(l -> l.replaceFirst("^node\\d+/", ""))).containsExactlyInAnyOrder(
                     "0: hello from 0", "1: hello from 1", "2: hello from 2", "3: hello from 3");
 
+            // The first use archived the one-shot commands' classes too, and a one-shot call maps them from it,
+            // printing nothing but its answer.
+            assertThat(clone.resolve("taskfs/target/taskfs.jsa")).exists();
+            Path loaded = scratch.resolve("loaded.txt");
+            String session = run(clone, 60, Map.of("TASKFS_JAVA_OPTS", "-Xlog:class+load=info:file=" + loaded),
+                    "bin/taskfs", "cat", "-a", address, "clone");
+            assertThat(session).matches("\\d+\n");
+            assertThat(Files.readString(loaded)).contains("org.taskfs.cli.Main source: shared objects file (top)");
+
             up.destroy();
             assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> !listening(port));
@@ -77,10 +87,16 @@ class LauncherTest {
     }
 
     private static String run(Path dir, int seconds, String... cmd) throws Exception {
+        return run(dir, seconds, Map.of(), cmd);
+    }
+
+    private static String run(Path dir, int seconds, Map<String, String> env, String... cmd) throws Exception {
         List<String> command = new ArrayList<>(List.of(cmd));
         Path out = Files.createTempFile("launcher", ".out");
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         boolean done = p.waitFor(seconds, TimeUnit.SECONDS);
         String text = Files.readString(out);
         if (!done) {

@@ -29,7 +29,7 @@ public final class TaskfsBin implements AutoCloseable {
     /** The command line's entry point; a daemon without it on its classpath gives its tasks no taskfs. */
     static final String MAIN = "org.taskfs.cli.Main";
     /** The JVM flags bin/taskfs gives its one-shot client commands: start-up over throughput. */
-    static final String QUICK = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k";
+    static final String QUICK = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Dio.netty.jfr.enabled=false";
 
     private static final Set<PosixFilePermission> OPEN_DIR = PosixFilePermissions.fromString("rwxr-xr-x");
     private static final Set<PosixFilePermission> OPEN_FILE = PosixFilePermissions.fromString("rw-r--r--");
@@ -73,7 +73,7 @@ public final class TaskfsBin implements AutoCloseable {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             String script = "#!/bin/sh\n"
                     + "# taskfs for this node's tasks: the node daemon's Java and classes (removed when it stops).\n"
-                    + "exec " + sh(java.toString()) + " " + QUICK + " $TASKFS_JAVA_OPTS -cp "
+                    + "exec " + sh(java.toString()) + " " + QUICK + classData(cp) + " $TASKFS_JAVA_OPTS -cp "
                     + sh(String.join(":", cp)) + " " + MAIN + " \"$@\"\n";
             Path taskfs = dir.resolve("taskfs");
             Files.writeString(taskfs, script, StandardCharsets.UTF_8);
@@ -85,6 +85,23 @@ public final class TaskfsBin implements AutoCloseable {
             }
             throw new UncheckedIOException("cannot prepare taskfs for the tasks in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The launcher's class-data archive ({@code taskfs warm-up}) where the classes are one jar with a fresh archive
+     * beside it, as the launcher uses it; else nothing.
+     */
+    private static String classData(List<String> cp) throws IOException {
+        if (cp.size() != 1 || !cp.get(0).endsWith(".jar")) {
+            return "";
+        }
+        Path jar = Path.of(cp.get(0));
+        Path jsa = jar.resolveSibling(jar.getFileName().toString().replaceFirst("\\.jar$", ".jsa"));
+        if (!Files.isReadable(jsa) || !readableByAll(jsa)
+                || Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar)) <= 0) {
+            return "";
+        }
+        return " -Xlog:cds=off,cds+dynamic=off -XX:SharedArchiveFile=" + sh(jsa.toString());
     }
 
     /**

@@ -3,6 +3,7 @@ package org.taskfs.cli;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.taskfs.styx.util.Failures;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -12,24 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "taskfs",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "A cluster driven with cat and echo: a job-orchestration file system served over 9P2000.",
-        subcommands = {
-            UpCommand.class,
-            ServeCommand.class,
-            NodeCommand.class,
-            MountCommand.class,
-            UmountCommand.class,
-            ClientCommands.Ls.class,
-            ClientCommands.Cat.class,
-            ClientCommands.Write.class,
-            ClientCommands.Stat.class,
-            RunCommand.class,
-            PsCommand.Ps.class,
-            PsCommand.Top.class,
-            RelayCommand.class,
-            CommandLine.HelpCommand.class,
-            AutoComplete.GenerateCompletion.class
-        })
+        description = "A cluster driven with cat and echo: a job-orchestration file system served over 9P2000.")
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,12 +24,21 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(hoistClientOptions(args)));
+        String[] hoisted = hoistClientOptions(args);
+        System.exit(commandLine(hoisted.length > 0 ? hoisted[0] : null).execute(hoisted));
     }
 
     /** The commands that talk to a server as a client, and so take {@code -a ADDR} and {@code --auth}. */
-    private static final java.util.Set<String> CLIENTS = java.util.Set.of("ls", "cat", "write", "stat", "run", "ps",
-            "top");
+    private static final Map<String, Class<?>> CLIENTS = Map.of("ls", ClientCommands.Ls.class,
+            "cat", ClientCommands.Cat.class, "write", ClientCommands.Write.class, "stat", ClientCommands.Stat.class,
+            "run", RunCommand.class, "ps", PsCommand.Ps.class, "top", PsCommand.Top.class);
+
+    /** Every command, in the order help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(UpCommand.class, ServeCommand.class, NodeCommand.class,
+            MountCommand.class, UmountCommand.class, ClientCommands.Ls.class, ClientCommands.Cat.class,
+            ClientCommands.Write.class, ClientCommands.Stat.class, RunCommand.class, PsCommand.Ps.class,
+            PsCommand.Top.class, RelayCommand.class, CommandLine.HelpCommand.class,
+            AutoComplete.GenerateCompletion.class);
 
     /**
      * {@code taskfs -a ADDR cat PATH} as plan9port's {@code 9p -a ADDR cat PATH} has it: the server options
@@ -67,7 +60,7 @@ public final class Main implements Runnable {
                 break;
             }
         }
-        if (before.isEmpty() || i >= args.length || !CLIENTS.contains(args[i])) {
+        if (before.isEmpty() || i >= args.length || !CLIENTS.containsKey(args[i])) {
             return args;
         }
         List<String> out = new ArrayList<>();
@@ -79,7 +72,20 @@ public final class Main implements Runnable {
 
     /** The configured command line: one-line errors, exit 1 on failure (or the command's own code), 2 on bad usage. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command line for a call whose first word is {@code first}: a client command gets a tree of itself
+     * alone, as picocli builds the model of every command it is given, and the server commands' many options
+     * cost a one-shot {@code taskfs cat} a third of its start-up. Anything else gets every command.
+     */
+    static CommandLine commandLine(String first) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> client = first == null ? null : CLIENTS.get(first);
+        for (Class<?> c : client != null ? List.<Class<?>>of(client) : COMMANDS) {
+            cl.addSubcommand(c);
+        }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             err.println("taskfs: " + withFix(Failures.text(e)));
@@ -90,11 +96,17 @@ public final class Main implements Runnable {
             // A command may say what its own failures exit with (run: 255, as ssh).
             return e instanceof CommandLine.IExitCodeGenerator g ? g.getExitCode() : CommandLine.ExitCode.SOFTWARE;
         });
-        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
-        // Hidden, for the build: the package's man pages, from these same definitions.
-        cl.addSubcommand("generate-man", new ManPages());
-        // After PATH, write's words are the text, as echo's: "exec ls -l" is not write's -l, "-h" not its help.
-        cl.getSubcommands().get("write").setStopAtPositional(true);
+        if (client == null) {
+            cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+            // Hidden, for the build: the package's man pages, from these same definitions.
+            cl.addSubcommand("generate-man", new ManPages());
+            cl.addSubcommand("warm-up", new WarmUp());
+        }
+        CommandLine write = cl.getSubcommands().get("write");
+        if (write != null) {
+            // After PATH, write's words are the text, as echo's: "exec ls -l" is not write's -l, "-h" not its help.
+            write.setStopAtPositional(true);
+        }
         return cl;
     }
 
