@@ -88,7 +88,15 @@ final class Registration implements AutoCloseable {
         try {
             c = StyxClient.connect(coordinator, options).get();
             if (!listed(c)) {
-                c.write("/ctl", "mount " + advertised + " " + PlanNineQuoting.quote(name) + " slots=" + slots).get();
+                try {
+                    c.write("/ctl", "mount " + advertised + " " + PlanNineQuoting.quote(name) + " slots=" + slots)
+                            .get();
+                } catch (ExecutionException e) {
+                    // A restarted coordinator may have mounted it from its state meanwhile: that is joining too.
+                    if (!listed(c)) {
+                        throw e;
+                    }
+                }
             }
             StyxClient joined = c;
             synchronized (this) {

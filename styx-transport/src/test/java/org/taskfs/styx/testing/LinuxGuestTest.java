@@ -59,9 +59,10 @@ class LinuxGuestTest {
     void aStartedProcessOutlivesItsScriptAndTakesSigintLater() {
         // A script's commands start with default signals, its background jobs with SIGINT and SIGQUIT ignored.
         assertThat(guest.run("grep SigIgn /proc/self/status").stdout()).isEqualTo("SigIgn:\t0000000000000000\n");
-        assertThat(guest.run("sleep 300 & grep SigIgn /proc/$!/status; kill $!").stdout())
+        // Read once the child has exec'd sleep: between fork and exec the shell is still setting them up.
+        assertThat(guest.run("sleep 300 & p=$!; until [ \"$(cat /proc/$p/comm)\" = sleep ]; do :; done; "
+                + "grep SigIgn /proc/$p/status; kill $p").stdout())
                 .isEqualTo("SigIgn:\t0000000000000006\n");
-
 
         long pid = guest.start("echo $$ > /tmp/started-sleep; exec sleep 300");
         assertThat(guest.run("cat /tmp/started-sleep; grep SigIgn /proc/" + pid + "/status").stdout())

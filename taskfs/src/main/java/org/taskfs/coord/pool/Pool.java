@@ -126,13 +126,6 @@ public final class Pool implements AutoCloseable {
     public CompletableFuture<Member> mount(DialAddress address, String name, Integer slotsLimit) {
         synchronized (members) {
             String n = name != null ? name : freshName();
-            for (Member same : members) {
-                if (same.name().equals(n) && same.address().equals(address)) {
-                    // Mounted already, as a restarted coordinator's state has it: a node joining again finds
-                    // itself there, not refused.
-                    return CompletableFuture.completedFuture(same);
-                }
-            }
             String taken = taken(n);
             if (taken != null) {
                 return CompletableFuture.failedFuture(new StyxException("mount: " + taken));
