@@ -405,6 +405,7 @@ public final class ResQueue {
 
     private void expire(Waiter w) {
         if (w.held) {
+            withdraw(w);
             w.result.completeExceptionally(new StyxException("res: the place kept across a restart was not taken"
                     + " again within " + seconds(w.wait)));
             return;
@@ -418,6 +419,7 @@ public final class ResQueue {
             ahead = order().indexOf(w);
         }
         String note = backend.waitNote(w.res); // what it was waiting on, besides slots
+        withdraw(w); // out of the queue before its client hears, so no one sees it pending after its answer
         w.result.completeExceptionally(new StyxException(SHORTFALL + ": waited " + seconds(w.wait) + " for "
                 + w.n + " slot" + (w.n == 1 ? "" : "s") + ", " + room.free() + " free, " + ahead + " reservation"
                 + (ahead == 1 ? "" : "s") + " ahead (" + room.kind() + ")" + room.note()
