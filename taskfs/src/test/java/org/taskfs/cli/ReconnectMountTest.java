@@ -253,7 +253,7 @@ class ReconnectMountTest {
         Server server = serve("a", 0);
         mount(server.address(), "--reconnect-timeout", "600"); // far longer than WAIT: only the signal ends it
         append(lines(0, 10));
-        Run cat = start("cat", dir.resolve("stream").toString());
+        Run cat = start(DefaultSigint.of("cat", dir.resolve("stream").toString()));
         await().atMost(WAIT).until(() -> Files.size(cat.out()) == lines(0, 10).length());
 
         server.kill();

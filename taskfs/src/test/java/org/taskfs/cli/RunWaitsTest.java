@@ -82,7 +82,7 @@ class RunWaitsTest {
         try (FuseMount m = FuseMount.mount(cluster.address(), dir, FuseMount.Options.defaults()
                 .withLog(scratch.resolve("mount.log")))) {
             String s = Files.readString(m.dir().resolve("clone"));
-            Process echo = new ProcessBuilder("bash", "-c", "echo res 1 > ctl").directory(m.dir().resolve(s).toFile())
+            Process echo = new ProcessBuilder(DefaultSigint.of("bash", "-c", "echo res 1 > ctl")).directory(m.dir().resolve(s).toFile())
                     .redirectErrorStream(true).start();
             try {
                 await().atMost(Duration.ofSeconds(30)).until(() -> pending().size() == 1);
