@@ -14,6 +14,8 @@ import java.util.Arrays;
  *   rpc-server                                                  row 5 servers, in their own process
  *   rpc     [--styx A --echo PORT] [--seconds S] [--runs N]     row 5
  *   heap    [--sessions N] [--runs N]                           row 6 (coordinator in this JVM)
+ *   scale   [--nodes 256] [--per-jvm 64] [--tasks 4096] [--runs N]  row 7 (node daemons in child JVMs)
+ *   nodes   [--count K] [--slots S]                             row 7's child: K nodes and a coordinator
  * </pre>
  * Without {@code --addr} a driver starts a {@link org.taskfs.coord.LocalCluster} of its own.
  * Figures go to stdout as {@code SAMPLE key value} lines, progress to stderr.
@@ -23,7 +25,7 @@ public final class Bench {
 
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0) {
-            System.err.println("usage: Bench launch|fanout|rate|stream|kernel|rpc-server|rpc|heap [--option value]...");
+            System.err.println("usage: Bench launch|fanout|rate|stream|kernel|rpc-server|rpc|heap|scale|nodes [--option value]...");
             System.exit(2);
         }
         Args a = new Args(argv, 1);
@@ -62,6 +64,12 @@ public final class Bench {
             case "heap":
                 HeapBench.heap(a, out);
                 break;
+            case "scale":
+                ScaleBench.scale(a, out);
+                break;
+            case "nodes":
+                ScaleBench.nodes(a);
+                return;
             default:
                 throw new IllegalArgumentException("unknown driver " + driver);
         }

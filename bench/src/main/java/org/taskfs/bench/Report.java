@@ -131,6 +131,19 @@ public final class Report {
         l.add(new Line("6 idle sessions", "heap for 10,000 idle sessions (MemoryMXBean after GC"
                 + (sessions.equals("10000") ? "" : "; measured on " + sessions + ", scaled") + ")",
                 "heap.taskfs", "p50", "MB", null, null, atMost(100, "≤ 100 MB")));
+        String tasks = meta.getOrDefault("scale.tasks", "4096");
+        String scaleShape = meta.getOrDefault("scale.shape", "256 nodes");
+        String pdsh = "`pdsh -R exec -f 256 -w n[1-" + tasks + "] true`";
+        for (String[] sh : new String[][] {
+                {"scale.flat", "a coordinator over " + scaleShape},
+                {"scale.tree", "a three-level tree: a coordinator over the coordinators of the node JVMs, each over its nodes"}}) {
+            String what = "`res " + tasks + "`, `exec true`, read `wait` to EOF: " + sh[1];
+            l.add(new Line("7 scale", what, sh[0] + ".taskfs", "p50", "ms", pdsh, "scale.pdsh", ratioAtMost(1.0, "≤ pdsh -f 256")));
+            l.add(new Line("7 scale", what + "; the top coordinator's heap with the session open (after GC, above idle)",
+                    sh[0] + ".heap", "p50", "MB", null, null, null));
+            l.add(new Line("7 scale", what + "; the top coordinator's JVM threads, peak during the run", sh[0] + ".threads",
+                    "p50", "threads", null, null, null));
+        }
         return l;
     }
 

@@ -29,7 +29,16 @@ final class SessionBench {
         }
     }
 
+    /** Called with a run's session still held, after its figures are taken. */
+    interface WhileHeld {
+        void run() throws Exception;
+    }
+
     static Run run(StyxClient c, int tasks, String command, String file) throws Exception {
+        return run(c, tasks, command, file, () -> {});
+    }
+
+    static Run run(StyxClient c, int tasks, String command, String file, WhileHeld whileHeld) throws Exception {
         long t0 = System.nanoTime();
         RemoteFid ctl = c.open("clone", P9.ORDWR).get();
         try {
@@ -41,6 +50,7 @@ final class SessionBench {
             long t3 = System.nanoTime();
             byte[] out = c.readAll(n + "/" + file).get();
             long t4 = System.nanoTime();
+            whileHeld.run();
             return new Run(t1 - t0, t2 - t1, t3 - t2, t4 - t3, out);
         } finally {
             ctl.write(0, utf8("release")).handle((v, e) -> null).get();

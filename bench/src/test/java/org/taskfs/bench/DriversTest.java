@@ -62,4 +62,15 @@ class DriversTest {
         assertThat(s.get("heap.taskfs")).hasSize(1);
         assertThat(s.meta()).containsEntry("heap.sessions", "200");
     }
+
+    @Test
+    void scaleRunsFlatAndAsATreeOverNodesInChildProcesses() throws Exception {
+        Samples s = run("scale", "--nodes", "4", "--per-jvm", "2", "--tasks", "16", "--runs", "1", "--warmup", "0");
+        for (String shape : List.of("flat", "tree")) {
+            assertThat(s.get("scale." + shape + ".taskfs")).as(shape).hasSize(1).allMatch(v -> v > 0);
+            assertThat(s.get("scale." + shape + ".heap")).as(shape).hasSize(1);
+            assertThat(s.get("scale." + shape + ".threads")).as(shape).hasSize(1).allMatch(v -> v > 1);
+        }
+        assertThat(s.meta()).containsEntry("scale.shape", "4 nodes (2 per JVM), 16 tasks, 4 slots each");
+    }
 }

@@ -27,10 +27,11 @@ class ReportTest {
                 "SAMPLE stream.kernel 30", "SAMPLE stream.kernel.diod 20", "META stream.kernel.diod.msize 65536",
                 "META na.stream.kernel.1m no Linux guest: needs qemu-system-x86_64",
                 "some line a peer printed",
-                "SAMPLE heap.taskfs 42.5"));
+                "SAMPLE heap.taskfs 42.5",
+                "SAMPLE scale.flat.taskfs 900", "SAMPLE scale.pdsh 1200", "META scale.tasks 4096"));
         String table = Report.render(s);
         for (String row : List.of("1 launch p50", "1 launch p99", "2 fan-out 64", "2 fan-out 256", "2 CLI run 64",
-                "3 sustained", "4 streaming", "5 small RPC", "6 idle sessions")) {
+                "3 sustained", "4 streaming", "5 small RPC", "6 idle sessions", "7 scale")) {
             assertThat(table).contains("| " + row + " |");
         }
         assertThat(table).contains("n/a (no FUSE front end in this build)");
@@ -43,7 +44,11 @@ class ReportTest {
         // 50 / 40 = 1.25 > 1.2
         assertThat(table).contains("≤ 1.2 × xargs: **missed**");
         assertThat(table).contains("≤ 100 MB: met");
-        assertThat(Report.missing(s)).contains("rate.taskfs", "stream.coord").doesNotContain("stream.fuse", "launch.taskfs", "stream.kernel", "stream.kernel.1m");
+        // 900 / 1200 = 0.75: the flat coordinator beats pdsh over 4,096 true; the tree has no figure
+        assertThat(table).contains("`res 4096`").contains("0.75×").contains("≤ pdsh -f 256: met")
+                .contains("≤ pdsh -f 256: not judged");
+        assertThat(Report.missing(s)).contains("rate.taskfs", "stream.coord").contains("scale.tree.taskfs", "scale.flat.heap")
+                .doesNotContain("stream.fuse", "launch.taskfs", "scale.flat.taskfs", "stream.kernel", "stream.kernel.1m");
     }
 
     @Test
