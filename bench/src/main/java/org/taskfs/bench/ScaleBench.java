@@ -7,10 +7,12 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.taskfs.coord.Coordinator;
+import org.taskfs.coord.pool.Pool;
 import org.taskfs.node.NodeDaemon;
 import org.taskfs.styx.client.StyxClient;
 import org.taskfs.styx.dial.DialAddress;
@@ -27,6 +29,18 @@ import org.taskfs.styx.dial.DialAddress;
 final class ScaleBench {
     private ScaleBench() {}
 
+    /**
+     * The pool's timings, but a member may take a minute to answer: on 2 cores the exec of 4,096 tasks keeps
+     * every node busy for longer than the default 10 s request timeout, and that row measures the time taken.
+     */
+    static final Pool.Settings PATIENT = new Pool.Settings(Pool.Settings.DEFAULTS.heartbeat(), Duration.ofSeconds(60),
+            Pool.Settings.DEFAULTS.reconnect(), Duration.ofSeconds(120));
+
+    private static Coordinator coordinator(List<Coordinator.MemberSpec> members) {
+        return Coordinator.start(Coordinator.Config.defaults(DialAddress.tcp("127.0.0.1", 0)).withMembers(members)
+                .withPool(PATIENT));
+    }
+
     static void scale(Args a, Samples out) throws Exception {
         int nodes = a.integer("nodes", 256);
         int perJvm = a.integer("per-jvm", 64);
@@ -37,7 +51,8 @@ final class ScaleBench {
             throw new IllegalArgumentException("--nodes must be a multiple of --per-jvm, --tasks of --nodes");
         }
         int slots = tasks / nodes;
-        out.meta("scale.shape", nodes + " nodes (" + perJvm + " per JVM), " + tasks + " tasks, " + slots + " slots each");
+        out.meta("scale.shape", nodes + " nodes (" + perJvm + " per JVM), " + tasks + " tasks, " + slots
+                + " slots each, member request timeout " + PATIENT.requestTimeout().toSeconds() + " s");
         List<NodeProcess> procs = new ArrayList<>();
         try {
             for (int i = 0; i < nodes / perJvm; i++) {
@@ -61,8 +76,7 @@ final class ScaleBench {
     private static void shape(Samples out, String key, List<Coordinator.MemberSpec> members, int tasks, int runs,
             int warmup) throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        try (Coordinator coord = Coordinator.start(Coordinator.Config.defaults(DialAddress.tcp("127.0.0.1", 0))
-                .withMembers(members));
+        try (Coordinator coord = coordinator(members);
                 StyxClient c = Target.connect(coord.address(), org.taskfs.styx.auth.AuthMethod.NONE)) {
             for (int i = 0; i < warmup + runs; i++) {
                 long before = HeapBench.usedAfterGc();
@@ -99,8 +113,7 @@ final class ScaleBench {
             members.add(new Coordinator.MemberSpec(n.address(), "n" + i));
             System.out.println("NODE " + n.address());
         }
-        Coordinator coord = Coordinator.start(Coordinator.Config.defaults(DialAddress.tcp("127.0.0.1", 0))
-                .withMembers(members));
+        Coordinator coord = coordinator(members);
         System.out.println("COORD " + coord.address());
         System.out.println("READY");
         System.out.flush();

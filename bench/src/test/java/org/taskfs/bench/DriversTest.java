@@ -71,6 +71,6 @@ class DriversTest {
             assertThat(s.get("scale." + shape + ".heap")).as(shape).hasSize(1);
             assertThat(s.get("scale." + shape + ".threads")).as(shape).hasSize(1).allMatch(v -> v > 1);
         }
-        assertThat(s.meta()).containsEntry("scale.shape", "4 nodes (2 per JVM), 16 tasks, 4 slots each");
+        assertThat(s.meta()).containsEntry("scale.shape", "4 nodes (2 per JVM), 16 tasks, 4 slots each, member request timeout 60 s");
     }
 }

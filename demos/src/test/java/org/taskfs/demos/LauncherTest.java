@@ -67,7 +67,8 @@ class LauncherTest {
             String session = run(clone, 60, Map.of("TASKFS_JAVA_OPTS", "-Xlog:class+load=info:file=" + loaded),
                     "bin/taskfs", "cat", "-a", address, "clone");
             assertThat(session).matches("\\d+");
-            assertThat(Files.readString(loaded)).contains("org.taskfs.cli.Main source: shared objects file (top)");
+            assertThat(Files.readString(loaded)).contains("org.taskfs.cli.Main source: shared objects file\n")
+                    .contains("picocli.CommandLine source: shared objects file\n");
 
             up.destroy();
             assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();

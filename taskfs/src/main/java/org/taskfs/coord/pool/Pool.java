@@ -1,5 +1,6 @@
 package org.taskfs.coord.pool;
 
+import io.netty.channel.EventLoopGroup;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import org.taskfs.styx.client.ClientOptions;
 import org.taskfs.styx.client.RemoteFid;
 import org.taskfs.styx.codec.P9;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.dial.Transport;
 import org.taskfs.styx.server.StyxException;
 import org.taskfs.styx.util.Failures;
 import org.taskfs.styx.util.PlanNineQuoting;
@@ -79,6 +81,12 @@ public final class Pool implements AutoCloseable {
     private final Map<Member, Integer> claimed = new HashMap<>();
     private final Settings settings;
     private final ClientOptions clientOptions;
+    /**
+     * The event loops of every member connection: a few threads for the pool, not one per member (a
+     * coordinator over 256 nodes ran 276 threads).
+     */
+    private final EventLoopGroup loops = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
+            "pool-member");
     private final ScheduledExecutorService timer;
     private final AtomicInteger names = new AtomicInteger();
     /** Told when slots may have become free or appeared: a member answered, came back, or beat. */
@@ -90,7 +98,7 @@ public final class Pool implements AutoCloseable {
         // Large enough to forward in one write anything a client may write to ctl, env or args here.
         this.clientOptions = ClientOptions.defaults().withMsize(CtlRequest.MAX_LENGTH + P9.IOHDRSZ)
                 .withUname(uname).withRequestTimeout(settings.requestTimeout())
-                .withConnectTimeout(settings.requestTimeout()).withAuth(auth);
+                .withConnectTimeout(settings.requestTimeout()).withAuth(auth).withGroup(loops);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pool-heartbeat");
             t.setDaemon(true);
@@ -515,5 +523,6 @@ public final class Pool implements AutoCloseable {
             m.close();
         }
         members.clear();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }
