@@ -1,24 +1,35 @@
 package org.taskfs.cli;
 
-import jnr.posix.POSIXFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
-/** Whether the user watches: isatty(3) on a standard stream. */
+/**
+ * Whether the user watches: a standard stream that is a terminal. Read from the descriptor's link in
+ * /proc/self/fd rather than by isatty(3) through jnr-posix, whose binding of libc costs a one-shot command
+ * hundreds of classes (a fifth of {@code taskfs run}'s start-up).
+ */
 final class Terminal {
     private Terminal() {}
 
     static boolean isStdout() {
-        return isatty(1);
+        return isTerminal(1);
     }
 
     static boolean isStderr() {
-        return isatty(2);
+        return isTerminal(2);
     }
 
-    private static boolean isatty(int fd) {
+    private static boolean isTerminal(int fd) {
         try {
-            return POSIXFactory.getNativePOSIX().isatty(fd) != 0;
-        } catch (RuntimeException | LinkageError e) {
-            return false; // no native POSIX here: treat it as a file, the safe side for scripts
+            return isTerminalDevice(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString());
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // closed, or no /proc: treat it as a file, the safe side for scripts
         }
+    }
+
+    /** Linux's terminal devices: pseudo-terminals, virtual consoles and serial lines, the console. */
+    static boolean isTerminalDevice(String target) {
+        return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
     }
 }

@@ -164,30 +164,46 @@ public final class Sh implements AutoCloseable {
         return false;
     }
 
-    /** Live (not zombie) processes whose command line contains {@code token} as a word. */
+    /**
+     * Live (not zombie) processes whose command line contains {@code token} as a word. A process caught in the
+     * middle of an execve (its spawner already told it started) shows an empty command line for a moment: the
+     * scan is made again until no user process has one, for at most a second.
+     */
     public static List<Long> processesWith(String token) throws IOException {
-        List<Long> pids = new ArrayList<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path proc : procs) {
-                try {
-                    String stat = Files.readString(proc.resolve("stat"));
-                    if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
-                        continue;
-                    }
-                    String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
-                    for (String word : cmdline.split("\0")) {
-                        if (word.equals(token)) {
-                            pids.add(Long.parseLong(proc.getFileName().toString()));
-                            break;
+        long end = System.nanoTime() + 1_000_000_000L;
+        while (true) {
+            List<Long> pids = new ArrayList<>();
+            boolean midExec = false;
+            try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+                for (Path proc : procs) {
+                    try {
+                        String stat = Files.readString(proc.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        if (f[0].equals("Z") || (Long.parseLong(f[6]) & PF_KTHREAD) != 0) {
+                            continue;
                         }
+                        String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+                        midExec |= cmdline.isEmpty();
+                        for (String word : cmdline.split("\0")) {
+                            if (word.equals(token)) {
+                                pids.add(Long.parseLong(proc.getFileName().toString()));
+                                break;
+                            }
+                        }
+                    } catch (IOException | RuntimeException gone) {
+                        // exited while we looked
                     }
-                } catch (IOException | RuntimeException gone) {
-                    // exited while we looked
                 }
             }
+            if (!midExec || System.nanoTime() > end) {
+                return pids;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
-        return pids;
     }
+
+    /** The flag of a kernel thread in /proc/PID/stat: its command line is always empty. */
+    private static final long PF_KTHREAD = 0x00200000;
 
     @Override
     public void close() throws Exception {
