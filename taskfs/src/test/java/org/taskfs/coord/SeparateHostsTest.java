@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.taskfs.coord.pool.Pool;
@@ -70,6 +71,14 @@ class SeparateHostsTest extends ClusterTestBase {
         } catch (CompletionException e) {
             starting.forEach(f -> f.thenAccept(SeparateHostsTest::closeQuietly));
             throw e;
+        }
+    }
+
+    /** A test that took a host's link down and failed before bringing it back must not fail the ones after it. */
+    @AfterEach
+    void linksUp() throws Exception {
+        for (int i = 0; i < hosts.size(); i++) {
+            hosts.linkUp(i);
         }
     }
 

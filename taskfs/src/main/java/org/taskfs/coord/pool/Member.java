@@ -358,13 +358,14 @@ public final class Member {
             waiting = answering;
             answering = CompletableFuture.completedFuture(null);
         }
-        // Requests waiting for it to answer again go on, and find it down.
-        waiting.complete(null);
         LOG.log(System.Logger.Level.WARNING, "{0} ({1}) is lost: {2}", name, address, reason);
         for (Occupant l : leaves) {
             l.lost(reason);
         }
         leaves.clear();
+        // Requests waiting for it to answer again go on, and find it down: after its leaves know they are lost,
+        // so that a read of their status that was waiting is answered with the Lost lines, not the failure.
+        waiting.complete(null);
         if (c != null) {
             c.close();
         }
