@@ -1,8 +1,11 @@
 package org.taskfs.node.exec;
 
+import static org.taskfs.node.exec.Native.C;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -10,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import jnr.ffi.Pointer;
+import org.taskfs.node.exec.Native.LibC;
 
 /**
  * A cgroup v2 group per spawner, with a child group per process: the only thing that follows a task's
@@ -132,9 +137,10 @@ final class Cgroups implements AutoCloseable {
     }
 
     /**
-     * argv that moves itself into {@code group} and then executes {@code argv}: the move happens before the
-     * command runs, so nothing it forks is ever outside the group. (posix_spawn cannot place a child in a cgroup,
-     * and moving it afterwards races with its first fork.) The shell finds {@code argv[0]} in the task's PATH as
+     * argv that moves itself into {@code group} and then executes {@code argv}, for where {@link IntoCgroup} cannot
+     * create the child there: the move happens before the command runs, so nothing it forks is ever outside the
+     * group. (posix_spawn cannot place a child in a cgroup, and moving it afterwards races with its first fork.)
+     * The shell finds {@code argv[0]} in the task's PATH as
      * execvp does, so the command keeps the argv[0] it was given. Where the move fails the command still runs, and
      * says so on its stderr.
      */
@@ -148,24 +154,48 @@ final class Cgroups implements AutoCloseable {
         return out;
     }
 
-    /** Whether any process is left in {@code group}. */
+    /**
+     * Whether any process is left in {@code group}. Asked several times per task, so read with three system calls
+     * rather than through a channel.
+     */
     static boolean populated(Path group) {
-        try {
-            return Files.readString(group.resolve("cgroup.events")).contains("populated 1");
-        } catch (IOException e) {
+        int fd = C.open(Native.cstring(group.resolve("cgroup.events")), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
             return false;
+        }
+        Pointer buf = Native.malloc(EVENTS_SIZE);
+        try {
+            long n = C.read(fd, buf, EVENTS_SIZE);
+            if (n <= 0) {
+                return false;
+            }
+            byte[] b = new byte[(int) n];
+            buf.get(0, b, 0, b.length);
+            return new String(b, StandardCharsets.US_ASCII).contains("populated 1");
+        } finally {
+            Native.free(buf);
+            C.close(fd);
         }
     }
 
-    /** SIGKILL to everything in {@code group}; whether anything was there to get it. */
+    /** cgroup.events is two short lines ("populated 0", "frozen 0"); the first is all we need. */
+    private static final long EVENTS_SIZE = 128;
+
+    /**
+     * SIGKILL to everything in {@code group}, in one write so nothing forks away in between; whether anything was
+     * there to get it. An empty group needs no write: nothing of a task's can enter it once it is empty (its
+     * processes are created in it, or, by the shell's way, join it before the command runs).
+     */
     static boolean kill(Path group) {
-        boolean any = populated(group);
+        if (!populated(group)) {
+            return false;
+        }
         try {
             Files.writeString(group.resolve("cgroup.kill"), "1");
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "cgroup.kill {0}: {1}", group, e);
         }
-        return any;
+        return true;
     }
 
     /** Removes an empty group; false if it still has processes (or could not be removed). */

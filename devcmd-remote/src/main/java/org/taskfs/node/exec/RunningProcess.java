@@ -111,10 +111,10 @@ public final class RunningProcess {
             loop.execute(this::endOutput);
         }
         if (group != null && sig == LibC.SIGKILL) {
-            // Every descendant, setsid ones included; one write, so nothing forks away in between. The process
-            // group too: a child that has not yet joined its cgroup (it does so first thing) is only in that.
-            boolean any = Cgroups.kill(group);
-            return (!groupGone && isAlive() && C.kill(-pid, sig) == 0) || any;
+            // The process group first: a child still on its way into its cgroup (the shell's way, where clone3
+            // cannot create it there) is only in that. Then every descendant, setsid ones included.
+            boolean leader = !groupGone && isAlive() && C.kill(-pid, sig) == 0;
+            return Cgroups.kill(group) || leader;
         }
         if (groupGone) {
             return false;

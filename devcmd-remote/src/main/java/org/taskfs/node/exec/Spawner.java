@@ -31,6 +31,9 @@ import org.taskfs.task.OutputLog;
  * cannot make the child a process-group leader (so a kill would miss the command's own children), and the JVM
  * reaps its children itself, so their CPU times are lost.
  *
+ * <p>Where the host has cgroup v2 each child is also created inside a cgroup of its own ({@link IntoCgroup}: the
+ * same child, made by clone3).
+ *
  * <p>Each child leads its own process group, starts with an empty signal mask and every signal at its default
  * action (the JVM blocks and handles some; a child must not inherit that), has stdin on a pipe, stdout and stderr
  * appended straight to log files, and no other descriptor of the daemon. No thread waits for a child: each gets a
@@ -142,21 +145,25 @@ public final class Spawner implements AutoCloseable {
             executable = SETPRIV;
         }
         Path group = null;
+        int groupFd = -1;
         if (cgroups != null) {
-            if (cmd.indexOf('/') >= 0) {
-                checkExecutable(cmd, spec); // the shell would exec it, and posix_spawn could no longer tell
-            }
             try {
                 group = cgroups.create();
             } catch (IOException e) {
                 throw new SpawnException("exec failed: cannot make a cgroup: " + e.getMessage(), 0);
             }
-            if (spec.as() != null) {
-                argv = new ArrayList<>(argv);
-                argv.set(0, SETPRIV); // the wrapper finds argv[0] in the task's PATH, which need not have it
+            if (IntoCgroup.lib() != null) {
+                groupFd = C.open(Native.cstring(group), LibC.O_PATH | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+                if (groupFd < 0) {
+                    int errno = Native.errno();
+                    Cgroups.rmdir(group);
+                    throw new SpawnException("exec failed: cannot open the cgroup " + group + ": "
+                            + Native.strerror(errno), errno);
+                }
+            } else {
+                argv = joiningThroughShell(group, cmd, spec, argv);
+                executable = SH;
             }
-            argv = Cgroups.joining(group, argv);
-            executable = SH;
         }
 
         int outFd = -1;
@@ -186,8 +193,15 @@ public final class Spawner implements AutoCloseable {
 
             long start = System.nanoTime();
             int nice = spec.effectiveNice();
-            int pid = nice > 0 ? posixSpawnNiced(nice, executable, argv, spec, pipe[0], outFd, errFd)
-                    : posixSpawn(executable, argv, spec, pipe[0], outFd, errFd);
+            int pid;
+            try {
+                pid = launch(nice, executable, argv, spec, groupFd, pipe[0], outFd, errFd);
+            } catch (CloneRefused e) {
+                // Nothing started: the same command, moving itself into its group through the shell.
+                IntoCgroup.disable(e.errno);
+                argv = joiningThroughShell(group, cmd, spec, argv);
+                pid = launch(nice, SH, argv, spec, -1, pipe[0], outFd, errFd);
+            }
             started = true;
 
             // Normally a no-op: the child started at this niceness. Kept for a spawn thread that could not renice.
@@ -211,6 +225,7 @@ public final class Spawner implements AutoCloseable {
             }
             return p;
         } finally {
+            Native.closeQuietly(groupFd);
             Native.closeQuietly(pipe[0]);
             Native.closeQuietly(outFd);
             if (errFd != outFd) {
@@ -229,6 +244,36 @@ public final class Spawner implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** argv for the shell that moves itself into {@code group} and then executes the command. */
+    private static List<String> joiningThroughShell(Path group, String cmd, SpawnSpec spec, List<String> argv)
+            throws SpawnException {
+        if (cmd.indexOf('/') >= 0) {
+            checkExecutable(cmd, spec); // the shell would exec it, and posix_spawn could no longer tell
+        }
+        if (spec.as() != null) {
+            argv = new ArrayList<>(argv);
+            argv.set(0, SETPRIV); // the wrapper finds argv[0] in the task's PATH, which need not have it
+        }
+        return Cgroups.joining(group, argv);
+    }
+
+    /** clone3 could not create the child in its cgroup; nothing was started. */
+    private static final class CloneRefused extends RuntimeException {
+        final int errno;
+
+        CloneRefused(int errno) {
+            super(null, null, false, false);
+            this.errno = errno;
+        }
+    }
+
+    /** Starts the child, at niceness {@code nice} if above 0, in the cgroup open as {@code groupFd} if not -1. */
+    private int launch(int nice, String executable, List<String> argv, SpawnSpec spec, int groupFd, int stdinFd,
+                       int outFd, int errFd) throws SpawnException {
+        return nice > 0 ? posixSpawnNiced(nice, executable, argv, spec, groupFd, stdinFd, outFd, errFd)
+                : posixSpawn(executable, argv, spec, groupFd, stdinFd, outFd, errFd);
     }
 
     /** Processes spawned and not yet released. */
@@ -286,10 +331,10 @@ public final class Spawner implements AutoCloseable {
      * the command (a quick one runs, or even finishes, at the daemon's niceness); on Linux niceness is per thread
      * and a child starts with its creating thread's, so it is right from the first instruction.
      */
-    private int posixSpawnNiced(int nice, String executable, List<String> args, SpawnSpec spec, int stdinFd,
-                                int outFd, int errFd) throws SpawnException {
-        Future<Integer> pid = niceSpawner(nice).submit(() -> posixSpawn(executable, args, spec, stdinFd, outFd,
-                errFd));
+    private int posixSpawnNiced(int nice, String executable, List<String> args, SpawnSpec spec, int groupFd,
+                                int stdinFd, int outFd, int errFd) throws SpawnException {
+        Future<Integer> pid = niceSpawner(nice).submit(() -> posixSpawn(executable, args, spec, groupFd, stdinFd,
+                outFd, errFd));
         // Waited for even when interrupted: a spawn that happens anyway must not leave a process nobody watches.
         boolean interrupted = false;
         try {
@@ -300,6 +345,9 @@ public final class Spawner implements AutoCloseable {
                     interrupted = true;
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof SpawnException x) {
+                        throw x;
+                    }
+                    if (e.getCause() instanceof CloneRefused x) {
                         throw x;
                     }
                     throw new SpawnException("exec failed: " + e.getCause(), 0);
@@ -334,8 +382,12 @@ public final class Spawner implements AutoCloseable {
         return NICE_SPAWNERS[nice];
     }
 
-    private int posixSpawn(String executable, List<String> args, SpawnSpec spec, int stdinFd, int outFd, int errFd)
-            throws SpawnException {
+    /**
+     * posix_spawn, or with {@code groupFd} other than -1 the same child made inside that cgroup by clone3
+     * ({@link IntoCgroup}).
+     */
+    private int posixSpawn(String executable, List<String> args, SpawnSpec spec, int groupFd, int stdinFd,
+                           int outFd, int errFd) throws SpawnException {
         List<byte[]> argv = new ArrayList<>(args.size());
         for (String a : args) {
             argv.add(Native.cstring(a));
@@ -374,6 +426,16 @@ public final class Spawner implements AutoCloseable {
             }
             mem.putAddress(envpOff + 8L * envp.size(), 0L);
 
+            if (groupFd >= 0) {
+                int rc = IntoCgroup.lib().taskfs_spawn(mem.slice(PID_OFF), groupFd, Pointer.wrap(Native.RUNTIME,
+                        exeAddr), mem.slice(argvOff), mem.slice(envpOff), stdinFd, outFd, errFd,
+                        dir != null ? Pointer.wrap(Native.RUNTIME, dirAddr) : null);
+                if (rc < 0) {
+                    throw new CloneRefused(-rc);
+                }
+                return spawned(rc, mem, spec);
+            }
+
             check(C.posix_spawnattr_init(attr), "posix_spawnattr_init");
             attrReady = true;
             check(C.posix_spawnattr_setflags(attr,
@@ -395,15 +457,8 @@ public final class Spawner implements AutoCloseable {
                         "posix_spawn_file_actions_addchdir_np");
             }
 
-            int rc = C.posix_spawn(mem.slice(PID_OFF), Pointer.wrap(Native.RUNTIME, exeAddr), actions, attr,
-                    mem.slice(argvOff), mem.slice(envpOff));
-            if (rc != 0) {
-                if (spec.dir() != null) {
-                    checkDir(spec.dir()); // the directory may have gone since we looked
-                }
-                throw new SpawnException("exec failed: " + spec.argv().get(0) + ": " + Native.strerror(rc), rc);
-            }
-            return mem.getInt(PID_OFF);
+            return spawned(C.posix_spawn(mem.slice(PID_OFF), Pointer.wrap(Native.RUNTIME, exeAddr), actions, attr,
+                    mem.slice(argvOff), mem.slice(envpOff)), mem, spec);
         } finally {
             if (actionsReady) {
                 C.posix_spawn_file_actions_destroy(actions);
@@ -413,6 +468,17 @@ public final class Spawner implements AutoCloseable {
             }
             Native.free(mem);
         }
+    }
+
+    /** The pid stored at the start of {@code mem}, or devcmd's message for the errno {@code rc}. */
+    private static int spawned(int rc, Pointer mem, SpawnSpec spec) throws SpawnException {
+        if (rc != 0) {
+            if (spec.dir() != null) {
+                checkDir(spec.dir()); // the directory may have gone since we looked
+            }
+            throw new SpawnException("exec failed: " + spec.argv().get(0) + ": " + Native.strerror(rc), rc);
+        }
+        return mem.getInt(PID_OFF);
     }
 
     private static long put(Pointer mem, long[] cursor, byte[] bytes) {
@@ -440,7 +506,7 @@ public final class Spawner implements AutoCloseable {
      */
     static final String SETPRIV = "/usr/bin/setpriv";
 
-    /** Runs the few words that move a child into its cgroup before it executes the command. */
+    /** Where there is no clone3 into a cgroup: runs the few words that move a child there before the command. */
     static final String SH = "/bin/sh";
 
     static List<String> asUser(Credentials as, List<String> argv) {

@@ -157,6 +157,44 @@ class SpawnerTest {
     }
 
     @Test
+    void commandIsItselfAndInItsOwnCgroupFromTheStart() throws Exception {
+        assertThat(spawner.contains()).as("cgroup v2 here").isTrue();
+        assertThat(IntoCgroup.lib()).as("the clone3 library loaded from the build").isNotNull();
+        for (int i = 0; i < 20; i++) {
+            RunningProcess p = spawner.spawn(spec("sleep", "30"));
+            // No shell runs first to move it: the moment spawn returns, the pid is sleep, already in its group.
+            Path exe = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/exe"));
+            String group = Files.readString(Path.of("/proc/" + p.pid() + "/cgroup"));
+            assertThat(exe.getFileName()).hasToString("sleep");
+            assertThat(group).containsPattern("(?m)^0::(/.*)?/taskfs-\\d+-\\d+/\\d+$");
+            p.signal(LibC.SIGKILL);
+            await(p);
+            p.release();
+        }
+    }
+
+    @Test
+    void withoutTheCloneLibraryTheShellMovesTheCommandIntoItsGroup() throws Exception {
+        IntoCgroup.use(false);
+        try {
+            SpawnSpec s = spec("sh", "-c", "grep ^0:: /proc/$$/cgroup; setsid sleep 30 & echo $!; wait");
+            RunningProcess p = spawner.spawn(s);
+            await().atMost(Duration.ofSeconds(ExecTesting.TIMEOUT_S))
+                    .until(() -> Files.readString(s.stdoutLog()).lines().count() == 2);
+            List<String> out = Files.readString(s.stdoutLog()).lines().toList();
+            assertThat(out.get(0)).matches("0::(/.*)?/taskfs-\\d+-\\d+/\\d+");
+            Path escaped = Path.of("/proc/" + out.get(1));
+            assertThat(Files.readString(escaped.resolve("cgroup"))).contains(out.get(0));
+            // Out of the process group, still in the cgroup: release takes it along.
+            p.release();
+            await().atMost(Duration.ofSeconds(ExecTesting.TIMEOUT_S)).until(() -> !Files.exists(escaped)
+                    || Files.readString(escaped.resolve("stat")).contains(") Z "));
+        } finally {
+            IntoCgroup.use(true);
+        }
+    }
+
+    @Test
     void niceIsAppliedAndClampedTo19() throws Exception {
         for (int[] c : new int[][] {{5, 5}, {40, 19}, {0, 0}}) {
             RunningProcess p = spawner.spawn(spec("sh", "-c", "read go; cut -d' ' -f19 /proc/$$/stat").withNice(c[0]));

@@ -95,8 +95,9 @@ public final class Pool implements AutoCloseable {
     /** @param auth how the coordinator authenticates to its members, as the service {@code uname} */
     public Pool(Settings settings, String uname, AuthMethod auth) {
         this.settings = settings;
-        // Large enough to forward in one write anything a client may write to ctl, env or args here.
-        this.clientOptions = ClientOptions.defaults().withMsize(CtlRequest.MAX_LENGTH + P9.IOHDRSZ)
+        // As large as a member agrees to: a run's output is copied here in reads of a whole message, so fewer
+        // and larger reads follow a fast task (a member must agree to at least a ctl command, see Member).
+        this.clientOptions = ClientOptions.defaults().withMsize(P9.MAX_MSIZE)
                 .withUname(uname).withRequestTimeout(settings.requestTimeout())
                 .withConnectTimeout(settings.requestTimeout()).withAuth(auth).withGroup(loops);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
