@@ -14,6 +14,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -97,11 +98,11 @@ final class Connection extends ChannelInboundHandlerAdapter {
         CompletableFuture<Connection> result = new CompletableFuture<>();
         EventLoopGroup owned = null;
         try {
-            Class<? extends Channel> type = Transport.clientChannel(address);
             EventLoopGroup group = options.group();
             if (group == null) {
-                group = owned = Transport.newGroup(1, "styx-client");
+                group = owned = Transport.newClientGroup("styx-client", List.of(address));
             }
+            Class<? extends Channel> type = Transport.clientChannel(address, group);
             Connection conn = new Connection(address, options, owned, result);
             Bootstrap b = new Bootstrap().group(group).channel(type).handler(new ChannelInitializer<Channel>() {
                 @Override
@@ -119,7 +120,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
                     conn.sendVersion();
                 } else {
                     conn.failHandshake(new StyxConnectionException(
-                            "cannot connect to " + address + ": " + describe(f.cause()), f.cause()));
+                            "cannot connect to " + address + ": " + describeRefusal(f.cause()), f.cause()));
                     if (conn.channel == null) {
                         // never registered, so no close listener will shut the owned group down
                         conn.shutDownOwnedGroup();
@@ -549,6 +550,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     private static String describe(Throwable t) {
         return org.taskfs.styx.util.Failures.text(t);
+    }
+
+    /** Netty's NIO transport appends ": /HOST:PORT" to a refused connection's reason; our message names it already. */
+    private static String describeRefusal(Throwable t) {
+        String s = describe(t);
+        int at = s.lastIndexOf(": /");
+        return t instanceof java.net.ConnectException && at >= 0 ? s.substring(0, at) : s;
     }
 
     static String format(long nanos) {

@@ -93,7 +93,7 @@ public final class RedialingClient implements AutoCloseable {
             throw new IllegalArgumentException("negative reconnect timeout " + reconnectTimeout);
         }
         List<DialAddress> list = List.copyOf(addresses);
-        EventLoopGroup owned = options.group() == null ? Transport.newGroup(1, "styx-redial") : null;
+        EventLoopGroup owned = options.group() == null ? Transport.newClientGroup("styx-redial", list) : null;
         ClientOptions shared = owned == null ? options : options.withGroup(owned);
         CompletableFuture<RedialingClient> result = new CompletableFuture<>();
         firstDial(list, shared, 0, new ArrayList<>(), result, c -> new RedialingClient(list, shared, owned,

@@ -2,6 +2,7 @@ package org.taskfs.styx.dial;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -15,6 +16,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Collection;
 
 /**
  * Chooses Netty's native epoll transport where it loads (Linux x86_64: Unix sockets and peer
@@ -28,7 +30,21 @@ public final class Transport {
     }
 
     public static EventLoopGroup newGroup(int threads, String name) {
-        IoHandlerFactory factory = isNative() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return newGroup(threads, name, isNative());
+    }
+
+    /**
+     * One thread for a client of its own that dials {@code addresses}: NIO unless one of them is a Unix socket.
+     * Loading the native transport (copying its library out of the jar, initialising Netty's network utilities)
+     * is a fifth of a one-shot command's start-up, and TCP does not need it.
+     */
+    public static EventLoopGroup newClientGroup(String name, Collection<DialAddress> addresses) {
+        boolean unix = addresses.stream().anyMatch(a -> a.kind() == DialAddress.Kind.UNIX);
+        return newGroup(1, name, unix && isNative());
+    }
+
+    private static EventLoopGroup newGroup(int threads, String name, boolean epoll) {
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
     }
 
@@ -40,12 +56,17 @@ public final class Transport {
         return isNative() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
-    public static Class<? extends Channel> clientChannel(DialAddress address) {
+    /** The channel class for dialling {@code address} on {@code group}'s threads. */
+    public static Class<? extends Channel> clientChannel(DialAddress address, EventLoopGroup group) {
+        boolean nio = group instanceof IoEventLoopGroup g && g.isIoType(NioIoHandler.class);
         if (address.kind() == DialAddress.Kind.UNIX) {
             requireNative(address);
+            if (nio) {
+                throw new IllegalStateException("Unix sockets (" + address + ") need an epoll event loop, not NIO");
+            }
             return EpollDomainSocketChannel.class;
         }
-        return isNative() ? EpollSocketChannel.class : NioSocketChannel.class;
+        return nio ? NioSocketChannel.class : EpollSocketChannel.class;
     }
 
     private static void requireNative(DialAddress address) {
