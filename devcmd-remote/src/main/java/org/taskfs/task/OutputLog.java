@@ -389,28 +389,35 @@ public final class OutputLog implements AutoCloseable {
 
     /**
      * Appends {@code data} from Java (a coordinator's copy of a remote task's output). Safe alongside a process's
-     * own writes: both sides append with O_APPEND. Blocks on the disk: not for event loops.
+     * own writes: both sides append with O_APPEND. Blocks on the disk: not for event loops. If the disk fills
+     * part-way, the part written is in the log (readers get it) and the failure is thrown.
      */
     public void append(byte[] data) throws IOException {
-        synchronized (appendLock) {
-            if (closed) {
-                throw new ClosedChannelException();
+        try {
+            synchronized (appendLock) {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                if (appender == null) {
+                    appender = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                }
+                ByteBuffer b = ByteBuffer.wrap(data);
+                try {
+                    while (b.hasRemaining()) {
+                        appender.write(b);
+                    }
+                } finally {
+                    keepTail(b.hasRemaining() ? Arrays.copyOf(data, b.position()) : data);
+                }
+                if (complete) {
+                    // A late append to a complete log (its copy ended with the member's loss) keeps no descriptor.
+                    closeQuietly(appender);
+                    appender = null;
+                }
             }
-            if (appender == null) {
-                appender = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            }
-            ByteBuffer b = ByteBuffer.wrap(data);
-            while (b.hasRemaining()) {
-                appender.write(b);
-            }
-            keepTail(data);
-            if (complete) {
-                // A late append to a complete log (its copy ended with the member's loss) keeps no descriptor.
-                closeQuietly(appender);
-                appender = null;
-            }
+        } finally {
+            deliverParked();
         }
-        deliverParked();
     }
 
     private void keepTail(byte[] data) {

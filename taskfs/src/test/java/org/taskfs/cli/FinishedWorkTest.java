@@ -144,16 +144,21 @@ class FinishedWorkTest {
     }
 
     /**
-     * The test's classpath with this module's classes in a jar, as installed. A class first needed at the limit
-     * (an error path's) must load without a descriptor: from a directory each class is a file to open, while a
-     * jar is one descriptor, opened at start.
+     * The test's classpath with every directory of classes (this module's, and in a reactor build those of the
+     * modules it uses) in a jar, as installed. A class first needed at the limit (an error path's) must load
+     * without a descriptor: from a directory each class is a file to open, while a jar is one descriptor,
+     * opened at start.
      */
     private String installedClasspath() throws Exception {
-        Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String classpath = System.getProperty("java.class.path");
-        if (!Files.isDirectory(classes)) {
-            return classpath;
+        List<String> entries = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path classes = Path.of(e);
+            entries.add(Files.isDirectory(classes) ? jarOf(classes).toString() : e);
         }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    private Path jarOf(Path classes) throws Exception {
         Path jar = Files.createTempFile("taskfs-classes-", ".jar");
         jars.add(jar);
         try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
@@ -164,11 +169,7 @@ class FinishedWorkTest {
                 out.closeEntry();
             }
         }
-        List<String> entries = new ArrayList<>();
-        for (String e : classpath.split(java.io.File.pathSeparator)) {
-            entries.add(Path.of(e).equals(classes) ? jar.toString() : e);
-        }
-        return String.join(java.io.File.pathSeparator, entries);
+        return jar;
     }
 
     /** {@code n} sessions of one task that ran {@code true}, left unreleased; their wait lines. */

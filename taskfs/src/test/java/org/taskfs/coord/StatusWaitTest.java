@@ -93,6 +93,32 @@ class StatusWaitTest extends ClusterTestBase {
     }
 
     @Test
+    void aTaskThatFillsTheCoordinatorsDiskAndThenGoesQuietIsStoppedAtOnce(@TempDir Path dir) throws Exception {
+        // The copy fails on its last chunk, and nothing more will come to notice it by: the task is stopped then,
+        // not when it next prints (never) or ends (in ten minutes).
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.toString())
+                .inheritIO().start();
+        assertThat(mount.waitFor()).as("mount a 256 KiB tmpfs").isZero();
+        try {
+            LocalCluster c = cluster(Coordinator.Config.defaults(LOOPBACK).withScratch(small), 1, 2);
+            Sh sh = sh(c);
+            String s = sh.newSession();
+            sh.echo("/" + s + "/ctl", "res 1");
+            sh.echo("/" + s + "/ctl", "exec sh -c 'head -c 400000 /dev/zero; exec sleep 600'");
+            String wait = sh.cat("/" + s + "/wait");
+            assertThat(PlanNineQuoting.tokenize(wait.strip()).get(5))
+                    .startsWith("killed; output incomplete: stdout: cannot keep it here after ")
+                    .contains("No space left on device");
+            assertThat(sh.catBytes("/" + s + "/stdout").length).isPositive().isLessThan(400_000);
+            sh.echo("/" + s + "/ctl", "release");
+        } finally {
+            closeResources();
+            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     void outputTheCoordinatorCannotKeepIsToldInTheWaitLine(@TempDir Path dir) throws Exception {
         // The coordinator's copies on a filesystem too small for them: the disk fills as the output comes.
         Path small = Files.createDirectories(dir.resolve("small"));

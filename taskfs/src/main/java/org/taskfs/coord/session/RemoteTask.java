@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.taskfs.coord.pool.Member;
 import org.taskfs.styx.client.RemoteFid;
@@ -42,7 +43,6 @@ final class RemoteTask implements Leaf, Member.Occupant {
         }
 
         void lose(String what) {
-            LOG.log(System.Logger.Level.WARNING, "output incomplete: {0}", what);
             loss.accumulateAndGet(what, (a, b) -> a == null ? b : a);
         }
 
@@ -292,6 +292,8 @@ final class RemoteTask implements Leaf, Member.Occupant {
                 // What it prints from now on would be lost: it is stopped, and its wait line says why.
                 member.write(owner, remote("ctl"), "kill");
             }
+            // Last: out of descriptors, the logger's first use can fail too, and the above must happen regardless.
+            LOG.log(System.Logger.Level.WARNING, "output incomplete: {0}: {1}", file, why);
         };
         member.open(owner, remote(file), P9.OREAD, true).whenComplete((f, e) -> {
             if (e != null) {
@@ -301,40 +303,64 @@ final class RemoteTask implements Leaf, Member.Occupant {
                 pumped.complete(null);
                 return;
             }
-            copy(f, log, lose, pumped, 0, CompletableFuture.completedFuture(null));
+            copy(f, log, lose, pumped, 0, CompletableFuture.completedFuture(null), new AtomicBoolean());
         });
         return pumped;
     }
 
     /**
      * Copies a remote stream into a local log until EOF, in order. The next read goes out while the chunk
-     * before is appended; at most one append waits behind another, so a slow disk holds the reads back.
+     * before is appended; at most one append waits behind another, so a slow disk holds the reads back. A failed
+     * append ends the copy at once, also while the next read waits for output that may never come.
      */
     private static void copy(RemoteFid from, OutputLog to, Consumer<String> lose, CompletableFuture<Void> pumped,
-                             long offset, CompletableFuture<Void> appended) {
+                             long offset, CompletableFuture<Void> appended, AtomicBoolean over) {
         from.read(offset, from.iounit()).whenComplete((b, e) -> {
             if (e != null || b.length == 0) {
-                if (e != null && !(Failures.cause(e) instanceof StyxConnectionException)) {
-                    lose.accept("cannot read it after " + offset + " bytes: " + Failures.text(e));
-                }
-                // End of file only once everything read is in the log.
-                appended.whenComplete((v, x) -> {
-                    from.clunk();
-                    pumped.complete(null);
-                });
+                String unread = e != null && !(Failures.cause(e) instanceof StyxConnectionException)
+                        ? "cannot read it after " + offset + " bytes: " + Failures.text(e) : null;
+                // End of file only once everything read is in the log (a failed append has ended it already).
+                appended.whenComplete((v, x) -> stop(over, from, pumped, lose, unread));
                 return;
             }
             CompletableFuture<Void> next = appended.thenCompose(v -> to.appendLater(b));
-            appended.whenComplete((v, x) -> {
+            next.whenComplete((v, x) -> {
                 if (x != null) {
-                    lose.accept("cannot keep it here after " + offset + " bytes: " + Failures.text(x));
-                    from.clunk();
-                    pumped.complete(null);
-                } else {
-                    copy(from, to, lose, pumped, offset + b.length, next);
+                    stop(over, from, pumped, lose, cannotKeep(to, x));
+                }
+            });
+            appended.whenComplete((v, x) -> {
+                if (x == null && !over.get()) {
+                    copy(from, to, lose, pumped, offset + b.length, next, over);
                 }
             });
         });
+    }
+
+    /** Ends a copy, once: what is missing is told, the remote file let go, the pump done. */
+    private static void stop(AtomicBoolean over, RemoteFid from, CompletableFuture<Void> pumped, Consumer<String> lose,
+                             String missing) {
+        if (over.compareAndSet(false, true)) {
+            try {
+                if (missing != null) {
+                    lose.accept(missing);
+                }
+            } finally {
+                from.clunk();
+                pumped.complete(null);
+            }
+        }
+    }
+
+    /** An append failed: what is kept here, and why no more is. */
+    private static String cannotKeep(OutputLog to, Throwable why) {
+        long kept;
+        try {
+            kept = to.size();
+        } catch (IOException e) {
+            kept = 0;
+        }
+        return "cannot keep it here after " + kept + " bytes: " + Failures.text(why);
     }
 
     /**
