@@ -96,31 +96,24 @@ class StatusWaitTest extends ClusterTestBase {
     void aTaskThatFillsTheCoordinatorsDiskAndThenGoesQuietIsStoppedAtOnce(@TempDir Path dir) throws Exception {
         // The copy fails on its last chunk, and nothing more will come to notice it by: the task is stopped then,
         // not when it next prints (never) or ends (in ten minutes).
-        Path small = Files.createDirectories(dir.resolve("small"));
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.toString())
-                .inheritIO().start();
-        assertThat(mount.waitFor()).as("mount a 256 KiB tmpfs").isZero();
-        try {
-            LocalCluster c = cluster(Coordinator.Config.defaults(LOOPBACK).withScratch(small), 1, 2);
-            Sh sh = sh(c);
-            String s = sh.newSession();
-            sh.echo("/" + s + "/ctl", "res 1");
-            sh.echo("/" + s + "/ctl", "exec sh -c 'head -c 400000 /dev/zero; exec sleep 600'");
-            String wait = sh.cat("/" + s + "/wait");
-            assertThat(PlanNineQuoting.tokenize(wait.strip()).get(5))
-                    .startsWith("killed; output incomplete: stdout: cannot keep it here after ")
-                    .contains("No space left on device");
-            assertThat(sh.catBytes("/" + s + "/stdout").length).isPositive().isLessThan(400_000);
-            sh.echo("/" + s + "/ctl", "release");
-        } finally {
-            closeResources();
-            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
-        }
+        String wait = onAFullDisk(dir, "sh -c 'head -c 400000 /dev/zero; exec sleep 600'", 400_000);
+        assertThat(wait).startsWith("killed; output incomplete: stdout: cannot keep it here after ")
+                .contains("No space left on device");
     }
 
     @Test
     void outputTheCoordinatorCannotKeepIsToldInTheWaitLine(@TempDir Path dir) throws Exception {
-        // The coordinator's copies on a filesystem too small for them: the disk fills as the output comes.
+        String wait = onAFullDisk(dir, "head -c 1000000 /dev/zero", 1_000_000);
+        assertThat(wait).startsWith("output incomplete: stdout: cannot keep it here after ")
+                .contains("No space left on device");
+    }
+
+    /**
+     * Runs {@code command}, which prints {@code printed} bytes, with the coordinator's copies on a filesystem too
+     * small for them, so the disk fills as the output comes; the message of its wait line. What was kept is
+     * there, and the reader is not left waiting for the rest.
+     */
+    private String onAFullDisk(Path dir, String command, int printed) throws Exception {
         Path small = Files.createDirectories(dir.resolve("small"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.toString())
                 .inheritIO().start();
@@ -130,14 +123,11 @@ class StatusWaitTest extends ClusterTestBase {
             Sh sh = sh(c);
             String s = sh.newSession();
             sh.echo("/" + s + "/ctl", "res 1");
-            sh.echo("/" + s + "/ctl", "exec head -c 1000000 /dev/zero");
+            sh.echo("/" + s + "/ctl", "exec " + command);
             String wait = sh.cat("/" + s + "/wait");
-            assertThat(PlanNineQuoting.tokenize(wait.strip()).get(5))
-                    .startsWith("output incomplete: stdout: cannot keep it here after ")
-                    .contains("No space left on device");
-            // What was kept is there, and the reader is not left waiting for the rest.
-            assertThat(sh.catBytes("/" + s + "/stdout").length).isPositive().isLessThan(1_000_000);
+            assertThat(sh.catBytes("/" + s + "/stdout").length).isPositive().isLessThan(printed);
             sh.echo("/" + s + "/ctl", "release");
+            return PlanNineQuoting.tokenize(wait.strip()).get(5);
         } finally {
             closeResources();
             new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
