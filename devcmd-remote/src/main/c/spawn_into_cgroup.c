@@ -10,8 +10,9 @@
  * a stack of its own and makes raw system calls only: it is not a thread glibc or the JVM knows about.
  *
  * Returns 0 and stores the pid; a positive errno when the command could not be started (the exec, dup or
- * chdir failed: the child is reaped here); a negative errno when clone3 itself failed (an old kernel, a
- * cgroup the caller may not use), after which the caller may start the command another way.
+ * chdir failed: the child is reaped here); a negative errno when this way cannot work here (clone3 failed: an
+ * old kernel, a cgroup the caller may not use; or no close_range), after which the caller may start the
+ * command another way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,7 +55,7 @@ struct request {
     char *const *envp;
     int fds[3];
     const char *dir;
-    volatile int error; /* set by the child when it fails; read by the caller after it has exited */
+    volatile int error; /* set by the child when it fails (negative: this way cannot work here); read after it exits */
 };
 
 #define STACK_SIZE (64 * 1024)
@@ -86,7 +87,12 @@ static int child(struct request *r) {
             fail(r);
         }
     }
-    raw(SYS_close_range, 3, ~0U, 0, 0); /* the JVM's descriptors are mostly not close-on-exec */
+    /* The JVM's descriptors are mostly not close-on-exec. A kernel without close_range (before 5.9) cannot
+     * make this child safely: the caller is told so, as if clone3 had failed, and starts it another way. */
+    if (raw(SYS_close_range, 3, ~0U, 0, 0) != 0) {
+        r->error = -(errno ? errno : ENOSYS);
+        raw(SYS_exit_group, 127, 0, 0, 0);
+    }
     if (r->dir != NULL && raw(SYS_chdir, (long) r->dir, 0, 0, 0) != 0) {
         fail(r);
     }
