@@ -19,7 +19,9 @@ import org.taskfs.styx.codec.P9;
  * @param connectTimeout bound on the TCP (or Unix socket) connect and, separately, on the version
  *                       handshake; {@link Duration#ZERO} means no limit
  * @param maxTags        most requests outstanding at once (tags 0..maxTags-1); more wait in order
- *                       for a free tag, their timeouts running meanwhile
+ *                       for a free tag, their timeouts running meanwhile. As many tags again (as far as
+ *                       the tag space goes) are kept for the Tflush of a cancelled or timed-out request, so
+ *                       requests holding every tag can still be flushed
  * @param auth           how the client authenticates with Tauth when the server asks; {@link AuthMethod#NONE}
  *                       attaches without (local servers know a local client from the kernel)
  * @param group          event loop group to run on, made by

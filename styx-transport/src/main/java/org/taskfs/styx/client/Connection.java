@@ -73,9 +73,17 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private volatile StyxConnectionException closed;
 
     // ---- event-loop confined
+    /**
+     * Requests take tags 0..maxTags-1; the tags after those, as many again where the tag space allows, are kept
+     * for Tflush, so that requests holding every request tag (reads parked on the server) can still be flushed.
+     */
     private final Call[] slots;
+    private final int requestTags;
     private int nextTag;
-    private int inUse;
+    private int nextFlushTag;
+    /** Tags in use below requestTags (requests, and flushes when the reserve is full), and above it. */
+    private int requestTagsInUse;
+    private int reserveInUse;
     /** Requests waiting for a free tag, in order; flushes go first. */
     private final ArrayDeque<Call> waiting = new ArrayDeque<>();
     private boolean flushScheduled;
@@ -89,7 +97,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
         this.options = options;
         this.ownedGroup = ownedGroup;
         this.handshake = handshake;
-        this.slots = new Call[options.maxTags()];
+        this.requestTags = options.maxTags();
+        this.slots = new Call[Math.min(ClientOptions.MAX_TAGS, 2 * requestTags)];
+        this.nextFlushTag = requestTags;
     }
 
     // ------------------------------------------------------------------ connecting
@@ -278,8 +288,9 @@ final class Connection extends ChannelInboundHandlerAdapter {
         if (c.timeoutNanos > 0 && c.timer == null) {
             c.timer = loop.schedule(() -> timedOut(c), c.timeoutNanos, TimeUnit.NANOSECONDS);
         }
-        if (inUse == slots.length || !waiting.isEmpty()) {
-            if (c.flushOf != null) {
+        boolean flush = c.flushOf != null;
+        if (!hasTagFor(c) || (!flush && !waiting.isEmpty())) {
+            if (flush) {
                 waiting.addFirst(c);
             } else {
                 waiting.addLast(c);
@@ -289,14 +300,28 @@ final class Connection extends ChannelInboundHandlerAdapter {
         dispatch(c);
     }
 
+    /** A Tflush may take any free tag; a request only one of the request tags. */
+    private boolean hasTagFor(Call c) {
+        return requestTagsInUse < requestTags || (c.flushOf != null && reserveInUse < slots.length - requestTags);
+    }
+
     private void dispatch(Call c) {
-        int tag = nextTag;
+        boolean flush = c.flushOf != null;
+        // A flush takes a flush tag while one is free, else (no reserve, or all taken) a request tag.
+        boolean reserve = flush && reserveInUse < slots.length - requestTags;
+        int from = reserve ? requestTags : 0;
+        int to = reserve ? slots.length : requestTags;
+        int tag = reserve ? nextFlushTag : nextTag;
         while (slots[tag] != null) {
-            tag = tag + 1 == slots.length ? 0 : tag + 1;
+            tag = tag + 1 == to ? from : tag + 1;
         }
         // Rolling on rather than taking the lowest free tag keeps a just-freed tag out of use for a
         // while, so a late or duplicated reply is caught as "unknown tag" instead of misdelivered.
-        nextTag = tag + 1 == slots.length ? 0 : tag + 1;
+        if (reserve) {
+            nextFlushTag = tag + 1 == to ? from : tag + 1;
+        } else {
+            nextTag = tag + 1 == to ? from : tag + 1;
+        }
         Tmessage m;
         try {
             m = c.factory.apply(tag);
@@ -308,7 +333,11 @@ final class Connection extends ChannelInboundHandlerAdapter {
         c.tag = tag;
         c.request = m;
         slots[tag] = c;
-        inUse++;
+        if (reserve) {
+            reserveInUse++;
+        } else {
+            requestTagsInUse++;
+        }
         channel.write(m, channel.voidPromise());
         if (!flushScheduled) {
             // Flushing once after the requests already queued on the loop have been written turns a
@@ -345,18 +374,26 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private void release(Call c) {
         if (c.tag >= 0 && slots[c.tag] == c) {
             slots[c.tag] = null;
-            inUse--;
+            if (c.tag >= requestTags) {
+                reserveInUse--;
+            } else {
+                requestTagsInUse--;
+            }
         }
     }
 
     /** Gives freed tags to waiting requests. */
     private void drain() {
-        while (inUse < slots.length && !waiting.isEmpty() && closed == null) {
-            Call w = waiting.pollFirst();
+        while (!waiting.isEmpty() && closed == null) {
+            Call w = waiting.peekFirst();
             if (w.isDone() || w.abandoned) {
+                waiting.pollFirst();
                 w.settle(null, false);
-            } else {
+            } else if (hasTagFor(w)) {
+                waiting.pollFirst();
                 dispatch(w);
+            } else {
+                break;
             }
         }
     }
@@ -462,7 +499,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             return;
         }
         String what = c.request == null
-                ? "request waiting for one of " + slots.length + " busy tags"
+                ? "request waiting for one of " + requestTags + " busy tags"
                 : describe(c.request);
         // Tflush first: completing the future runs the caller's cleanup (a Tclunk of the same fid,
         // typically), which should reach the server after the flush of the request it concerns.
@@ -530,7 +567,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
                 fail(c, e);
             }
         }
-        inUse = 0;
+        requestTagsInUse = 0;
+        reserveInUse = 0;
         Call w;
         while ((w = waiting.pollFirst()) != null) {
             fail(w, e);

@@ -213,11 +213,13 @@ class StyxClientTest extends ClientTestBase {
         for (int i = 1; i < n; i += 2) {
             assertThat(((Rmessage.Read) get(futures.get(i))).data()).containsExactly((byte) i);
         }
+        // One wait for all: each await() polls no sooner than 100 ms, which a thousand of them made 100 s.
+        List<CompletableFuture<Rmessage>> evens = new ArrayList<>();
         for (int i = 0; i < n; i += 2) {
-            CompletableFuture<Rmessage> f = futures.get(i);
-            await().atMost(WAIT).until(f::isDone);
-            assertThat(f).isCancelled();
+            evens.add(futures.get(i));
         }
+        await().atMost(WAIT).until(() -> evens.stream().allMatch(CompletableFuture::isDone));
+        assertThat(evens).allMatch(CompletableFuture::isCancelled);
         assertThat(get(stat(c))).isInstanceOf(Rmessage.Stat.class);
         assertThat(c.isOpen()).isTrue();
         // every even read that reached the server was flushed
@@ -262,7 +264,7 @@ class StyxClientTest extends ClientTestBase {
     void cancelSendsTflushAndTheTagIsNotReusedBeforeRflush() throws Exception {
         // Tflush is held too, so the test decides when Rflush arrives.
         ScriptedServer server = server(t -> t instanceof Tmessage.Stat ? new Rmessage.Stat(t.tag(), DIR) : null);
-        StyxClient c = connect(server, ClientOptions.defaults().withMaxTags(2));
+        StyxClient c = connect(server, ClientOptions.defaults().withMaxTags(1));
 
         CompletableFuture<Rmessage> f = read(c, 0);
         await().atMost(WAIT).until(() -> server.received().size() == 1);
@@ -273,7 +275,9 @@ class StyxClientTest extends ClientTestBase {
         Tmessage.Flush flush = (Tmessage.Flush) server.received().get(1);
         assertThat(flush.oldtag()).isEqualTo(oldtag);
 
-        // Both tags are held now. The original reply arriving before Rflush is legal, and frees nothing.
+        // The one request tag is held until Rflush (the Tflush has a tag of its own, beyond the request tags).
+        // The original reply arriving before Rflush is legal, and frees nothing.
+        assertThat(flush.tag()).isNotEqualTo(oldtag);
         CompletableFuture<Rmessage> later = stat(c);
         server.reply(new Rmessage.Read(oldtag, new byte[]{1}));
         await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> server.received().size() == 2);
@@ -284,6 +288,34 @@ class StyxClientTest extends ClientTestBase {
         assertThat(server.received()).hasSize(3);
         assertThat(f).isCancelled();
         assertThat(c.isOpen()).isTrue();
+    }
+
+    @Test
+    void requestsHoldingEveryTagCanStillBeFlushed() throws Exception {
+        // Reads parked on the server hold both request tags: their Tflushes go out at once on tags of their own,
+        // rather than waiting for a tag that only a flush could free.
+        ScriptedServer server = server(t -> t instanceof Tmessage.Flush ? null
+                : t instanceof Tmessage.Stat ? new Rmessage.Stat(t.tag(), DIR) : null);
+        StyxClient c = connect(server, ClientOptions.defaults().withMaxTags(2).withRequestTimeout(Duration.ZERO));
+        CompletableFuture<Rmessage> a = read(c, 0);
+        CompletableFuture<Rmessage> b = read(c, 1);
+        await().atMost(WAIT).until(() -> server.received().size() == 2);
+
+        a.cancel(true);
+        b.cancel(true);
+        await().atMost(WAIT).until(() -> server.received(Tmessage.Flush.class).size() == 2);
+        Set<Integer> readTags = new HashSet<>();
+        server.received(Tmessage.Read.class).forEach(r -> readTags.add(r.tag()));
+        Set<Integer> oldtags = new HashSet<>();
+        server.received(Tmessage.Flush.class).forEach(fl -> {
+            oldtags.add(fl.oldtag());
+            assertThat(readTags).doesNotContain(fl.tag());
+        });
+        assertThat(oldtags).isEqualTo(readTags);
+
+        // Each Rflush frees its read's tag (and its own): requests go on.
+        server.received(Tmessage.Flush.class).forEach(fl -> server.reply(new Rmessage.Flush(fl.tag())));
+        assertThat(get(stat(c))).isInstanceOf(Rmessage.Stat.class);
     }
 
     @Test
