@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import jnr.ffi.Pointer;
 import org.taskfs.node.exec.Native.LibC;
 
 /**
@@ -163,23 +162,17 @@ final class Cgroups implements AutoCloseable {
         if (fd < 0) {
             return false;
         }
-        Pointer buf = Native.malloc(EVENTS_SIZE);
         try {
-            long n = C.read(fd, buf, EVENTS_SIZE);
-            if (n <= 0) {
-                return false;
-            }
-            byte[] b = new byte[(int) n];
-            buf.get(0, b, 0, b.length);
-            return new String(b, StandardCharsets.US_ASCII).contains("populated 1");
+            byte[] b = new byte[EVENTS_SIZE];
+            long n = C.read(fd, b, b.length);
+            return n > 0 && new String(b, 0, (int) n, StandardCharsets.US_ASCII).contains("populated 1");
         } finally {
-            Native.free(buf);
             C.close(fd);
         }
     }
 
     /** cgroup.events is two short lines ("populated 0", "frozen 0"); the first is all we need. */
-    private static final long EVENTS_SIZE = 128;
+    private static final int EVENTS_SIZE = 128;
 
     /**
      * SIGKILL to everything in {@code group}, in one write so nothing forks away in between; whether anything was

@@ -232,6 +232,8 @@ final class Native {
 
         @ssize_t long read(int fd, Pointer buf, @size_t long count);
 
+        @ssize_t long read(int fd, @Out byte[] buf, @size_t long count);
+
         int wait4(int pid, Pointer status, int options, Pointer rusage);
 
         /**

@@ -272,8 +272,8 @@ public final class Spawner implements AutoCloseable {
     /** Starts the child, at niceness {@code nice} if above 0, in the cgroup open as {@code groupFd} if not -1. */
     private int launch(int nice, String executable, List<String> argv, SpawnSpec spec, int groupFd, int stdinFd,
                        int outFd, int errFd) throws SpawnException {
-        return nice > 0 ? posixSpawnNiced(nice, executable, argv, spec, groupFd, stdinFd, outFd, errFd)
-                : posixSpawn(executable, argv, spec, groupFd, stdinFd, outFd, errFd);
+        return nice > 0 ? startChildNiced(nice, executable, argv, spec, groupFd, stdinFd, outFd, errFd)
+                : startChild(executable, argv, spec, groupFd, stdinFd, outFd, errFd);
     }
 
     /** Processes spawned and not yet released. */
@@ -331,9 +331,9 @@ public final class Spawner implements AutoCloseable {
      * the command (a quick one runs, or even finishes, at the daemon's niceness); on Linux niceness is per thread
      * and a child starts with its creating thread's, so it is right from the first instruction.
      */
-    private int posixSpawnNiced(int nice, String executable, List<String> args, SpawnSpec spec, int groupFd,
+    private int startChildNiced(int nice, String executable, List<String> args, SpawnSpec spec, int groupFd,
                                 int stdinFd, int outFd, int errFd) throws SpawnException {
-        Future<Integer> pid = niceSpawner(nice).submit(() -> posixSpawn(executable, args, spec, groupFd, stdinFd,
+        Future<Integer> pid = niceSpawner(nice).submit(() -> startChild(executable, args, spec, groupFd, stdinFd,
                 outFd, errFd));
         // Waited for even when interrupted: a spawn that happens anyway must not leave a process nobody watches.
         boolean interrupted = false;
@@ -386,7 +386,7 @@ public final class Spawner implements AutoCloseable {
      * posix_spawn, or with {@code groupFd} other than -1 the same child made inside that cgroup by clone3
      * ({@link IntoCgroup}).
      */
-    private int posixSpawn(String executable, List<String> args, SpawnSpec spec, int groupFd, int stdinFd,
+    private int startChild(String executable, List<String> args, SpawnSpec spec, int groupFd, int stdinFd,
                            int outFd, int errFd) throws SpawnException {
         List<byte[]> argv = new ArrayList<>(args.size());
         for (String a : args) {
