@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.ramfs.RamFs;
 import org.taskfs.styx.server.StyxServer;
+import org.taskfs.styx.testing.Ports;
 
 /** Mounting and unmounting: readiness, waited unmounts, dead mounts, mounts of other processes. */
 class MountLifecycleTest extends MountTestBase {
@@ -109,10 +109,7 @@ class MountLifecycleTest extends MountTestBase {
         assertThatThrownBy(() -> FuseMount.mount(server.address(), missing, FuseMount.Options.defaults()))
                 .isInstanceOf(IOException.class).hasMessageContaining("no such directory");
 
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Ports.unusedBelowEphemeralRange();
         Path dir = emptyDir();
         assertThatThrownBy(() -> FuseMount.mount(DialAddress.tcp("127.0.0.1", closedPort), dir,
                 FuseMount.Options.defaults())).isInstanceOf(IOException.class).hasMessageContaining("cannot connect");

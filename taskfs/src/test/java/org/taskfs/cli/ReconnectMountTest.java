@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.taskfs.styx.testing.Ports;
 
 /**
  * {@code taskfs mount} and {@code taskfs cat} across a server killed with SIGKILL and started again: real server
@@ -63,7 +63,10 @@ class ReconnectMountTest {
 
     // ------------------------------------------------------------------ servers, mounts, processes
 
-    /** A server process on {@code port} (0: any) serving {@link #state}. */
+    /**
+     * A server process on {@code port} serving {@link #state}; 0: a port below the ephemeral range, where no
+     * redial of the port while it is down can take it as its own local port.
+     */
     record Server(Process process, int port) {
         String address() {
             return "tcp!127.0.0.1!" + port;
@@ -80,7 +83,7 @@ class ReconnectMountTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
                 "-cp", System.getProperty("java.class.path"), RestartableServer.class.getName(), state.toString(), name,
-                Integer.toString(port)));
+                Integer.toString(port == 0 ? Ports.unusedBelowEphemeralRange() : port)));
         cmd.addAll(List.of(key));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         cleanups.add(() -> {
@@ -199,10 +202,7 @@ class ReconnectMountTest {
 
     @Test
     void aNodeDaemonKilledAndStartedAgainOnItsPortIsMountedAgainAndAnLsMeanwhileWaits() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.unusedBelowEphemeralRange();
         String at = "tcp!127.0.0.1!" + port;
         Pattern serving = Pattern.compile("taskfs node: serving on ");
         // Its temporary directories in ours: a node killed with SIGKILL leaves them behind.
@@ -353,10 +353,7 @@ class ReconnectMountTest {
 
     @Test
     void aListOfAddressesMountsTheFirstThatAnswersAndFailsOverToTheNext() throws Exception {
-        int down;
-        try (ServerSocket s = new ServerSocket(0)) {
-            down = s.getLocalPort();
-        }
+        int down = Ports.unusedBelowEphemeralRange();
         Server b = serve("b", 0);
         mount("tcp!127.0.0.1!" + down + "," + b.address(), "--reconnect-timeout", "30");
         assertThat(Files.readString(dir.resolve("name"))).as("the first is down: the second is mounted")

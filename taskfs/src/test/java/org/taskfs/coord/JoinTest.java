@@ -3,7 +3,6 @@ package org.taskfs.coord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.taskfs.coord.pool.Pool;
 import org.taskfs.styx.auth.AuthMethod;
 import org.taskfs.styx.dial.DialAddress;
+import org.taskfs.styx.testing.Ports;
 import org.taskfs.task.Security;
 
 /**
@@ -78,7 +78,7 @@ class JoinTest extends ClusterTestBase {
 
     @Test
     void aNodeStartedBeforeItsCoordinatorJoinsOnceItComesUpAndAgainWhenItRestarts() throws Exception {
-        DialAddress at = DialAddress.tcp("127.0.0.1", freePort());
+        DialAddress at = DialAddress.tcp("127.0.0.1", Ports.unusedBelowEphemeralRange());
         NodeProcess early = joining(at, "early");
         await().atMost(JOINED).until(() -> early.stderr().contains(
                 "taskfs node: the coordinator at " + at + " does not answer ("));
@@ -236,11 +236,6 @@ class JoinTest extends ClusterTestBase {
         return f;
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static int count(String text, String what) {
         return (int) Pattern.compile(Pattern.quote(what)).matcher(text).results().count();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.taskfs.coord.pool.Hostlist;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.testing.Host;
+import org.taskfs.styx.testing.Ports;
 import org.taskfs.task.Capacity;
 
 /**
@@ -49,7 +49,7 @@ class SlurmGrowthTest extends ClusterTestBase {
         final DialAddress at;
 
         Serve(String... flags) throws IOException {
-            this(freePort(), flags);
+            this(Ports.unusedBelowEphemeralRange(), flags);
         }
 
         Serve(int port, String... flags) throws IOException {
@@ -99,11 +99,6 @@ class SlurmGrowthTest extends ClusterTestBase {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** Fills every node of the partition with a job of the test's own, so that growth must queue. */
     private String occupyAllNodes() {
@@ -295,7 +290,7 @@ class SlurmGrowthTest extends ClusterTestBase {
     void aCoordinatorKilledWhileItHoldsAnAllocationTakesItBackWithItsTaskAndHandsItBackWhenIdle() throws Exception {
         Path state = Files.createTempDirectory(slurm.dir, "state");
         Path go = slurm.dir.resolve("go-" + System.nanoTime());
-        int port = freePort();
+        int port = Ports.unusedBelowEphemeralRange();
         String[] flags = {"--state", state.toString(), "--slurm-partition", "debug", "--slurm-idle", "3"};
         Serve first = new Serve(port, flags);
         Sh sh = first.client();

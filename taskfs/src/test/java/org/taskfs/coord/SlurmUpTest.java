@@ -3,7 +3,6 @@ package org.taskfs.coord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -12,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.testing.Host;
+import org.taskfs.styx.testing.Ports;
 
 /**
  * {@code taskfs up --slurm} in a real four-node Slurm allocation ({@link SlurmCluster}): the coordinator where the
@@ -24,10 +24,7 @@ class SlurmUpTest extends ClusterTestBase {
     void upInAnAllocationRunsOnEveryNodeAndScancelLeavesNothingBehind() throws Exception {
         Host.assumeRoot();
         SlurmCluster slurm = SlurmCluster.shared();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.unusedBelowEphemeralRange();
         Path script = Files.createTempFile(slurm.dir, "up", ".sh");
         String auth = "munge=" + slurm.munged.socket;
         Files.writeString(script, "#!/bin/sh\nexec " + javaBinary() + " -cp " + classpath()

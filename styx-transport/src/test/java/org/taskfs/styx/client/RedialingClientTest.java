@@ -16,6 +16,7 @@ import org.taskfs.styx.dial.DialAddress;
 import org.taskfs.styx.ramfs.RamFs;
 import org.taskfs.styx.server.ServerOptions;
 import org.taskfs.styx.server.StyxServer;
+import org.taskfs.styx.testing.Ports;
 
 /**
  * {@link RedialingClient} against servers on loopback that are stopped and started again on the same port (in
@@ -59,7 +60,7 @@ class RedialingClientTest extends ClientTestBase {
 
     @Test
     void anOperationDuringTheOutageWaitsAndAnOpenFileReadsOnAtItsOffset() throws Exception {
-        StyxServer first = listen(0);
+        StyxServer first = listen(Ports.unusedBelowEphemeralRange()); // none of the redials can take it
         int port = first.address().port();
         RedialingClient c = connect(first.address(), Duration.ofSeconds(30));
         DurableFid f = get(c.open("f", P9.OREAD));
