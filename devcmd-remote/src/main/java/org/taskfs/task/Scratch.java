@@ -20,7 +20,7 @@ public final class Scratch {
     private Scratch() {}
 
     /**
-     * Removes {@code dir} and everything below it. What is already gone is fine (another remover may be at it
+     * Removes {@code dir} and everything below it (or the file {@code dir}). What is already gone is fine (another remover may be at it
      * too); what cannot be removed is logged, not thrown.
      */
     public static void deleteTree(Path dir) {
@@ -56,7 +56,12 @@ public final class Scratch {
 
         /** Removes {@code dir} on the disk executor. */
         public void later(Path dir) {
-            CompletableFuture<Void> gone = Disk.run(() -> deleteTree(dir));
+            later(java.util.List.of(dir));
+        }
+
+        /** Removes these files and directories (with all below them) on the disk executor, in one trip. */
+        public void later(java.util.List<Path> paths) {
+            CompletableFuture<Void> gone = Disk.run(() -> paths.forEach(Scratch::deleteTree));
             pending.add(gone);
             gone.whenComplete((v, e) -> pending.remove(gone));
         }

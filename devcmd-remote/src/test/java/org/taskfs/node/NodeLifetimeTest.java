@@ -207,6 +207,7 @@ class NodeLifetimeTest extends NodeTestBase {
     @Test
     void releaseKillsAndRemovesTheTask() throws Exception {
         String id = newTask();
+        ctl(id, "dir scratch"); // its own directory: made for a run that starts in it, removed with it
         ctl(id, "exec sh -c 'echo $$; sleep 1000 & sleep 1000'");
         int pgid = firstLinePid(id);
         RemoteFid status = get(c.walk(id + "/status")); // walked before the release, opened after

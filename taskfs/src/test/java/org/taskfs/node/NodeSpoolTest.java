@@ -86,11 +86,9 @@ class NodeSpoolTest {
         assertThat(Files.getOwner(mine).getName()).isEqualTo("root");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mine))).isEqualTo("rwx------");
         List<Path> logs = files(spool);
-        assertThat(logs).extracting(p -> p.getFileName().toString()).containsExactly("run1.stderr", "run1.stdout");
-        Path taskDir = logs.get(0).getParent();
-        assertThat(taskDir.getParent()).isEqualTo(mine);
-        assertThat(Files.getOwner(taskDir).getName()).isEqualTo(USER);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(taskDir))).isEqualTo("rwx------");
+        // Files of the task beside every other task's, in the daemon's own 0700 directory: no directory per task.
+        assertThat(logs).extracting(p -> p.getFileName().toString()).containsExactly("0.run1.stderr", "0.run1.stdout");
+        assertThat(logs).extracting(Path::getParent).containsOnly(mine);
         for (Path log : logs) {
             assertThat(Files.getOwner(log).getName()).as("owner of %s", log).isEqualTo(USER);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(log))).isEqualTo("rw-------");
@@ -99,7 +97,7 @@ class NodeSpoolTest {
         assertThat(files(scratch)).as("nothing of the output in the scratch tree").isEmpty();
 
         user.echo("/" + s + "/ctl", "release");
-        await().atMost(Sh.WAIT).until(() -> !Files.exists(taskDir));
+        await().atMost(Sh.WAIT).until(() -> logs.stream().noneMatch(Files::exists));
         node.close();
         node = null;
         assertThat(spool).isEmptyDirectory();
@@ -115,7 +113,7 @@ class NodeSpoolTest {
         assertThat(root.cat("/" + s + "/stdout")).isEqualTo("hi\n");
         assertThat(node.tasks().spool().getParent()).isEqualTo(scratch);
         assertThat(files(node.tasks().spool())).extracting(p -> p.getFileName().toString())
-                .containsExactly("run1.stderr", "run1.stdout");
+                .containsExactly("0.run1.stderr", "0.run1.stdout");
     }
 
     @Test

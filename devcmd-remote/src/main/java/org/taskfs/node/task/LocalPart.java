@@ -113,7 +113,7 @@ final class LocalPart implements Part {
             CompletableFuture<Void> f;
             try {
                 f = t.exec(run -> new SpawnSpec(argv, vars, null,
-                        Path.of(run + ".stdout"), Path.of(run + ".stderr"), nice), session.owner(), dir);
+                        LocalTask.stdoutLog(run), LocalTask.stderrLog(run), nice), session.owner(), dir);
             } catch (RuntimeException e) {
                 f = CompletableFuture.failedFuture(e);
             }

@@ -44,8 +44,13 @@ final class LocalTask implements Leaf {
                               CompletableFuture<String> waitLine) implements Run {}
 
     private final int id;
+    /** Its private working directory, made by the first run that starts in it. */
     private final Path scratch;
-    /** The task's directory in the node's spool: its runs' output logs, away from its working directory. */
+    /**
+     * Where its runs' output logs are kept in the node's spool, away from its working directory: files named
+     * {@code SPOOL.runN.stdout} and {@code .stderr} beside every other task's. No directory of its own: on some
+     * file systems each inode made and removed costs more than the process it is for.
+     */
     private final Path spool;
     private final Spawner spawner;
     private final Executor spawnExecutor;
@@ -88,8 +93,28 @@ final class LocalTask implements Leaf {
         return scratch;
     }
 
-    Path spool() {
-        return spool;
+    /** The output logs of every run so far. */
+    synchronized List<Path> logs() {
+        List<Path> out = new ArrayList<>();
+        for (int n = 1; n <= runs; n++) {
+            Path run = runLogs(n);
+            out.add(stdoutLog(run));
+            out.add(stderrLog(run));
+        }
+        return out;
+    }
+
+    /** A run's stdout log, given the run's name in the spool. */
+    static Path stdoutLog(Path run) {
+        return Path.of(run + ".stdout");
+    }
+
+    static Path stderrLog(Path run) {
+        return Path.of(run + ".stderr");
+    }
+
+    private Path runLogs(int number) {
+        return spool.resolveSibling(spool.getFileName() + ".run" + number);
     }
 
     synchronized TaskState state() {
@@ -138,7 +163,7 @@ final class LocalTask implements Leaf {
             }
             number = ++runs;
             try {
-                spec = specIn.apply(spool.resolve("run" + number));
+                spec = specIn.apply(runLogs(number));
             } catch (IllegalArgumentException e) {
                 throw new StyxException("exec failed: " + e.getMessage());
             }
@@ -158,18 +183,16 @@ final class LocalTask implements Leaf {
         RunningProcess p;
         SpawnSpec spec = asked;
         try {
-            Files.createDirectories(scratch);
-            if (!Files.isDirectory(spool)) {
-                Files.createDirectory(spool, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
-            }
             spec = asOwner(asked, owner);
             spec = spec.inDir(startIn(dir, owner, spec.stderrLog()));
+            if (spec.dir().equals(scratch)) {
+                makeScratch(spec.as());
+            }
             synchronized (this) {
                 runDir = spec.dir();
             }
         } catch (IOException e) {
-            String why = "exec failed: cannot make the task's directories " + scratch + " and " + spool + ": "
-                    + e.getMessage();
+            String why = "exec failed: cannot make the task's directory " + scratch + " or its logs: " + e.getMessage();
             failed(spec, why);
             throw new StyxException(why);
         } catch (RuntimeException e) {
@@ -217,13 +240,18 @@ final class LocalTask implements Leaf {
         started.complete(r);
     }
 
-    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE_DIR =
-            PosixFilePermissions.fromString("rwx------");
+    /** The task's own directory, the owner's (mode 0700) where the node runs as root for someone else. */
+    private void makeScratch(Credentials as) throws IOException {
+        Files.createDirectories(scratch);
+        if (as != null) {
+            give(scratch, as.uid(), as.gid(), "rwx------");
+        }
+    }
 
     /**
      * {@code spec} as the session's owner runs it: on a node running as root, with the owner's uid, gid and
-     * groups, their USER, LOGNAME and HOME, and the task's directory, its spool directory and its logs theirs
-     * (mode 0700, 0700 and 0600: output counts as theirs, for quotas too). A node not running as root serves only
+     * groups, their USER, LOGNAME and HOME, and the run's logs theirs (mode 0600: output counts as theirs, for
+     * quotas too; so does the task's directory, should the run start there). A node not running as root serves only
      * its own user (the tree refuses others), so nothing changes.
      */
     private SpawnSpec asOwner(SpawnSpec spec, String owner) throws IOException {
@@ -234,13 +262,11 @@ final class LocalTask implements Leaf {
         if (a.uid() == 0) {
             return spec;
         }
-        give(scratch, a, "rwx------");
-        give(spool, a, "rwx------");
         for (Path log : List.of(spec.stdoutLog(), spec.stderrLog())) {
             if (!Files.exists(log)) {
                 Files.createFile(log);
             }
-            give(log, a, "rw-------");
+            give(log, a.uid(), a.gid(), "rw-------");
         }
         return spec.withEnv(java.util.Map.of("USER", a.user(), "LOGNAME", a.user(), "HOME", a.home()))
                 .runningAs(new Credentials(a.uid(), a.gid(), a.groups()));
@@ -282,10 +308,10 @@ final class LocalTask implements Leaf {
         return Path.of(System.getProperty("user.home"));
     }
 
-    private static void give(Path p, Accounts.Account a, String mode) throws IOException {
+    private static void give(Path p, int uid, int gid, String mode) throws IOException {
         Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
-        Files.setAttribute(p, "unix:uid", a.uid());
-        Files.setAttribute(p, "unix:gid", a.gid());
+        Files.setAttribute(p, "unix:uid", uid);
+        Files.setAttribute(p, "unix:gid", gid);
     }
 
     /**

@@ -159,11 +159,12 @@ public final class NodeTasks extends Backend {
         return new Room(fits ? slots : 0, fits ? Math.max(0, slots - busy()) : 0, kind);
     }
 
-    /** Kills what the tasks run and removes them with their scratch and spool directories. */
+    /** Kills what the tasks run and removes them with their scratch directories and logs. */
     void release(List<LocalTask> which) {
         for (LocalTask t : removed(which)) {
-            removals.later(t.scratch());
-            removals.later(t.spool());
+            List<Path> gone = new ArrayList<>(t.logs());
+            gone.add(t.scratch());
+            removals.later(gone);
         }
     }
 
