@@ -34,8 +34,12 @@ import org.taskfs.styx.util.Futures;
  * reader with its final bytes or EOF. File reads and appends run on {@link Disk}, never on the caller's thread
  * (often a Netty event loop); futures may complete on internal threads, so their dependent actions must not block.
  *
+ * <p>A log appended from Java lives in memory while it is small (up to {@link #TAIL} bytes) and in its file from the
+ * append that outgrows that on: a task that prints a line makes no file here. Once complete, a log of more than
+ * {@link #KEPT_TAIL} bytes moves to its file, so finished logs keep little heap.
+ *
  * <p>The file belongs to the task: {@link #close} releases descriptors and parked readers but leaves the file,
- * which goes away with the task's scratch directory.
+ * which goes away with the task's files.
  */
 public final class OutputLog implements AutoCloseable {
 
@@ -86,8 +90,13 @@ public final class OutputLog implements AutoCloseable {
     private final Watch loop;
     /** Only this JVM appends (no watch): the length and the tail in memory are the whole truth. */
     private final boolean appendedHere;
-    /** Bytes in the file, for a log appended here; guarded by appendLock. */
+    /** Bytes in the log, for one appended here; guarded by appendLock. */
     private long length;
+    /**
+     * Appended here and not in its file yet: every byte is in the tail, and there is no file. Guarded by
+     * appendLock.
+     */
+    private boolean inMemory;
     /** Grown as bytes come, up to {@link #TAIL}; trimmed once complete, so finished logs keep little heap. */
     private byte[] tail;
     private int tailLength;
@@ -117,12 +126,13 @@ public final class OutputLog implements AutoCloseable {
     private long fetchAt;
     private volatile boolean complete;
     private volatile boolean closed;
-    private OutputLog(Path path, Watch loop) throws IOException {
+    private OutputLog(Path path, Watch loop, boolean inMemory) throws IOException {
         this.path = path;
         this.loop = loop;
         this.appendedHere = loop == Watch.NONE;
+        this.inMemory = inMemory;
         this.tail = appendedHere ? NO_BYTES : null;
-        this.length = appendedHere ? Files.size(path) : 0;
+        this.length = appendedHere && !inMemory ? Files.size(path) : 0;
         this.tailStart = length;
     }
 
@@ -130,19 +140,26 @@ public final class OutputLog implements AutoCloseable {
     /** The most of its tail a complete log keeps in memory. */
     static final int KEPT_TAIL = 4096;
 
-    /** Opens a log that only this JVM appends to, creating an empty file (mode 0600) if there is none. */
+    /**
+     * Opens a log that only this JVM appends to, kept in {@code path} once it outgrows memory (created then, mode
+     * 0600), or at once if that file exists already (the log goes on from its end).
+     */
     public static OutputLog open(Path path) throws IOException {
-        return open(path, Watch.NONE);
+        return Files.exists(path) ? new OutputLog(path, Watch.NONE, false) : new OutputLog(path, Watch.NONE, true);
     }
 
     /** Opens the log kept in {@code path}, written by another process whose growth {@code watch} reports. */
     public static OutputLog open(Path path, Watch watch) throws IOException {
+        create(path);
+        return new OutputLog(path, watch, false);
+    }
+
+    private static void create(Path path) throws IOException {
         try {
             Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
             // appending to an existing log is fine
         }
-        return new OutputLog(path, watch);
     }
 
     public Path path() {
@@ -152,7 +169,7 @@ public final class OutputLog implements AutoCloseable {
     /** Bytes in the log so far. */
     public long size() throws IOException {
         synchronized (appendLock) {
-            if (appendedHere && !closed) {
+            if (appendedHere && (!closed || inMemory)) {
                 return length;
             }
         }
@@ -382,8 +399,22 @@ public final class OutputLog implements AutoCloseable {
         return p.future;
     }
 
-    /** {@link #append} on the disk executor: for callers on an event loop. */
+    /**
+     * {@link #append} for callers on an event loop: at once where the log stays in memory, else on the disk
+     * executor.
+     */
     public CompletableFuture<Void> appendLater(byte[] data) {
+        boolean kept;
+        synchronized (appendLock) {
+            kept = !closed && inMemory && tailLength + data.length <= TAIL;
+            if (kept) {
+                keepTail(data);
+            }
+        }
+        if (kept) {
+            deliverParked();
+            return CompletableFuture.completedFuture(null);
+        }
         return Disk.run(() -> append(data));
     }
 
@@ -397,6 +428,13 @@ public final class OutputLog implements AutoCloseable {
             synchronized (appendLock) {
                 if (closed) {
                     throw new ClosedChannelException();
+                }
+                if (inMemory && tailLength + data.length <= TAIL) {
+                    keepTail(data);
+                    return;
+                }
+                if (inMemory) {
+                    toFile();
                 }
                 if (appender == null) {
                     appender = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -417,6 +455,48 @@ public final class OutputLog implements AutoCloseable {
             }
         } finally {
             deliverParked();
+        }
+    }
+
+    /**
+     * Moves a log kept in memory to its file; holding appendLock. If that fails, nothing of it is in the file
+     * (whatever was written is removed) and it stays in memory.
+     */
+    private void toFile() throws IOException {
+        try {
+            create(path);
+            try (FileChannel c = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                ByteBuffer b = ByteBuffer.wrap(tail, 0, tailLength);
+                while (b.hasRemaining()) {
+                    c.write(b);
+                }
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException ignored) {
+                // the failure below is what counts
+            }
+            throw e;
+        }
+        inMemory = false;
+    }
+
+    /** A complete log kept in memory, too big to stay there: to its file (on the disk executor). */
+    private void completeToFile() {
+        synchronized (appendLock) {
+            if (!inMemory || closed) {
+                return;
+            }
+            try {
+                toFile();
+            } catch (IOException e) {
+                // In memory it stays: nothing is lost, it only holds heap.
+                return;
+            }
+            tailStart += tailLength;
+            tailLength = 0;
+            tail = NO_BYTES;
         }
     }
 
@@ -448,9 +528,16 @@ public final class OutputLog implements AutoCloseable {
      * descriptors go and keeps no more of its tail in memory than it holds.
      */
     public void markComplete() {
+        boolean move = false;
         synchronized (appendLock) {
             complete = true;
-            if (appendedHere && tailLength > KEPT_TAIL) {
+            if (inMemory && tailLength > KEPT_TAIL) {
+                move = true;
+            } else if (inMemory) {
+                if (tail.length > tailLength) {
+                    tail = Arrays.copyOf(tail, tailLength);
+                }
+            } else if (appendedHere && tailLength > KEPT_TAIL) {
                 // Readers of a finished log read the page cache; the heap keeps only small outputs whole.
                 tailStart += tailLength;
                 tailLength = 0;
@@ -462,6 +549,9 @@ public final class OutputLog implements AutoCloseable {
             appender = null;
             closeQuietly(reader);
             reader = null;
+        }
+        if (move) {
+            Disk.execute(this::completeToFile);
         }
         deliverParked();
         loop.forget(this);

@@ -109,16 +109,17 @@ class FinishedWorkTest {
         try (Sh sh = Sh.connect(DialAddress.parse(at, 0))) {
             List<String> running = new ArrayList<>();
             String limit = null;
-            // Jobs that print and go on running: each keeps its output copy open on the coordinator.
+            // Jobs that print more than a copy keeps in memory and go on running: each keeps its output copy's
+            // file open on the coordinator.
             for (int i = 0; i < 400 && limit == null; i++) {
                 try {
                     String s = sh.newSession();
                     sh.echo("/" + s + "/ctl", "res 1");
-                    sh.echo("/" + s + "/ctl", "exec sh -c 'echo x; exec sleep 600'");
+                    sh.echo("/" + s + "/ctl", "exec sh -c 'head -c 100000 /dev/zero; exec sleep 600'");
                     running.add(s);
-                    byte[] first = Sh.get(sh.blocking.open("/" + s + "/stdout", P9.OREAD)
-                            .thenCompose(f -> f.read(0, 16).whenComplete((b, e) -> f.clunk())));
-                    if (first.length == 0) {
+                    byte[] last = Sh.get(sh.blocking.open("/" + s + "/stdout", P9.OREAD)
+                            .thenCompose(f -> f.read(99_999, 16).whenComplete((b, e) -> f.clunk())));
+                    if (last.length == 0) {
                         // Its output could not be kept: it was stopped, and its wait line says why.
                         limit = sh.cat("/" + s + "/wait");
                     }

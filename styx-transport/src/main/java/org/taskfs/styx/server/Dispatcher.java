@@ -202,6 +202,9 @@ final class Dispatcher {
             LOG.log(System.Logger.Level.WARNING, "a node failed to note a refusal", x);
         }
         replies.accept(error(req.msg.tag(), text));
+        // Logged after the answer: whatever logging needs (out of descriptors, even that may fail) must not
+        // cost the client its answer.
+        logFailure(e);
     }
 
     private static String errorText(Throwable e) {
@@ -216,14 +219,30 @@ final class Dispatcher {
             // Another server's answer, passed on (a coordinator's member said it): as it was said.
             return relayed.error();
         }
-        if (cause instanceof java.io.IOException && cause.getMessage() != null) {
+        if (isSystemRefusal(cause)) {
             // The system's own word for what stopped it ("Too many open files", "No space left on device").
-            LOG.log(System.Logger.Level.INFO, "request failed: {0}", cause.toString());
             return cause.getMessage();
         }
-        LOG.log(System.Logger.Level.WARNING, "internal error serving a request", cause);
         String text = cause.getMessage();
         return "internal error: " + (text == null ? cause.getClass().getSimpleName() : text);
+    }
+
+    private static boolean isSystemRefusal(Throwable cause) {
+        return cause instanceof java.io.IOException && cause.getMessage() != null;
+    }
+
+    /** Failures that are not the protocol's own refusals are worth a line in the log. */
+    private static void logFailure(Throwable e) {
+        Throwable cause = Futures.cause(e);
+        if (cause instanceof StyxException || cause instanceof CancellationException
+                || cause instanceof org.taskfs.styx.client.StyxRemoteException) {
+            return;
+        }
+        if (isSystemRefusal(cause)) {
+            LOG.log(System.Logger.Level.INFO, "request failed: {0}", cause.toString());
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "internal error serving a request", cause);
+        }
     }
 
     /** Cancels every request in flight (their replies are never sent) and clunks every fid. */

@@ -28,6 +28,13 @@ import org.taskfs.styx.dial.Transport;
 public final class StyxServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(StyxServer.class.getName());
 
+    static {
+        // A log record's time needs the time-zone database, which is read from a file the first time: here,
+        // while descriptors are to be had. Read first by a server out of descriptors, it would fail (and stay
+        // failed for the life of the JVM), and so would every log line, and the answer behind the first one.
+        java.time.ZoneId.systemDefault();
+    }
+
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final Channel listener;

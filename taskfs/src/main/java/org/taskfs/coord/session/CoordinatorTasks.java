@@ -1,5 +1,8 @@
 package org.taskfs.coord.session;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +36,7 @@ import org.taskfs.task.Session;
 
 /**
  * A coordinator's tasks: tasks on the servers of its pool, reserved through the pool, driven one message per
- * member. Copies of their output are kept under the scratch directory.
+ * member. Copies of their output are kept as files in the scratch directory, named by session, part and task.
  */
 public final class CoordinatorTasks extends Backend {
     private static final System.Logger LOG = System.getLogger(CoordinatorTasks.class.getName());
@@ -58,6 +61,11 @@ public final class CoordinatorTasks extends Backend {
         super(HostInfo.LOCAL);
         this.pool = pool;
         this.scratchRoot = scratchRoot;
+        try {
+            Files.createDirectories(scratchRoot);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the scratch directory " + scratchRoot, e);
+        }
         this.growth = growth;
         this.rootVerbs = rootVerbs(pool, unmounted, () -> poolKept.apply(Set.copyOf(unmounted)));
         pool.onCapacity(this::capacityChanged);

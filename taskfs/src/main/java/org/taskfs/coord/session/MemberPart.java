@@ -24,12 +24,13 @@ final class MemberPart implements Part {
     private final Pool.Reservation at;
     private final List<RemoteTask> tasks;
 
-    MemberPart(Pool.Reservation at, Path scratch, Scratch.Removals removals) {
+    /** {@code copies}: the start of the names of its tasks' copy files, each task adding {@code .I}. */
+    MemberPart(Pool.Reservation at, Path copies, Scratch.Removals removals) {
         this.at = at;
         List<RemoteTask> made = new ArrayList<>();
         for (int i = 0; i < at.count(); i++) {
             RemoteTask t = new RemoteTask(at.member(), at.owner(), at.remoteDir() + "/" + i,
-                    scratch.resolve(Integer.toString(i)), removals, this::letGoIfSettled);
+                    copies.resolveSibling(copies.getFileName() + "." + i), removals, this::letGoIfSettled);
             at.member().placed(t);
             made.add(t);
         }

@@ -2,8 +2,8 @@ package org.taskfs.coord.session;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,7 +80,11 @@ final class RemoteTask implements Leaf, Member.Occupant {
 
     private final Member member;
     private final String remoteDir;
-    private final Path scratch;
+    /**
+     * Its copies are the files {@code COPIES.runN.stdout} and {@code .stderr}, beside every other task's: no
+     * directory of its own to make and remove (on some file systems each inode costs more than the process).
+     */
+    private final Path copies;
     private final Scratch.Removals removals;
 
     private Copy run;
@@ -104,13 +108,13 @@ final class RemoteTask implements Leaf, Member.Occupant {
     /** Told when a run ends or an exec is refused: the part may let go of what only busy tasks need. */
     private final Runnable settled;
 
-    RemoteTask(Member member, String owner, String remoteDir, Path scratch, Scratch.Removals removals,
+    RemoteTask(Member member, String owner, String remoteDir, Path copies, Scratch.Removals removals,
                Runnable settled) {
         this.member = member;
         this.settled = settled;
         this.owner = owner;
         this.remoteDir = remoteDir;
-        this.scratch = scratch;
+        this.copies = copies;
         this.removals = removals;
     }
 
@@ -203,10 +207,12 @@ final class RemoteTask implements Leaf, Member.Occupant {
 
     /** Makes the files of the next run's copies. Blocks on the disk: for the disk executor. */
     synchronized Copy newCopy() throws IOException {
-        Files.createDirectories(scratch);
         int number = ++runs;
-        return new Copy(OutputLog.open(scratch.resolve("run" + number + ".stdout")),
-                OutputLog.open(scratch.resolve("run" + number + ".stderr")));
+        return new Copy(OutputLog.open(copy(number, "stdout")), OutputLog.open(copy(number, "stderr")));
+    }
+
+    private Path copy(int run, String stream) {
+        return copies.resolveSibling(copies.getFileName() + ".run" + run + "." + stream);
     }
 
     /**
@@ -532,11 +538,16 @@ final class RemoteTask implements Leaf, Member.Occupant {
         CompletableFuture<RemoteFid> in;
         CompletableFuture<Run> waiting;
         CompletableFuture<Run> readers;
+        List<Path> made = new ArrayList<>();
         synchronized (this) {
             if (released) {
                 return;
             }
             released = true;
+            for (int n = 1; n <= runs; n++) {
+                made.add(copy(n, "stdout"));
+                made.add(copy(n, "stderr"));
+            }
             r = run;
             waiting = nextRun;
             readers = coming;
@@ -556,7 +567,7 @@ final class RemoteTask implements Leaf, Member.Occupant {
         if (in != null) {
             in.thenAccept(RemoteFid::clunk);
         }
-        removals.later(scratch);
+        removals.later(made);
     }
 
     @Override
